@@ -1,0 +1,124 @@
+/**
+ * Shared types of the aggregator: product state, metric values and the metric-change record
+ * that stage 1 produces to `analytics.metric-changes` and stage 2 (the sinks) consumes.
+ *
+ * Money is integer cents. Per-product `priceCents` and `quantity` are safe integers (the event
+ * schema bounds them); every money *sum* is a `bigint`, so totals stay exact at any size. On the
+ * wire (JSON) bigints are decimal strings.
+ */
+
+/** Product status as carried by created/updated events. */
+export type ProductStatus = 'active' | 'inactive';
+
+/**
+ * The latest known state of one product, ordered by the event's per-product `version`
+ * (ARCHITECTURE §2). A deleted product keeps a tombstoned state (`deleted: true`) so that it
+ * still counts in `totalProducts` and `deletedProducts`, and so that stale events stay ignored.
+ */
+export interface ProductState {
+  /** Product id (the Kafka key). */
+  readonly productId: string;
+  /** Highest applied `version`. */
+  readonly version: number;
+  /** Seller owning the product (from the latest event, deletes included). */
+  readonly sellerId: string;
+  /** Category; `''` when only a delete without category was ever seen. */
+  readonly category: string;
+  /** Price in cents; `0` when only a delete was ever seen. */
+  readonly priceCents: number;
+  /** Units in stock; `0` when only a delete was ever seen. */
+  readonly quantity: number;
+  /** `active` or `inactive`; `inactive` when only a delete was ever seen. */
+  readonly status: ProductStatus;
+  /** True after `product.deleted` (until a newer create/update brings it back). */
+  readonly deleted: boolean;
+  /** `occurredAt` (ISO-8601 UTC) of the event that produced this state. */
+  readonly updatedAt: string;
+}
+
+/** Absolute metrics of a seller (or one group's partial of them). */
+export interface SellerMetricValues {
+  totalProducts: number;
+  activeProducts: number;
+  deletedProducts: number;
+  totalValueCents: bigint;
+  lowStockCount: number;
+}
+
+/** Stored (summable) metrics of a category, or one group's partial of them. */
+export interface CategoryMetricValues {
+  productCount: number;
+  totalValueCents: bigint;
+  priceSumCents: bigint;
+}
+
+/** Category metrics as read: the summable values plus the derived average. */
+export interface CategoryMetrics extends CategoryMetricValues {
+  /**
+   * `priceSumCents / productCount`, rounded half up to whole cents; `null` when the category
+   * holds no products. Derived when read, never stored.
+   */
+  averagePriceCents: bigint | null;
+}
+
+/** One low-stock entry: a product not deleted with `quantity < lowStockThreshold`. */
+export interface LowStockEntry {
+  productId: string;
+  sellerId: string;
+  category: string;
+  quantity: number;
+}
+
+/** The kinds of entity a metric change is about. */
+export type MetricEntity = 'seller' | 'category' | 'lowStock';
+
+/** Fields common to every metric change. */
+interface MetricChangeBase {
+  /** Group (= input partition index) whose partial this is. */
+  readonly group: number;
+  /**
+   * Event time of the change (ISO-8601 UTC): the group's event-time watermark, i.e. the highest
+   * `occurredAt` applied in the group so far. Monotonic per group, so hourly history rows of a
+   * group never go back in time. Chooses the hourly history row and the S3 date partition.
+   */
+  readonly eventTime: string;
+}
+
+/** Absolute partial seller metrics of one group. */
+export interface SellerMetricChange extends MetricChangeBase {
+  readonly entity: 'seller';
+  /** Seller id. */
+  readonly id: string;
+  readonly values: SellerMetricValues;
+}
+
+/** Absolute partial category metrics of one group. */
+export interface CategoryMetricChange extends MetricChangeBase {
+  readonly entity: 'category';
+  /** Category id. */
+  readonly id: string;
+  readonly values: CategoryMetricValues;
+}
+
+/** A low-stock entry appearing/changing (`values` set) or leaving low stock (`values: null`). */
+export interface LowStockMetricChange extends MetricChangeBase {
+  readonly entity: 'lowStock';
+  /** Product id. */
+  readonly id: string;
+  /** Seller whose low-stock list holds (or held) the entry: the row is `LOWSTOCK#<sellerId>`. */
+  readonly sellerId: string;
+  readonly values: LowStockEntry | null;
+}
+
+/** A change of one metric row, with absolute values: what stage 1 produces. */
+export type MetricChange = SellerMetricChange | CategoryMetricChange | LowStockMetricChange;
+
+/** Where a record was read from (Kafka position). Offsets are decimal strings as in kafkajs. */
+export interface SourcePosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/** A metric change as consumed by stage 2: the change plus its position in `analytics.metric-changes`. */
+export type MetricChangeRecord = MetricChange & { readonly source: SourcePosition };

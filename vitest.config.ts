@@ -1,0 +1,64 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+/** Package names resolve to their sources, so tests never need a build. */
+const packageSources: Record<string, string> = {
+  '@marketplace/product-events': here('./packages/product-events/src/index.ts'),
+  '@marketplace/analytics-aggregator': here('./packages/aggregator/src/index.ts'),
+  '@marketplace/retry': here('./packages/retry/src/index.ts'),
+  '@marketplace/worker-pool': here('./packages/worker-pool/src/index.ts'),
+  '@marketplace/kafka-processor': here('./packages/kafka-processor/src/index.ts'),
+  '@marketplace/dynamodb-sink': here('./packages/dynamodb-sink/src/index.ts'),
+  '@marketplace/s3-sink': here('./packages/s3-sink/src/index.ts'),
+  '@marketplace/local-stack': here('./packages/local-stack/src/index.ts'),
+};
+
+const alias = Object.entries(packageSources).map(([find, replacement]) => ({
+  find: new RegExp(`^${find.replace('/', '\\/')}$`),
+  replacement,
+}));
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    coverage: {
+      provider: 'v8',
+      include: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+      exclude: ['**/*.test.ts', '**/index.ts', '**/types.ts', '**/cli.ts', '**/worker-shim.mjs'],
+      reporter: ['text-summary', 'json-summary'],
+      thresholds: {
+        'packages/product-events/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
+        'packages/aggregator/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
+        'packages/retry/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
+        'packages/worker-pool/src/**': { lines: 90, branches: 90 },
+        'packages/kafka-processor/src/**': { lines: 90, branches: 90 },
+        'packages/dynamodb-sink/src/**': { lines: 90, branches: 90 },
+        'packages/s3-sink/src/**': { lines: 90, branches: 90 },
+      },
+    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/integration/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts'],
+          globalSetup: [here('./packages/local-stack/test/globalSetup.ts')],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: true,
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
