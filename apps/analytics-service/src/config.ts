@@ -1,0 +1,374 @@
+import { ConfigError, type ConfigIssue } from './errors.js';
+
+/** Which stages this process runs. */
+export type Role = 'aggregate' | 'sink' | 'all';
+
+/** SASL mechanisms configurable from the environment (built into kafkajs 2.2.4). */
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/** One of {@link SASL_MECHANISMS}. */
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/** pino log levels accepted by `LOG_LEVEL`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Typed, validated configuration of the service. */
+export interface ServiceConfig {
+  /** `production` when `KAFKA_BROKERS` is set, else `demo` (local stack + generator). */
+  readonly mode: 'production' | 'demo';
+  readonly kafka: {
+    /** Bootstrap brokers; empty in demo mode until the local stack has started. */
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly ssl: boolean;
+    readonly sasl: {
+      readonly mechanism: SaslMechanism;
+      readonly username: string;
+      readonly password: string;
+    } | null;
+    /** Let stage 1 create its internal topics (and the demo its input topics). */
+    readonly createTopics: boolean;
+    /** kafkajs `maxBytesPerPartition` of the consumers. */
+    readonly maxBytesPerPartition: number;
+    /** kafkajs `maxWaitTimeInMs` of the consumers. */
+    readonly maxWaitTimeMs: number;
+  };
+  /** Stage 1 application id: prefix of its transactional ids and internal group names. */
+  readonly applicationId: string;
+  /** Consumer group of stage 1 (aggregate). */
+  readonly aggregateGroupId: string;
+  /** Consumer group of stage 2 (sink). */
+  readonly sinkGroupId: string;
+  readonly topics: { readonly created: string; readonly updated: string; readonly deleted: string };
+  readonly internalTopics: {
+    readonly productState: string;
+    readonly metricChanges: string;
+    readonly deadLetter: string;
+    readonly lowStockAlerts: string;
+  };
+  readonly aws: {
+    /** Region of DynamoDB and S3; `undefined` only when no stage needs AWS. */
+    readonly region: string | undefined;
+    readonly dynamodbEndpoint: string | undefined;
+    readonly s3Endpoint: string | undefined;
+    readonly s3ForcePathStyle: boolean;
+  };
+  readonly metricsTable: string;
+  /** S3 bucket of the archive; `undefined` only when no stage needs it. */
+  readonly archiveBucket: string | undefined;
+  readonly archivePrefix: string;
+  readonly lowStockThreshold: number;
+  readonly historyTtlDays: number;
+  /** Application-level retries of transient faults (Kafka, DynamoDB, S3). */
+  readonly retries: number;
+  /** Worker threads of the reducer pool; `undefined` = the pool's default. */
+  readonly workerThreads: number | undefined;
+  readonly http: { readonly host: string; readonly port: number };
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+  readonly demo: {
+    readonly events: number;
+    /** Events per second; 0 = as fast as possible. */
+    readonly rate: number;
+    readonly seed: number;
+    /** Partitions of the demo's input topics. */
+    readonly partitions: number;
+  };
+}
+
+/** What the configuration is loaded for: decides which variables are required. */
+export interface LoadConfigOptions {
+  /** Stages this process runs. @default 'all' */
+  role?: Role;
+  /** `service` runs stages; `metrics` only reads DynamoDB. @default 'service' */
+  purpose?: 'service' | 'metrics';
+}
+
+/** Environment variables read by {@link loadConfig}, with their defaults (documented in the README). */
+export const CONFIG_DEFAULTS = Object.freeze({
+  KAFKA_CLIENT_ID: 'analytics-service',
+  APPLICATION_ID: 'marketplace-analytics',
+  TOPIC_PRODUCT_CREATED: 'product.created',
+  TOPIC_PRODUCT_UPDATED: 'product.updated',
+  TOPIC_PRODUCT_DELETED: 'product.deleted',
+  TOPIC_PRODUCT_STATE: 'analytics.product-state',
+  TOPIC_METRIC_CHANGES: 'analytics.metric-changes',
+  TOPIC_DEAD_LETTER: 'analytics.dead-letter',
+  TOPIC_LOW_STOCK_ALERTS: 'inventory.low-stock',
+  KAFKA_SSL: false,
+  KAFKA_MAX_BYTES_PER_PARTITION: 1_048_576,
+  KAFKA_MAX_WAIT_TIME_MS: 1000,
+  METRICS_TABLE: 'analytics-metrics',
+  ARCHIVE_PREFIX: 'metrics',
+  DEMO_ARCHIVE_BUCKET: 'analytics-archive',
+  DEMO_AWS_REGION: 'us-east-1',
+  LOW_STOCK_THRESHOLD: 10,
+  HISTORY_TTL_DAYS: 30,
+  RETRIES: 10,
+  HTTP_HOST: '127.0.0.1',
+  HTTP_PORT: 9464,
+  LOG_LEVEL_PRODUCTION: 'info',
+  LOG_LEVEL_DEMO: 'warn',
+  SHUTDOWN_TIMEOUT_MS: 15_000,
+  DEMO_EVENTS: 30_000,
+  DEMO_RATE: 5_000,
+  DEMO_SEED: 42,
+  DEMO_PARTITIONS: 6,
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads variables and collects every problem instead of stopping at the first. */
+class EnvReader {
+  readonly issues: ConfigIssue[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  /** Trimmed value, `undefined` when unset or blank. */
+  raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  fail(variable: string, message: string): void {
+    this.issues.push({ variable, message });
+  }
+
+  string(name: string, fallback: string, pattern?: { re: RegExp; what: string }): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (pattern && !pattern.re.test(value)) {
+      this.fail(name, `${JSON.stringify(value)} is not ${pattern.what}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^[+]?\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
+      this.fail(name, `${JSON.stringify(value)} is not an integer ${range}`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  optionalInt(name: string, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.int(name, min, min, max);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    this.fail(name, `${JSON.stringify(this.raw(name))} is not a boolean (use true or false)`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.fail(name, `${JSON.stringify(this.raw(name))} is not one of ${allowed.join(', ')}`);
+    return fallback;
+  }
+
+  url(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return value;
+    } catch {
+      // reported below
+    }
+    this.fail(name, `${JSON.stringify(value)} is not an http(s) URL`);
+    return undefined;
+  }
+}
+
+const KAFKA_NAME = {
+  re: /^[A-Za-z0-9._-]{1,249}$/,
+  what: 'a valid Kafka name ([A-Za-z0-9._-], 1-249 chars)',
+};
+const TABLE_NAME = {
+  re: /^[A-Za-z0-9._-]{3,255}$/,
+  what: 'a valid DynamoDB table name ([A-Za-z0-9._-], 3-255 chars)',
+};
+const BUCKET_NAME = {
+  re: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  what: 'a valid S3 bucket name (lowercase letters, digits, dots, hyphens, 3-63 chars)',
+};
+const PREFIX = { re: /^[^/](?:.*[^/])?$/, what: 'a key prefix without leading or trailing slash' };
+const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
+
+function parseBrokers(reader: EnvReader): string[] {
+  const value = reader.raw('KAFKA_BROKERS');
+  if (value === undefined) return [];
+  const brokers = value
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker !== '');
+  const bad = brokers.filter((broker) => !BROKER.test(broker) || Number(broker.split(':').pop()) > 65_535);
+  if (brokers.length === 0 || bad.length > 0) {
+    reader.fail(
+      'KAFKA_BROKERS',
+      `expected a comma-separated list of host:port, got ${JSON.stringify(value)}` +
+        (bad.length > 0 ? ` (bad: ${bad.join(', ')})` : ''),
+    );
+  }
+  return brokers;
+}
+
+/**
+ * Reads and validates the configuration from environment variables.
+ *
+ * `KAFKA_BROKERS` unset means demo mode (local stack, generated stream, sensible demo defaults);
+ * set means production (no local stack, no generator; AWS region and archive bucket required for
+ * the sink stage).
+ *
+ * @throws ConfigError (code `INVALID_CONFIG`) listing every invalid variable at once.
+ * @example
+ * const config = loadConfig(process.env, { role: 'all' });
+ */
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceConfig {
+  const role = options.role ?? 'all';
+  const purpose = options.purpose ?? 'service';
+  const r = new EnvReader(env);
+  const d = CONFIG_DEFAULTS;
+
+  const brokers = parseBrokers(r);
+  const mode = r.raw('KAFKA_BROKERS') === undefined ? 'demo' : 'production';
+  const demo = mode === 'demo';
+
+  const applicationId = r.string('APPLICATION_ID', d.APPLICATION_ID, KAFKA_NAME);
+  const aggregateGroupId = r.string('KAFKA_GROUP_ID', applicationId, KAFKA_NAME);
+  const sinkGroupId = r.string('SINK_GROUP_ID', `${applicationId}-sink`, KAFKA_NAME);
+
+  const topics = {
+    created: r.string('TOPIC_PRODUCT_CREATED', d.TOPIC_PRODUCT_CREATED, KAFKA_NAME),
+    updated: r.string('TOPIC_PRODUCT_UPDATED', d.TOPIC_PRODUCT_UPDATED, KAFKA_NAME),
+    deleted: r.string('TOPIC_PRODUCT_DELETED', d.TOPIC_PRODUCT_DELETED, KAFKA_NAME),
+  };
+  const internalTopics = {
+    productState: r.string('TOPIC_PRODUCT_STATE', d.TOPIC_PRODUCT_STATE, KAFKA_NAME),
+    metricChanges: r.string('TOPIC_METRIC_CHANGES', d.TOPIC_METRIC_CHANGES, KAFKA_NAME),
+    deadLetter: r.string('TOPIC_DEAD_LETTER', d.TOPIC_DEAD_LETTER, KAFKA_NAME),
+    lowStockAlerts: r.string('TOPIC_LOW_STOCK_ALERTS', d.TOPIC_LOW_STOCK_ALERTS, KAFKA_NAME),
+  };
+  const allTopics: Array<[string, string]> = [
+    ['TOPIC_PRODUCT_CREATED', topics.created],
+    ['TOPIC_PRODUCT_UPDATED', topics.updated],
+    ['TOPIC_PRODUCT_DELETED', topics.deleted],
+    ['TOPIC_PRODUCT_STATE', internalTopics.productState],
+    ['TOPIC_METRIC_CHANGES', internalTopics.metricChanges],
+    ['TOPIC_DEAD_LETTER', internalTopics.deadLetter],
+    ['TOPIC_LOW_STOCK_ALERTS', internalTopics.lowStockAlerts],
+  ];
+  const seen = new Map<string, string>();
+  for (const [variable, topic] of allTopics) {
+    const first = seen.get(topic);
+    if (first !== undefined) r.fail(variable, `topic ${JSON.stringify(topic)} is already used by ${first}`);
+    else seen.set(topic, variable);
+  }
+
+  const ssl = r.bool('KAFKA_SSL', d.KAFKA_SSL);
+  const mechanismRaw = r.raw('KAFKA_SASL_MECHANISM');
+  let sasl: ServiceConfig['kafka']['sasl'] = null;
+  if (mechanismRaw !== undefined) {
+    const mechanism = r.oneOf<SaslMechanism | 'none'>('KAFKA_SASL_MECHANISM', SASL_MECHANISMS, 'none');
+    const username = r.raw('KAFKA_SASL_USERNAME');
+    const password = r.raw('KAFKA_SASL_PASSWORD');
+    if (username === undefined) r.fail('KAFKA_SASL_USERNAME', 'required when KAFKA_SASL_MECHANISM is set');
+    if (password === undefined) r.fail('KAFKA_SASL_PASSWORD', 'required when KAFKA_SASL_MECHANISM is set');
+    if (mechanism !== 'none' && username !== undefined && password !== undefined) {
+      sasl = { mechanism, username, password };
+    }
+  }
+  const clientId = r.string('KAFKA_CLIENT_ID', d.KAFKA_CLIENT_ID, KAFKA_NAME);
+  const createTopics = r.bool('KAFKA_CREATE_TOPICS', demo);
+  const maxBytesPerPartition = r.int(
+    'KAFKA_MAX_BYTES_PER_PARTITION',
+    d.KAFKA_MAX_BYTES_PER_PARTITION,
+    1024,
+    1_073_741_824,
+  );
+  const maxWaitTimeMs = r.int('KAFKA_MAX_WAIT_TIME_MS', d.KAFKA_MAX_WAIT_TIME_MS, 0, 60_000);
+
+  // AWS: the aggregate stage alone never touches AWS.
+  const needsAws = purpose === 'metrics' || role !== 'aggregate';
+  const needsBucket = purpose === 'service' && role !== 'aggregate';
+  let region = r.raw('AWS_REGION') ?? r.raw('AWS_DEFAULT_REGION');
+  if (region !== undefined && !/^[a-z]{2}(-[a-z0-9]+)+-\d+$|^local$/.test(region)) {
+    r.fail('AWS_REGION', `${JSON.stringify(region)} is not an AWS region name (e.g. eu-west-1)`);
+  }
+  if (region === undefined && demo) region = d.DEMO_AWS_REGION;
+  if (region === undefined && needsAws) r.fail('AWS_REGION', 'required (e.g. eu-west-1)');
+  const dynamodbEndpoint = r.url('DYNAMODB_ENDPOINT');
+  const s3Endpoint = r.url('S3_ENDPOINT');
+  const s3ForcePathStyle = r.bool('S3_FORCE_PATH_STYLE', demo);
+
+  const metricsTable = r.string('METRICS_TABLE', d.METRICS_TABLE, TABLE_NAME);
+  let archiveBucket: string | undefined = r.string('ARCHIVE_BUCKET', '', BUCKET_NAME) || undefined;
+  if (archiveBucket === undefined && demo) archiveBucket = d.DEMO_ARCHIVE_BUCKET;
+  if (archiveBucket === undefined && needsBucket && r.raw('ARCHIVE_BUCKET') === undefined) {
+    r.fail('ARCHIVE_BUCKET', 'required for the sink stage (the S3 bucket of the metric archive)');
+  }
+  const archivePrefix = r.string('ARCHIVE_PREFIX', d.ARCHIVE_PREFIX, PREFIX);
+
+  const lowStockThreshold = r.int('LOW_STOCK_THRESHOLD', d.LOW_STOCK_THRESHOLD, 1);
+  const historyTtlDays = r.int('HISTORY_TTL_DAYS', d.HISTORY_TTL_DAYS, 1, 3650);
+  const retries = r.int('RETRIES', d.RETRIES, 0, 100);
+  const workerThreads = r.optionalInt('WORKER_THREADS', 0, 256);
+
+  const host = r.string('HTTP_HOST', d.HTTP_HOST);
+  const port = r.int('HTTP_PORT', d.HTTP_PORT, 0, 65_535);
+  const logLevel = r.oneOf<LogLevel>(
+    'LOG_LEVEL',
+    LOG_LEVELS,
+    demo ? d.LOG_LEVEL_DEMO : d.LOG_LEVEL_PRODUCTION,
+  );
+  const shutdownTimeoutMs = r.int('SHUTDOWN_TIMEOUT_MS', d.SHUTDOWN_TIMEOUT_MS, 100, 600_000);
+
+  const demoEvents = r.int('DEMO_EVENTS', d.DEMO_EVENTS, 1, 100_000_000);
+  const demoRate = r.int('DEMO_RATE', d.DEMO_RATE, 0, 10_000_000);
+  const demoSeed = r.int('DEMO_SEED', d.DEMO_SEED, 0, 2 ** 32 - 1);
+  const demoPartitions = r.int('DEMO_PARTITIONS', d.DEMO_PARTITIONS, 1, 256);
+
+  if (r.issues.length > 0) throw new ConfigError(r.issues);
+
+  return {
+    mode,
+    kafka: { brokers, clientId, ssl, sasl, createTopics, maxBytesPerPartition, maxWaitTimeMs },
+    applicationId,
+    aggregateGroupId,
+    sinkGroupId,
+    topics,
+    internalTopics,
+    aws: { region, dynamodbEndpoint, s3Endpoint, s3ForcePathStyle },
+    metricsTable,
+    archiveBucket,
+    archivePrefix,
+    lowStockThreshold,
+    historyTtlDays,
+    retries,
+    workerThreads,
+    http: { host, port },
+    logLevel,
+    shutdownTimeoutMs,
+    demo: { events: demoEvents, rate: demoRate, seed: demoSeed, partitions: demoPartitions },
+  };
+}
+
+/** The configuration with secrets replaced, for logging at start. */
+export function redactConfig(config: ServiceConfig): ServiceConfig {
+  if (config.kafka.sasl === null) return config;
+  return { ...config, kafka: { ...config.kafka, sasl: { ...config.kafka.sasl, password: '***' } } };
+}

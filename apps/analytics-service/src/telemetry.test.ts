@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { Telemetry } from './telemetry.js';
+
+describe('Telemetry', () => {
+  it('keeps the counters the progress line shows', () => {
+    const telemetry = new Telemetry();
+
+    telemetry.recordProcessed(100);
+    telemetry.recordInvalid('INVALID_JSON', 3);
+    telemetry.recordInvalid('INVALID_JSON', 0);
+    telemetry.recordMetricChanges('sink', 40);
+    telemetry.recordMetricChanges('aggregate', 40);
+    telemetry.recordDynamoWrite(12, 5);
+    telemetry.recordS3Write(2, 1000);
+
+    expect(telemetry.stats).toEqual({
+      produced: 0,
+      processed: 100,
+      deadLettered: 3,
+      sinkRecords: 40,
+      rowsWritten: 12,
+      objectsArchived: 2,
+    });
+  });
+
+  it('counts failures, retries and failed batches', async () => {
+    const telemetry = new Telemetry();
+
+    telemetry.recordDynamoFailure();
+    telemetry.recordS3Failure();
+    telemetry.recordRetry('dynamodb.write');
+    telemetry.recordBatch('sink', 1.5, false);
+    const text = await telemetry.registry.metrics();
+
+    expect(text).toContain('analytics_dynamodb_write_failures_total 1');
+    expect(text).toContain('analytics_s3_write_failures_total 1');
+    expect(text).toContain('analytics_retries_total{operation="dynamodb.write"} 1');
+    expect(text).toContain('analytics_batches_total{stage="sink",outcome="failed"} 1');
+  });
+
+  it('reports an idle pool as zero when no pool runs in this process', async () => {
+    const text = await new Telemetry().registry.metrics();
+
+    expect(text).toContain('analytics_worker_pool_threads 0');
+    expect(text).toContain('analytics_worker_pool_utilization_ratio 0');
+  });
+});
