@@ -1,1 +1,21 @@
-export {};
+export {
+  type AssignmentMember,
+  CO_PARTITIONED_PROTOCOL,
+  type CoPartitionedAssignerOptions,
+  createCoPartitionedAssigner,
+  decodeOwnedGroups,
+  encodeOwnedGroups,
+  planCoPartitionedAssignment,
+} from './coPartitionedAssigner.js';
+export {
+  InternalTopicError,
+  InvalidProcessorOptionsError,
+  PROCESSOR_ERROR_CODES,
+  ProcessorError,
+  type ProcessorErrorCode,
+  ProducerFencedError,
+  RestoreError,
+  ShutdownTimeoutError,
+  TopicMismatchError,
+  TransactionError,
+} from './errors.js';
