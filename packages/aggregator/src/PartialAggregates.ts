@@ -1,0 +1,396 @@
+import type { MetricsSnapshot } from './computeMetrics.js';
+import { type AggregatorOptions, resolveAggregatorOptions } from './defaults.js';
+import { AggregatorError } from './errors.js';
+import { ExactSum, productValue } from './exactSum.js';
+import { averagePriceCents } from './readModels.js';
+import type {
+  CategoryMetrics,
+  CategoryMetricValues,
+  LowStockEntry,
+  MetricChange,
+  ProductState,
+  SellerMetricValues,
+} from './types.js';
+
+/** Mutable running totals of one seller (internal). */
+interface SellerRow {
+  readonly id: string;
+  totalProducts: number;
+  activeProducts: number;
+  deletedProducts: number;
+  lowStockCount: number;
+  readonly value: ExactSum;
+  touched: boolean;
+}
+
+/** Mutable running totals of one category (internal). */
+interface CategoryRow {
+  readonly id: string;
+  productCount: number;
+  readonly value: ExactSum;
+  readonly priceSum: ExactSum;
+  touched: boolean;
+}
+
+/**
+ * Incremental partial aggregates of one group (one input partition): per seller, per category
+ * and the low-stock entries, kept up to date by subtracting a product's old contribution and
+ * adding its new one on every state change. Exact: money sums are `bigint` when read, and stay on
+ * an exact `number` fast path internally while the values allow it.
+ *
+ * It also remembers which rows changed since the last {@link PartialAggregates.takeChanges}, which
+ * returns their absolute values as `MetricChange` records (what stage 1 produces), so a replayed
+ * batch reproduces the same values instead of counting twice.
+ *
+ * Invariant expected from the caller: `previous` passed to {@link PartialAggregates.replace} is the
+ * state last added for that product (or `undefined` when the product is new). Not thread-safe;
+ * one instance per group.
+ *
+ * @example
+ * ```ts
+ * const partials = PartialAggregates.fromStates(restoredStates.values(), { lowStockThreshold: 10 });
+ * for (const event of batch) {
+ *   const prior = states.get(event.productId);
+ *   const result = applyEvent(prior, event);
+ *   if (result.kind !== 'applied') continue;
+ *   partials.replace(prior, result.state);
+ *   states.set(event.productId, result.state);
+ * }
+ * const changes = partials.takeChanges(group, watermark); // produce these, absolute values
+ * ```
+ */
+export class PartialAggregates {
+  /** Products not deleted with `quantity` below this are low on stock. */
+  readonly lowStockThreshold: number;
+
+  readonly #sellers = new Map<string, SellerRow>();
+  readonly #categories = new Map<string, CategoryRow>();
+  readonly #lowStock = new Map<string, LowStockEntry>();
+  readonly #touchedSellers: SellerRow[] = [];
+  readonly #touchedCategories: CategoryRow[] = [];
+  /** Product id -> its low-stock entry as of the last `takeChanges` (`null`: none). */
+  readonly #touchedLowStock = new Map<string, LowStockEntry | null>();
+
+  /**
+   * @param options `lowStockThreshold`: non-negative safe integer (@default 10).
+   * @throws {InvalidAggregatorOptionError} code `INVALID_OPTIONS` when `lowStockThreshold` is invalid.
+   */
+  constructor(options?: AggregatorOptions) {
+    this.lowStockThreshold = resolveAggregatorOptions(options).lowStockThreshold;
+  }
+
+  /**
+   * Builds the partial aggregates of restored states (e.g. a group's changelog read on
+   * assignment). The result has no pending changes: restored values were already produced.
+   * @throws {InvalidAggregatorOptionError} code `INVALID_OPTIONS` when an option is invalid.
+   */
+  static fromStates(states: Iterable<ProductState>, options?: AggregatorOptions): PartialAggregates {
+    const partials = new PartialAggregates(options);
+    for (const state of states) partials.replace(undefined, state);
+    partials.#clearTouched();
+    return partials;
+  }
+
+  /**
+   * Replaces a product's contribution: subtracts `previous` (when given) and adds `next`, and
+   * marks the seller, category and low-stock rows whose values changed. Rows whose contribution
+   * is identical (e.g. only the version or name changed) are not marked.
+   *
+   * @param previous The state last added for this product, or `undefined` for a new product.
+   * @param next The product's new state (same `productId`).
+   * @throws {AggregatorError} code `INVALID_ARGUMENT` when `previous` was never added (its seller
+   *   or category is unknown here): the caller's states and these partials disagree.
+   */
+  replace(previous: ProductState | undefined, next: ProductState): void {
+    const threshold = this.lowStockThreshold;
+    const nextLive = !next.deleted;
+    const nextLow = nextLive && next.quantity < threshold;
+    let prevLive = false;
+    let prevLow = false;
+    let sellerSame = false;
+    let categorySame = !nextLive;
+    if (previous !== undefined) {
+      prevLive = !previous.deleted;
+      prevLow = prevLive && previous.quantity < threshold;
+      const sameMoney =
+        prevLive &&
+        nextLive &&
+        previous.priceCents === next.priceCents &&
+        previous.quantity === next.quantity;
+      sellerSame =
+        previous.sellerId === next.sellerId &&
+        (nextLive ? sameMoney && previous.status === next.status : !prevLive);
+      categorySame = nextLive ? sameMoney && previous.category === next.category : !prevLive;
+    }
+
+    if (!sellerSame || !categorySame) {
+      // Each product's value is computed once and shared by its seller and category rows.
+      const prevValue =
+        previous !== undefined && !previous.deleted
+          ? productValue(previous.priceCents, previous.quantity)
+          : 0;
+      const nextValue = nextLive ? productValue(next.priceCents, next.quantity) : 0;
+      if (!sellerSame) {
+        if (previous !== undefined) {
+          const row = this.#existingSeller(previous.sellerId);
+          row.totalProducts -= 1;
+          if (prevLive) {
+            if (previous.status === 'active') row.activeProducts -= 1;
+            if (prevLow) row.lowStockCount -= 1;
+            row.value.subtract(prevValue);
+          } else {
+            row.deletedProducts -= 1;
+          }
+        }
+        const row = this.#sellerRow(next.sellerId);
+        row.totalProducts += 1;
+        if (nextLive) {
+          if (next.status === 'active') row.activeProducts += 1;
+          if (nextLow) row.lowStockCount += 1;
+          row.value.add(nextValue);
+        } else {
+          row.deletedProducts += 1;
+        }
+      }
+      if (!categorySame) {
+        if (previous !== undefined && !previous.deleted) {
+          const row = this.#existingCategory(previous.category);
+          row.productCount -= 1;
+          row.value.subtract(prevValue);
+          row.priceSum.subtract(previous.priceCents);
+        }
+        if (nextLive) {
+          const row = this.#categoryRow(next.category);
+          row.productCount += 1;
+          row.value.add(nextValue);
+          row.priceSum.add(next.priceCents);
+        }
+      }
+    }
+
+    if (prevLow || nextLow) this.#updateLowStock(next, nextLow);
+  }
+
+  /**
+   * Absolute values of every row changed since the last call (sellers, then categories, then
+   * low-stock rows), then forgets them. Rows that reached all zeros are reported with their zero
+   * values and then dropped. A low-stock row that left low stock is reported with `values: null`;
+   * when a low-stock product moved to another seller, a `null` for the old seller's row comes
+   * before the entry in the new seller's row.
+   *
+   * @param group The group (input partition) these partials belong to.
+   * @param eventTime The group's event-time watermark (ISO-8601 UTC) to stamp on every change.
+   * @throws {AggregatorError} code `INVALID_ARGUMENT` when `group` is not a non-negative safe
+   *   integer or `eventTime` is not a string.
+   */
+  takeChanges(group: number, eventTime: string): MetricChange[] {
+    if (!Number.isSafeInteger(group) || group < 0) {
+      throw new AggregatorError(
+        'INVALID_ARGUMENT',
+        `group must be a non-negative safe integer, got ${String(group)}`,
+      );
+    }
+    if (typeof eventTime !== 'string') {
+      throw new AggregatorError(
+        'INVALID_ARGUMENT',
+        `eventTime must be an ISO-8601 string, got ${typeof eventTime}`,
+      );
+    }
+    const changes: MetricChange[] = [];
+    for (const row of this.#touchedSellers) {
+      changes.push({ entity: 'seller', group, eventTime, id: row.id, values: sellerValues(row) });
+      if (row.totalProducts === 0) this.#sellers.delete(row.id);
+    }
+    for (const row of this.#touchedCategories) {
+      changes.push({ entity: 'category', group, eventTime, id: row.id, values: categoryValues(row) });
+      if (row.productCount === 0) this.#categories.delete(row.id);
+    }
+    for (const [productId, before] of this.#touchedLowStock) {
+      const after = this.#lowStock.get(productId);
+      if (before !== null && (after === undefined || after.sellerId !== before.sellerId)) {
+        changes.push({
+          entity: 'lowStock',
+          group,
+          eventTime,
+          id: productId,
+          sellerId: before.sellerId,
+          values: null,
+        });
+      }
+      if (after !== undefined) {
+        changes.push({
+          entity: 'lowStock',
+          group,
+          eventTime,
+          id: productId,
+          sellerId: after.sellerId,
+          values: after,
+        });
+      }
+    }
+    this.#clearTouched();
+    return changes;
+  }
+
+  /** Whether any row changed since the last {@link PartialAggregates.takeChanges}. */
+  get hasChanges(): boolean {
+    return (
+      this.#touchedSellers.length > 0 || this.#touchedCategories.length > 0 || this.#touchedLowStock.size > 0
+    );
+  }
+
+  /** Current partial metrics of a seller (a copy), or `undefined` when it owns no product here. */
+  seller(id: string): SellerMetricValues | undefined {
+    const row = this.#sellers.get(id);
+    return row === undefined || row.totalProducts === 0 ? undefined : sellerValues(row);
+  }
+
+  /** Current partial metrics of a category (a copy), or `undefined` when it holds no product here. */
+  category(id: string): CategoryMetricValues | undefined {
+    const row = this.#categories.get(id);
+    return row === undefined || row.productCount === 0 ? undefined : categoryValues(row);
+  }
+
+  /** The low-stock entry of a product, or `undefined` when it is not low on stock. */
+  lowStock(productId: string): LowStockEntry | undefined {
+    return this.#lowStock.get(productId);
+  }
+
+  /**
+   * Every non-empty seller and category row (categories with their average) and every low-stock
+   * entry, as fresh copies: comparable with `computeMetrics` of the same states.
+   */
+  snapshot(): MetricsSnapshot {
+    const sellers = new Map<string, SellerMetricValues>();
+    for (const row of this.#sellers.values()) {
+      if (row.totalProducts !== 0) sellers.set(row.id, sellerValues(row));
+    }
+    const categories = new Map<string, CategoryMetrics>();
+    for (const row of this.#categories.values()) {
+      if (row.productCount === 0) continue;
+      const values = categoryValues(row);
+      categories.set(row.id, {
+        ...values,
+        averagePriceCents: averagePriceCents(values.priceSumCents, values.productCount),
+      });
+    }
+    return { sellers, categories, lowStock: new Map(this.#lowStock) };
+  }
+
+  #sellerRow(id: string): SellerRow {
+    let row = this.#sellers.get(id);
+    if (row === undefined) {
+      row = {
+        id,
+        totalProducts: 0,
+        activeProducts: 0,
+        deletedProducts: 0,
+        lowStockCount: 0,
+        value: new ExactSum(),
+        touched: false,
+      };
+      this.#sellers.set(id, row);
+    }
+    return this.#touchSeller(row);
+  }
+
+  #existingSeller(id: string): SellerRow {
+    const row = this.#sellers.get(id);
+    if (row === undefined || row.totalProducts === 0) throw inconsistent('seller', id);
+    return this.#touchSeller(row);
+  }
+
+  #touchSeller(row: SellerRow): SellerRow {
+    if (!row.touched) {
+      row.touched = true;
+      this.#touchedSellers.push(row);
+    }
+    return row;
+  }
+
+  #categoryRow(id: string): CategoryRow {
+    let row = this.#categories.get(id);
+    if (row === undefined) {
+      row = { id, productCount: 0, value: new ExactSum(), priceSum: new ExactSum(), touched: false };
+      this.#categories.set(id, row);
+    }
+    return this.#touchCategory(row);
+  }
+
+  #existingCategory(id: string): CategoryRow {
+    const row = this.#categories.get(id);
+    if (row === undefined || row.productCount === 0) throw inconsistent('category', id);
+    return this.#touchCategory(row);
+  }
+
+  #touchCategory(row: CategoryRow): CategoryRow {
+    if (!row.touched) {
+      row.touched = true;
+      this.#touchedCategories.push(row);
+    }
+    return row;
+  }
+
+  /** Called when the product was or is low on stock. Entries are immutable, replaced on change. */
+  #updateLowStock(next: ProductState, nextLow: boolean): void {
+    const productId = next.productId;
+    const before = this.#lowStock.get(productId);
+    if (nextLow) {
+      if (
+        before !== undefined &&
+        before.sellerId === next.sellerId &&
+        before.category === next.category &&
+        before.quantity === next.quantity
+      ) {
+        return;
+      }
+      this.#markLowStock(productId, before);
+      this.#lowStock.set(productId, {
+        productId,
+        sellerId: next.sellerId,
+        category: next.category,
+        quantity: next.quantity,
+      });
+    } else {
+      this.#markLowStock(productId, before);
+      this.#lowStock.delete(productId);
+    }
+  }
+
+  #markLowStock(productId: string, before: LowStockEntry | undefined): void {
+    if (!this.#touchedLowStock.has(productId)) this.#touchedLowStock.set(productId, before ?? null);
+  }
+
+  #clearTouched(): void {
+    for (const row of this.#touchedSellers) row.touched = false;
+    for (const row of this.#touchedCategories) row.touched = false;
+    this.#touchedSellers.length = 0;
+    this.#touchedCategories.length = 0;
+    this.#touchedLowStock.clear();
+  }
+}
+
+function sellerValues(row: SellerRow): SellerMetricValues {
+  return {
+    totalProducts: row.totalProducts,
+    activeProducts: row.activeProducts,
+    deletedProducts: row.deletedProducts,
+    totalValueCents: row.value.value(),
+    lowStockCount: row.lowStockCount,
+  };
+}
+
+function categoryValues(row: CategoryRow): CategoryMetricValues {
+  return {
+    productCount: row.productCount,
+    totalValueCents: row.value.value(),
+    priceSumCents: row.priceSum.value(),
+  };
+}
+
+function inconsistent(entity: string, id: string): AggregatorError {
+  return new AggregatorError(
+    'INVALID_ARGUMENT',
+    `replace(previous, next): previous state's ${entity} ${JSON.stringify(id)} holds no product in these partial aggregates; previous must be the state last added for the product`,
+  );
+}

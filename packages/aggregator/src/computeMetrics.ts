@@ -1,0 +1,91 @@
+import { type AggregatorOptions, resolveAggregatorOptions } from './defaults.js';
+import { averagePriceCents } from './readModels.js';
+import type { CategoryMetrics, LowStockEntry, ProductState, SellerMetricValues } from './types.js';
+
+/**
+ * Metrics of a set of product states: every seller, every category and every low-stock product.
+ * Returned by {@link computeMetrics}, `foldMetricChanges` and `PartialAggregates.snapshot`.
+ */
+export interface MetricsSnapshot {
+  /** By seller id. */
+  sellers: Map<string, SellerMetricValues>;
+  /** By category, with `averagePriceCents` derived. */
+  categories: Map<string, CategoryMetrics>;
+  /** Low-stock entries by product id. */
+  lowStock: Map<string, LowStockEntry>;
+}
+
+/**
+ * The oracle: computes every metric of ARCHITECTURE §1 from scratch, straight from the
+ * definitions, with `bigint` arithmetic throughout. Deliberately naive (no caching, no fast
+ * paths) so that it can serve as the reference every incremental layer is tested against.
+ *
+ * A seller appears when it owns at least one product (deleted ones included); a category when it
+ * holds at least one product not deleted.
+ *
+ * @param states The latest state of each product (one state per product).
+ * @param options `lowStockThreshold` (@default 10).
+ * @throws {InvalidAggregatorOptionError} code `INVALID_OPTIONS` when `lowStockThreshold` is invalid.
+ * @example
+ * ```ts
+ * const { sellers, categories, lowStock } = computeMetrics(replayToStates(events).values());
+ * ```
+ */
+export function computeMetrics(states: Iterable<ProductState>, options?: AggregatorOptions): MetricsSnapshot {
+  const { lowStockThreshold } = resolveAggregatorOptions(options);
+  const sellers = new Map<string, SellerMetricValues>();
+  const categorySums = new Map<
+    string,
+    { productCount: number; totalValueCents: bigint; priceSumCents: bigint }
+  >();
+  const lowStock = new Map<string, LowStockEntry>();
+
+  for (const state of states) {
+    let seller = sellers.get(state.sellerId);
+    if (seller === undefined) {
+      seller = {
+        totalProducts: 0,
+        activeProducts: 0,
+        deletedProducts: 0,
+        totalValueCents: 0n,
+        lowStockCount: 0,
+      };
+      sellers.set(state.sellerId, seller);
+    }
+    seller.totalProducts += 1;
+    if (state.deleted) {
+      seller.deletedProducts += 1;
+      continue;
+    }
+    const value = BigInt(state.priceCents) * BigInt(state.quantity);
+    if (state.status === 'active') seller.activeProducts += 1;
+    seller.totalValueCents += value;
+    if (state.quantity < lowStockThreshold) {
+      seller.lowStockCount += 1;
+      lowStock.set(state.productId, {
+        productId: state.productId,
+        sellerId: state.sellerId,
+        category: state.category,
+        quantity: state.quantity,
+      });
+    }
+
+    let category = categorySums.get(state.category);
+    if (category === undefined) {
+      category = { productCount: 0, totalValueCents: 0n, priceSumCents: 0n };
+      categorySums.set(state.category, category);
+    }
+    category.productCount += 1;
+    category.totalValueCents += value;
+    category.priceSumCents += BigInt(state.priceCents);
+  }
+
+  const categories = new Map<string, CategoryMetrics>();
+  for (const [id, sums] of categorySums) {
+    categories.set(id, {
+      ...sums,
+      averagePriceCents: averagePriceCents(sums.priceSumCents, sums.productCount),
+    });
+  }
+  return { sellers, categories, lowStock };
+}

@@ -1,0 +1,37 @@
+import { InvalidAggregatorOptionError } from './errors.js';
+
+/** Default low-stock threshold: a product not deleted with `quantity < 10` is low on stock. */
+export const DEFAULT_LOW_STOCK_THRESHOLD = 10;
+
+/** Options shared by {@link PartialAggregates} and `computeMetrics`. */
+export interface AggregatorOptions {
+  /**
+   * A product not deleted is low on stock when `quantity < lowStockThreshold`. A non-negative
+   * safe integer; `0` disables low-stock tracking.
+   * @default 10
+   */
+  lowStockThreshold?: number;
+}
+
+/** Defaults of {@link AggregatorOptions} (frozen). */
+export const DEFAULT_AGGREGATOR_OPTIONS: Readonly<Required<AggregatorOptions>> = Object.freeze({
+  lowStockThreshold: DEFAULT_LOW_STOCK_THRESHOLD,
+});
+
+/**
+ * Merges `options` over {@link DEFAULT_AGGREGATOR_OPTIONS} and validates the result.
+ * @throws {InvalidAggregatorOptionError} code `INVALID_OPTIONS` naming the field.
+ */
+export function resolveAggregatorOptions(
+  options: AggregatorOptions | undefined,
+): Required<AggregatorOptions> {
+  const lowStockThreshold = options?.lowStockThreshold ?? DEFAULT_AGGREGATOR_OPTIONS.lowStockThreshold;
+  if (!Number.isSafeInteger(lowStockThreshold) || lowStockThreshold < 0) {
+    throw new InvalidAggregatorOptionError(
+      'lowStockThreshold',
+      lowStockThreshold,
+      'a non-negative safe integer',
+    );
+  }
+  return { lowStockThreshold };
+}
