@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { T0 } from '../test/fixtures.js';
+import { DecodeError } from './errors.js';
+import {
+  decodeMetricChange,
+  encodeMetricChange,
+  foldMetricChanges,
+  metricChangeKey,
+} from './metricChanges.js';
+import type {
+  CategoryMetricChange,
+  LowStockMetricChange,
+  MetricChange,
+  SellerMetricChange,
+} from './types.js';
+
+const HUGE = 2n ** 80n + 7n;
+
+function seller(group: number, id: string, totalProducts: number, totalValueCents = 0n): SellerMetricChange {
+  return {
+    entity: 'seller',
+    group,
+    eventTime: T0,
+    id,
+    values: {
+      totalProducts,
+      activeProducts: totalProducts,
+      deletedProducts: 0,
+      totalValueCents,
+      lowStockCount: 0,
+    },
+  };
+}
+
+function category(
+  group: number,
+  id: string,
+  productCount: number,
+  priceSumCents: bigint,
+): CategoryMetricChange {
+  return {
+    entity: 'category',
+    group,
+    eventTime: T0,
+    id,
+    values: { productCount, totalValueCents: priceSumCents * 2n, priceSumCents },
+  };
+}
+
+function lowStock(productId: string, sellerId: string, quantity: number | null): LowStockMetricChange {
+  return {
+    entity: 'lowStock',
+    group: 0,
+    eventTime: T0,
+    id: productId,
+    sellerId,
+    values: quantity === null ? null : { productId, sellerId, category: 'books', quantity },
+  };
+}
+
+describe('metricChangeKey', () => {
+  it('keys seller and category rows by group and id, low-stock rows by seller and product', () => {
+    expect(metricChangeKey(seller(3, 's-17', 1))).toBe('seller#3#s-17');
+    expect(metricChangeKey(category(0, 'books', 1, 1n))).toBe('category#0#books');
+    expect(metricChangeKey(lowStock('p-1', 's-2', 1))).toBe('lowStock#s-2#p-1');
+  });
+
+  it('URI-encodes ids so that a # inside an id cannot collide with the separator', () => {
+    expect(metricChangeKey(seller(1, 'a#b c', 1))).toBe('seller#1#a%23b%20c');
+    expect(metricChangeKey(lowStock('p#1', 's#2', null))).toBe('lowStock#s%232#p%231');
+  });
+});
+
+describe('foldMetricChanges', () => {
+  it('keeps the last change of each row and sums rows of the same entity across groups', () => {
+    const metrics = foldMetricChanges([
+      seller(0, 's-1', 5, 100n),
+      seller(1, 's-1', 2, HUGE),
+      seller(0, 's-1', 1, 10n),
+      category(0, 'books', 1, 100n),
+      category(1, 'books', 2, 1n),
+    ]);
+
+    expect(metrics.sellers.get('s-1')).toEqual({
+      totalProducts: 3,
+      activeProducts: 3,
+      deletedProducts: 0,
+      totalValueCents: HUGE + 10n,
+      lowStockCount: 0,
+    });
+    expect(metrics.categories.get('books')).toEqual({
+      productCount: 3,
+      totalValueCents: 202n,
+      priceSumCents: 101n,
+      averagePriceCents: 34n,
+    });
+  });
+
+  it('keeps entities whose rows are all zero', () => {
+    const metrics = foldMetricChanges([seller(0, 's-1', 1), seller(0, 's-1', 0), category(2, 'toys', 0, 0n)]);
+
+    expect(metrics.sellers.get('s-1')?.totalProducts).toBe(0);
+    expect(metrics.categories.get('toys')).toMatchObject({ productCount: 0, averagePriceCents: null });
+  });
+
+  it('drops low-stock entries whose last change is a removal, per seller row', () => {
+    const metrics = foldMetricChanges([
+      lowStock('p-1', 's-1', 3),
+      lowStock('p-2', 's-1', 1),
+      lowStock('p-2', 's-1', null),
+      lowStock('p-1', 's-1', null),
+      lowStock('p-1', 's-2', 4),
+    ]);
+
+    expect([...metrics.lowStock.entries()]).toEqual([
+      ['p-1', { productId: 'p-1', sellerId: 's-2', category: 'books', quantity: 4 }],
+    ]);
+  });
+});
+
+describe('encodeMetricChange / decodeMetricChange', () => {
+  const examples: MetricChange[] = [
+    seller(4, 's-ü#1', 2, HUGE),
+    category(0, 'books & more', 3, HUGE),
+    lowStock('p-1', 's-1', 0),
+    lowStock('p-1', 's-1', null),
+  ];
+
+  it.each(examples.map((change) => [change.entity, change] as const))(
+    'round-trips a %s change exactly',
+    (_, change) => {
+      expect(decodeMetricChange(encodeMetricChange(change))).toEqual(change);
+    },
+  );
+
+  it('writes bigints as decimal strings', () => {
+    const json = JSON.parse(encodeMetricChange(seller(0, 's-1', 1, HUGE)).toString('utf8'));
+
+    expect(json.values.totalValueCents).toBe(HUGE.toString());
+  });
+
+  it('decodes from a string and ignores unknown extra fields', () => {
+    const text = JSON.stringify({
+      entity: 'category',
+      group: 1,
+      eventTime: T0,
+      id: 'books',
+      extra: true,
+      values: { productCount: 1, totalValueCents: '5', priceSumCents: '5', future: 1 },
+    });
+
+    expect(decodeMetricChange(text)).toEqual({
+      entity: 'category',
+      group: 1,
+      eventTime: T0,
+      id: 'books',
+      values: { productCount: 1, totalValueCents: 5n, priceSumCents: 5n },
+    });
+  });
+
+  const valid = JSON.parse(encodeMetricChange(seller(0, 's-1', 1, 5n)).toString('utf8'));
+  const validLow = JSON.parse(encodeMetricChange(lowStock('p-1', 's-1', 2)).toString('utf8'));
+  const rejections: Array<[string, unknown, string]> = [
+    ['a JSON array', [], ''],
+    ['null', null, ''],
+    ['an unknown entity', { ...valid, entity: 'shop' }, '/entity'],
+    ['a negative group', { ...valid, group: -1 }, '/group'],
+    ['a fractional group', { ...valid, group: 0.5 }, '/group'],
+    ['a group given as a string', { ...valid, group: '0' }, '/group'],
+    ['an unparseable event time', { ...valid, eventTime: 'yesterday' }, '/eventTime'],
+    ['a missing event time', { ...valid, eventTime: undefined }, '/eventTime'],
+    ['an empty id', { ...valid, id: '' }, '/id'],
+    ['missing seller values', { ...valid, values: undefined }, '/values'],
+    [
+      'a negative count',
+      { ...valid, values: { ...valid.values, activeProducts: -1 } },
+      '/values/activeProducts',
+    ],
+    [
+      'a money sum as a number',
+      { ...valid, values: { ...valid.values, totalValueCents: 5 } },
+      '/values/totalValueCents',
+    ],
+    [
+      'a negative money sum',
+      { ...valid, values: { ...valid.values, totalValueCents: '-5' } },
+      '/values/totalValueCents',
+    ],
+    [
+      'a money sum with a leading zero',
+      { ...valid, values: { ...valid.values, totalValueCents: '05' } },
+      '/values/totalValueCents',
+    ],
+    [
+      'category values without priceSumCents',
+      { ...valid, entity: 'category', values: { productCount: 1, totalValueCents: '1' } },
+      '/values/priceSumCents',
+    ],
+    ['a low-stock change without sellerId', { ...validLow, sellerId: undefined }, '/sellerId'],
+    ['a low-stock entry that is not an object', { ...validLow, values: 3 }, '/values'],
+    [
+      'a low-stock entry without quantity',
+      { ...validLow, values: { ...validLow.values, quantity: undefined } },
+      '/values/quantity',
+    ],
+    [
+      'a low-stock entry of another product',
+      { ...validLow, values: { ...validLow.values, productId: 'p-2' } },
+      '/values/productId',
+    ],
+    [
+      'a low-stock entry of another seller',
+      { ...validLow, values: { ...validLow.values, sellerId: 's-9' } },
+      '/values/sellerId',
+    ],
+  ];
+
+  it.each(rejections)('rejects %s with INVALID_METRIC_CHANGE at the field', (_, value, path) => {
+    const decode = () => decodeMetricChange(JSON.stringify(value));
+
+    expect(decode).toThrow(DecodeError);
+    expect(decode).toThrow(
+      expect.objectContaining({ code: 'INVALID_METRIC_CHANGE', path, retryable: false }),
+    );
+  });
+
+  it('rejects bytes that are not JSON, keeping the parse error as cause', () => {
+    const decode = () => decodeMetricChange(Buffer.from('{"entity":'));
+
+    expect(decode).toThrow(
+      expect.objectContaining({ code: 'INVALID_METRIC_CHANGE', path: '', cause: expect.any(SyntaxError) }),
+    );
+  });
+
+  it('rejects bytes that are not UTF-8', () => {
+    expect(() => decodeMetricChange(new Uint8Array([0x7b, 0xff, 0x7d]))).toThrow(/not valid UTF-8/);
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { state } from '../test/fixtures.js';
+import { DecodeError } from './errors.js';
+import { decodeProductState, encodeProductState } from './productStateCodec.js';
+
+describe('encodeProductState / decodeProductState', () => {
+  it('round-trips live and deleted states exactly, including the largest safe values', () => {
+    const examples = [
+      state({ productId: 'p-ü 1', priceCents: Number.MAX_SAFE_INTEGER, quantity: Number.MAX_SAFE_INTEGER }),
+      state({
+        productId: 'p-2',
+        version: 9,
+        category: '',
+        status: 'inactive',
+        deleted: true,
+        priceCents: 0,
+        quantity: 0,
+      }),
+    ];
+
+    for (const example of examples) {
+      expect(decodeProductState(encodeProductState(example))).toEqual(example);
+    }
+  });
+
+  it('writes compact JSON with short field names', () => {
+    const bytes = encodeProductState(state({ productId: 'p-1' }));
+
+    expect(bytes.toString('utf8')).toBe(
+      '{"p":"p-1","v":1,"s":"s-1","c":"books","pc":1999,"q":50,"st":"active","d":false,"t":"2026-11-25T17:00:00.000Z"}',
+    );
+  });
+
+  const valid = JSON.parse(encodeProductState(state({ productId: 'p-1' })).toString('utf8'));
+  const rejections: Array<[string, unknown, string]> = [
+    ['a JSON string', 'p-1', ''],
+    ['an empty product id', { ...valid, p: '' }, '/p'],
+    ['version 0', { ...valid, v: 0 }, '/v'],
+    ['an unsafe version', { ...valid, v: 2 ** 60 }, '/v'],
+    ['a missing seller', { ...valid, s: undefined }, '/s'],
+    ['a numeric category', { ...valid, c: 5 }, '/c'],
+    ['a negative price', { ...valid, pc: -1 }, '/pc'],
+    ['a fractional quantity', { ...valid, q: 1.5 }, '/q'],
+    ['an unknown status', { ...valid, st: 'archived' }, '/st'],
+    ['a deleted flag as a number', { ...valid, d: 1 }, '/d'],
+    ['an unparseable timestamp', { ...valid, t: 'now' }, '/t'],
+  ];
+
+  it.each(rejections)('rejects %s with INVALID_PRODUCT_STATE at the field', (_, value, path) => {
+    const decode = () => decodeProductState(Buffer.from(JSON.stringify(value)));
+
+    expect(decode).toThrow(DecodeError);
+    expect(decode).toThrow(expect.objectContaining({ code: 'INVALID_PRODUCT_STATE', path }));
+  });
+
+  it('rejects bytes that are not JSON', () => {
+    expect(() => decodeProductState('not json')).toThrow(/\(root\): a product state is not valid JSON/);
+  });
+});
