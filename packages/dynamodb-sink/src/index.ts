@@ -1,1 +1,38 @@
-export {};
+export {
+  DEFAULT_DYNAMODB_SINK_OPTIONS,
+  DEFAULT_ENSURE_TABLE_OPTIONS,
+  DEFAULT_METRICS_READER_OPTIONS,
+  DEFAULT_TABLE_NAME,
+  TTL_ATTRIBUTE,
+} from './defaults.js';
+export {
+  DynamoDbMetricsSink,
+  type DynamoDbMetricsSinkOptions,
+  type DynamoDbSinkMetricsHooks,
+  type WriteResult,
+} from './dynamoDbMetricsSink.js';
+export {
+  DYNAMO_SINK_ERROR_CODES,
+  DynamoRequestError,
+  DynamoSinkError,
+  type DynamoSinkErrorCode,
+  InvalidArgumentError,
+  InvalidItemError,
+  InvalidOptionsError,
+  InvalidRecordError,
+} from './errors.js';
+export type { HistoryEntry } from './history.js';
+export type { Logger } from './logger.js';
+export {
+  type CategoryHistoryEntry,
+  MetricsReader,
+  type MetricsReaderOptions,
+  type SellerHistoryEntry,
+} from './metricsReader.js';
+export {
+  type EnsureMetricsTableOptions,
+  type EnsureMetricsTableResult,
+  ensureMetricsTable,
+  metricsTableDefinition,
+} from './metricsTable.js';
+export type { RetryInfo } from './retrying.js';

@@ -1,1 +1,26 @@
-export {};
+export { type ArchiveKeyParts, archiveKey, parseArchiveKey } from './archiveKeys.js';
+export {
+  ARCHIVE_CONTENT_ENCODING,
+  ARCHIVE_CONTENT_TYPE,
+  DEFAULT_READ_ARCHIVE_OPTIONS,
+  DEFAULT_S3_ARCHIVE_OPTIONS,
+  MIN_PART_SIZE_BYTES,
+} from './defaults.js';
+export {
+  ArchiveOptionsError,
+  ArchiveRecordError,
+  CorruptArchiveError,
+  S3_SINK_ERROR_CODES,
+  S3RequestError,
+  S3SinkError,
+  type S3SinkErrorCode,
+} from './errors.js';
+export type { Logger } from './logger.js';
+export { type ReadArchiveOptions, readArchive } from './readArchive.js';
+export type { RetryInfo } from './retrying.js';
+export {
+  type ArchiveWriteResult,
+  type S3ArchiveMetricsHooks,
+  S3MetricsArchive,
+  type S3MetricsArchiveOptions,
+} from './s3MetricsArchive.js';

@@ -1,0 +1,233 @@
+import { type DynamoDBClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  type CategoryMetrics,
+  type CategoryMetricValues,
+  type LowStockEntry,
+  type SellerMetricValues,
+  sumCategoryPartials,
+  sumSellerPartials,
+} from '@marketplace/analytics-aggregator';
+import type { RetryOptions } from '@marketplace/retry';
+import { DEFAULT_METRICS_READER_OPTIONS } from './defaults.js';
+import { InvalidArgumentError, InvalidOptionsError } from './errors.js';
+import { foldHistory, type HistoryEntry, type HistoryPoint } from './history.js';
+import {
+  type Item,
+  isExpired,
+  readInteger,
+  readString,
+  toCategoryValues,
+  toLowStockEntry,
+  toSellerValues,
+} from './items.js';
+import { CURRENT_SK_PREFIX, entityPk, HISTORY_SK_MIN, historySkMaxOf, hourOf, lowStockPk } from './keys.js';
+import { type Logger, SILENT_LOGGER } from './logger.js';
+import { callWithRetry } from './retrying.js';
+import { checkClient, checkLogger, checkTableName, stripUndefined } from './validateOptions.js';
+
+/** Options of {@link MetricsReader}. */
+export interface MetricsReaderOptions {
+  /** The DynamoDB client (belongs to the caller; see the sink about `maxAttempts`). */
+  client: DynamoDBClient;
+  /** Table name. @default 'analytics-metrics' */
+  tableName?: string;
+  /** Clock used to decide whether a `ttl` has passed. @default () => new Date() */
+  now?: () => Date;
+  /** Strongly consistent queries (twice the read cost). @default false */
+  consistentRead?: boolean;
+  /** Backoff for throttling/5xx/timeouts. @default DEFAULT_RETRY_OPTIONS */
+  retry?: RetryOptions;
+  /** Logger (retries are logged at warn). @default silent */
+  logger?: Logger;
+}
+
+/** One hour of a seller's history. */
+export type SellerHistoryEntry = HistoryEntry<SellerMetricValues>;
+/** One hour of a category's history (with the derived average). */
+export type CategoryHistoryEntry = HistoryEntry<CategoryMetrics>;
+
+/**
+ * Reads the metrics table for dashboards and other services: sums the per-group partial rows of an
+ * entity (one paginated Query), derives averages, builds hourly history with values carried forward
+ * and expired items ignored, and lists a seller's low-stock entries.
+ *
+ * @example
+ * ```ts
+ * const reader = new MetricsReader({ client: new DynamoDBClient({}) });
+ * const seller = await reader.getSellerMetrics('s-17'); // undefined when never seen
+ * const lastDay = await reader.getSellerHistory('s-17', new Date(Date.now() - 86_400_000), new Date());
+ * ```
+ */
+export class MetricsReader {
+  readonly #client: DynamoDBClient;
+  readonly #tableName: string;
+  readonly #now: () => Date;
+  readonly #consistentRead: boolean;
+  readonly #retry: RetryOptions | undefined;
+  readonly #logger: Logger;
+
+  /** @throws InvalidOptionsError (`INVALID_OPTIONS`) naming the first invalid option. */
+  constructor(options: MetricsReaderOptions) {
+    const merged = { ...DEFAULT_METRICS_READER_OPTIONS, ...stripUndefined(options) };
+    this.#client = checkClient(options?.client);
+    this.#tableName = checkTableName(merged.tableName);
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new InvalidOptionsError('now', 'must be a function returning a Date');
+    }
+    this.#now = options.now ?? (() => new Date());
+    this.#consistentRead = merged.consistentRead === true;
+    this.#retry = options.retry;
+    this.#logger = checkLogger(options.logger, SILENT_LOGGER);
+  }
+
+  /**
+   * Current metrics of a seller: the partial rows of all groups summed.
+   * @returns `undefined` when the seller has no row.
+   * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`).
+   */
+  async getSellerMetrics(sellerId: string): Promise<SellerMetricValues | undefined> {
+    const items = await this.#currentRows(entityPk('seller', checkId(sellerId, 'sellerId')));
+    return items.length === 0 ? undefined : sumSellerPartials(items.map(toSellerValues));
+  }
+
+  /**
+   * Current metrics of a category, partials summed and `averagePriceCents` derived.
+   * @returns `undefined` when the category has no row.
+   * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`).
+   */
+  async getCategoryMetrics(category: string): Promise<CategoryMetrics | undefined> {
+    const items = await this.#currentRows(entityPk('category', checkId(category, 'category')));
+    return items.length === 0 ? undefined : sumCategoryPartials(items.map(toCategoryValues));
+  }
+
+  /**
+   * Hourly history of a seller between `from` and `to` (hours containing them included): one
+   * entry per hour from the first hour with data, each group's last values carried forward over
+   * hours in which it did not change; rows whose `ttl` has passed are ignored. Hours after the
+   * current hour are not reported.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for invalid dates or `from` after `to`.
+   */
+  async getSellerHistory(sellerId: string, from: Date, to: Date): Promise<SellerHistoryEntry[]> {
+    const id = checkId(sellerId, 'sellerId');
+    return this.#history(entityPk('seller', id), from, to, toSellerValues, (parts) =>
+      sumSellerPartials(parts),
+    );
+  }
+
+  /**
+   * Hourly history of a category (see {@link MetricsReader.getSellerHistory}), with the average
+   * derived per hour.
+   */
+  async getCategoryHistory(category: string, from: Date, to: Date): Promise<CategoryHistoryEntry[]> {
+    const id = checkId(category, 'category');
+    return this.#history(
+      entityPk('category', id),
+      from,
+      to,
+      toCategoryValues,
+      (parts: CategoryMetricValues[]) => sumCategoryPartials(parts),
+    );
+  }
+
+  /**
+   * Current low-stock entries of a seller, ordered by product id (tombstones of entries that left
+   * low stock are hidden).
+   * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`).
+   */
+  async listLowStock(sellerId: string): Promise<LowStockEntry[]> {
+    const items = await this.#query({
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'attribute_not_exists(#removed)',
+      ExpressionAttributeNames: { '#removed': 'removed' },
+      ExpressionAttributeValues: { ':pk': { S: lowStockPk(checkId(sellerId, 'sellerId')) } },
+    });
+    const now = this.#now().getTime();
+    return items.filter((item) => !isExpired(item, now)).map(toLowStockEntry);
+  }
+
+  #currentRows(pk: string): Promise<Item[]> {
+    return this.#query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: CURRENT_SK_PREFIX } },
+    });
+  }
+
+  async #history<V, R>(
+    pk: string,
+    from: Date,
+    to: Date,
+    decode: (item: Item) => V,
+    sum: (parts: V[]) => R,
+  ): Promise<HistoryEntry<R>[]> {
+    checkRange(from, to);
+    const now = this.#now().getTime();
+    const fromHour = hourOf(from);
+    const nowHour = hourOf(now);
+    let toHour = hourOf(to);
+    if (toHour > nowHour) toHour = nowHour;
+    if (toHour < fromHour) return [];
+    // From the first history row on, not from `fromHour`: the values a group had before `from`
+    // carry into the range. TTL bounds how far back that goes.
+    const items = await this.#query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+      ExpressionAttributeValues: {
+        ':pk': { S: pk },
+        ':low': { S: HISTORY_SK_MIN },
+        ':high': { S: historySkMaxOf(toHour) },
+      },
+    });
+    const points: HistoryPoint<V>[] = items
+      .filter((item) => !isExpired(item, now))
+      .map((item) => ({
+        hour: readString(item, 'hour'),
+        group: readInteger(item, 'group'),
+        values: decode(item),
+      }));
+    return foldHistory(points, fromHour, toHour, sum);
+  }
+
+  /** All items of a Query, every page. */
+  async #query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await callWithRetry(
+        {
+          tableName: this.#tableName,
+          operation: 'Query',
+          key: { pk: String(input.ExpressionAttributeValues?.[':pk']?.S) },
+          errorCode: 'READ_FAILED',
+          retry: this.#retry,
+          logger: this.#logger,
+        },
+        () =>
+          this.#client.send(
+            new QueryCommand({
+              ...input,
+              TableName: this.#tableName,
+              ConsistentRead: this.#consistentRead,
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            }),
+          ),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+}
+
+function checkId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidArgumentError(field, 'must be a non-empty string');
+  }
+  return value;
+}
+
+function checkRange(from: Date, to: Date): void {
+  if (!(from instanceof Date) || Number.isNaN(from.getTime()))
+    throw new InvalidArgumentError('from', 'must be a valid Date');
+  if (!(to instanceof Date) || Number.isNaN(to.getTime()))
+    throw new InvalidArgumentError('to', 'must be a valid Date');
+  if (from.getTime() > to.getTime()) throw new InvalidArgumentError('from', 'must not be after "to"');
+}

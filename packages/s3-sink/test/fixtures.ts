@@ -1,0 +1,87 @@
+import type {
+  CategoryMetricValues,
+  LowStockEntry,
+  MetricChangeRecord,
+  SellerMetricValues,
+} from '@marketplace/analytics-aggregator';
+
+/** Source topic used by the fixtures. */
+export const TOPIC = 'analytics.metric-changes';
+
+/** Seller values with zero defaults. */
+export function sellerValues(values: Partial<SellerMetricValues> = {}): SellerMetricValues {
+  return {
+    totalProducts: 0,
+    activeProducts: 0,
+    deletedProducts: 0,
+    totalValueCents: 0n,
+    lowStockCount: 0,
+    ...values,
+  };
+}
+
+/** Category values with zero defaults. */
+export function categoryValues(values: Partial<CategoryMetricValues> = {}): CategoryMetricValues {
+  return { productCount: 0, totalValueCents: 0n, priceSumCents: 0n, ...values };
+}
+
+interface Common {
+  group?: number;
+  eventTime?: string;
+  offset: number | string;
+  partition?: number;
+}
+
+function source(common: Common): MetricChangeRecord['source'] {
+  return { topic: TOPIC, partition: common.partition ?? common.group ?? 0, offset: String(common.offset) };
+}
+
+/** A seller metric-change record. */
+export function sellerRecord(
+  id: string,
+  values: Partial<SellerMetricValues>,
+  common: Common,
+): MetricChangeRecord {
+  return {
+    entity: 'seller',
+    id,
+    group: common.group ?? 0,
+    eventTime: common.eventTime ?? '2026-11-25T17:05:00.000Z',
+    values: sellerValues(values),
+    source: source(common),
+  };
+}
+
+/** A category metric-change record. */
+export function categoryRecord(
+  id: string,
+  values: Partial<CategoryMetricValues>,
+  common: Common,
+): MetricChangeRecord {
+  return {
+    entity: 'category',
+    id,
+    group: common.group ?? 0,
+    eventTime: common.eventTime ?? '2026-11-25T17:05:00.000Z',
+    values: categoryValues(values),
+    source: source(common),
+  };
+}
+
+/** A low-stock record: entry appearing/changing (`entry`) or leaving (`null`). */
+export function lowStockRecord(
+  sellerId: string,
+  productId: string,
+  entry: Omit<LowStockEntry, 'productId' | 'sellerId'> | null,
+  common: Common,
+): MetricChangeRecord {
+  return {
+    entity: 'lowStock',
+    id: productId,
+    sellerId,
+    group: common.group ?? 0,
+    eventTime: common.eventTime ?? '2026-11-25T17:05:00.000Z',
+    values: entry === null ? null : { productId, sellerId, ...entry },
+    source: source(common),
+  };
+}
