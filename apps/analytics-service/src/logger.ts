@@ -19,3 +19,22 @@ export function createLogger(options: { level: LogLevel; pretty: boolean }): Pin
     pino.destination({ dest: 1, sync: true }),
   );
 }
+
+/** The logger shape every `@marketplace/*` library takes: `(message, context?)`. */
+export interface LibraryLogger {
+  debug(message: string, context?: Record<string, unknown>): void;
+  info(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}
+
+/** Adapts pino (`(object, message)`) to the libraries' `(message, context)` loggers. */
+export function libraryLogger(logger: PinoLogger, component: string): LibraryLogger {
+  const child = logger.child({ component });
+  return {
+    debug: (message, context) => child.debug(context ?? {}, message),
+    info: (message, context) => child.info(context ?? {}, message),
+    warn: (message, context) => child.warn(context ?? {}, message),
+    error: (message, context) => child.error(context ?? {}, message),
+  };
+}

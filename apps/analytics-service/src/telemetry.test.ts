@@ -6,8 +6,8 @@ describe('Telemetry', () => {
     const telemetry = new Telemetry();
 
     telemetry.recordProcessed(100);
-    telemetry.recordInvalid('INVALID_JSON', 3);
-    telemetry.recordInvalid('INVALID_JSON', 0);
+    telemetry.recordInvalid(3);
+    telemetry.recordInvalid(0);
     telemetry.recordMetricChanges('sink', 40);
     telemetry.recordMetricChanges('aggregate', 40);
     telemetry.recordDynamoWrite(12, 5);

@@ -44,7 +44,7 @@ export class Telemetry {
   };
 
   private readonly events: Counter<'type'>;
-  private readonly invalidEvents: Counter<'code'>;
+  private readonly invalidEvents: Counter;
   private readonly skipped: Counter<'reason'>;
   private readonly batchDuration: Histogram<'stage'>;
   private readonly batches: Counter<'stage' | 'outcome'>;
@@ -70,8 +70,7 @@ export class Telemetry {
     });
     this.invalidEvents = new Counter({
       name: 'analytics_events_invalid_total',
-      help: 'Invalid input messages sent to the dead-letter topic, by validation error code.',
-      labelNames: ['code'],
+      help: 'Invalid input messages sent to the dead-letter topic.',
       registers,
     });
     this.skipped = new Counter({
@@ -197,10 +196,10 @@ export class Telemetry {
     if (count > 0) this.events.inc({ type }, count);
   }
 
-  /** Stage 1 dead-lettered `count` invalid messages with validation error `code`. */
-  recordInvalid(code: string, count = 1): void {
+  /** Stage 1 dead-lettered `count` invalid messages. */
+  recordInvalid(count: number): void {
     if (count <= 0) return;
-    this.invalidEvents.inc({ code }, count);
+    this.invalidEvents.inc(count);
     this.stats.deadLettered += count;
   }
 

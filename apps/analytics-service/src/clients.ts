@@ -1,0 +1,84 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { Kafka, type LogEntry, logLevel, type SASLOptions } from 'kafkajs';
+import type { Logger as PinoLogger } from 'pino';
+import type { ServiceConfig } from './config.js';
+
+/** Static AWS credentials (the local stack's); production uses the SDK's default provider chain. */
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+const KAFKA_TO_PINO: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** kafkajs log level matching the service's: kafkajs INFO is chatty, so only at debug/trace. */
+function kafkaLogLevel(level: ServiceConfig['logLevel']): logLevel {
+  switch (level) {
+    case 'silent':
+      return logLevel.NOTHING;
+    case 'fatal':
+    case 'error':
+      return logLevel.ERROR;
+    case 'debug':
+    case 'trace':
+      return logLevel.INFO;
+    default:
+      return logLevel.WARN;
+  }
+}
+
+/** The kafkajs client from the configuration (TLS, SASL), logging through pino. */
+export function createKafka(config: ServiceConfig, brokers: readonly string[], logger: PinoLogger): Kafka {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  const sasl: SASLOptions | undefined =
+    config.kafka.sasl === null
+      ? undefined
+      : ({
+          mechanism: config.kafka.sasl.mechanism,
+          username: config.kafka.sasl.username,
+          password: config.kafka.sasl.password,
+        } as SASLOptions);
+  return new Kafka({
+    clientId: config.kafka.clientId,
+    brokers: [...brokers],
+    ssl: config.kafka.ssl,
+    ...(sasl === undefined ? {} : { sasl }),
+    logLevel: kafkaLogLevel(config.logLevel),
+    logCreator:
+      () =>
+      ({ namespace, level, log }: LogEntry) => {
+        const { message, timestamp: _timestamp, ...extra } = log;
+        kafkaLogger[KAFKA_TO_PINO[level] ?? 'info']({ namespace, ...extra }, message);
+      },
+  });
+}
+
+/**
+ * The DynamoDB client. `maxAttempts: 1`: the sink retries transient faults itself through
+ * `@marketplace/retry` (RETRIES), so the SDK's own retries would multiply attempts.
+ */
+export function createDynamoClient(config: ServiceConfig, credentials?: StaticCredentials): DynamoDBClient {
+  return new DynamoDBClient({
+    region: config.aws.region,
+    maxAttempts: 1,
+    ...(config.aws.dynamodbEndpoint === undefined ? {} : { endpoint: config.aws.dynamodbEndpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
+  });
+}
+
+/** The S3 client; `maxAttempts: 1` for the same reason as {@link createDynamoClient}. */
+export function createS3Client(config: ServiceConfig, credentials?: StaticCredentials): S3Client {
+  return new S3Client({
+    region: config.aws.region,
+    maxAttempts: 1,
+    forcePathStyle: config.aws.s3ForcePathStyle,
+    ...(config.aws.s3Endpoint === undefined ? {} : { endpoint: config.aws.s3Endpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
+  });
+}

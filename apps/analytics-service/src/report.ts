@@ -1,0 +1,162 @@
+import type { CategoryMetrics, LowStockEntry, SellerMetricValues } from '@marketplace/analytics-aggregator';
+
+/** What the demo report reads (a subset of `MetricsReader`). */
+export interface ReportReader {
+  getSellerMetrics(sellerId: string): Promise<SellerMetricValues | undefined>;
+  getCategoryMetrics(category: string): Promise<CategoryMetrics | undefined>;
+  listLowStock(sellerId: string): Promise<LowStockEntry[]>;
+}
+
+/** The demo report: read back from DynamoDB through `MetricsReader`. */
+export interface DemoReport {
+  /** Sellers read. */
+  sellerCount: number;
+  /** Top sellers by total stock value, highest first. */
+  topSellers: Array<{ sellerId: string; values: SellerMetricValues }>;
+  /** Every category, by name. */
+  categories: Array<{ category: string; values: CategoryMetrics }>;
+  /** Some low-stock products (of the top sellers first). */
+  lowStock: LowStockEntry[];
+  /** Low-stock products of all sellers. */
+  lowStockTotal: number;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight. */
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Reads the report for the given sellers and categories (the ids the demo produced events for).
+ * @example
+ * const report = await readReport(new MetricsReader({ client }), { sellerIds, categories });
+ */
+export async function readReport(
+  reader: ReportReader,
+  ids: { sellerIds: Iterable<string>; categories: Iterable<string> },
+  options: { topSellers?: number; lowStock?: number; concurrency?: number } = {},
+): Promise<DemoReport> {
+  const concurrency = options.concurrency ?? 16;
+  const sellerIds = [...new Set(ids.sellerIds)].sort();
+  const categoryIds = [...new Set(ids.categories)].sort();
+
+  const sellers = await mapBounded(sellerIds, concurrency, async (sellerId) => ({
+    sellerId,
+    values: await reader.getSellerMetrics(sellerId),
+    lowStock: await reader.listLowStock(sellerId),
+  }));
+  const known = sellers.filter(
+    (s): s is { sellerId: string; values: SellerMetricValues; lowStock: LowStockEntry[] } =>
+      s.values !== undefined,
+  );
+  known.sort((a, b) =>
+    a.values.totalValueCents === b.values.totalValueCents
+      ? a.sellerId.localeCompare(b.sellerId)
+      : a.values.totalValueCents > b.values.totalValueCents
+        ? -1
+        : 1,
+  );
+  const top = known.slice(0, options.topSellers ?? 5);
+
+  const categories = await mapBounded(categoryIds, concurrency, async (category) => ({
+    category,
+    values: await reader.getCategoryMetrics(category),
+  }));
+
+  const lowStock = known.flatMap((s) => s.lowStock);
+  return {
+    sellerCount: known.length,
+    topSellers: top.map(({ sellerId, values }) => ({ sellerId, values })),
+    categories: categories.filter(
+      (c): c is { category: string; values: CategoryMetrics } => c.values !== undefined,
+    ),
+    lowStock: lowStock.slice(0, options.lowStock ?? 10),
+    lowStockTotal: lowStock.length,
+  };
+}
+
+/** Formats cents as `12,345.67`. */
+export function formatCents(cents: bigint): string {
+  const negative = cents < 0n;
+  const abs = negative ? -cents : cents;
+  const whole = (abs / 100n).toLocaleString('en-US');
+  const fraction = String(abs % 100n).padStart(2, '0');
+  return `${negative ? '-' : ''}${whole}.${fraction}`;
+}
+
+function table(headers: string[], rows: string[][], rightAligned: ReadonlySet<number>): string[] {
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].map((l) => `  ${l}`);
+}
+
+/** The report as plain text for the terminal. */
+export function formatReport(report: DemoReport): string {
+  const lines: string[] = [];
+  lines.push(`Top ${report.topSellers.length} sellers by stock value (of ${report.sellerCount}):`);
+  lines.push(
+    ...table(
+      ['seller', 'value', 'products', 'active', 'deleted', 'low stock'],
+      report.topSellers.map(({ sellerId, values }) => [
+        sellerId,
+        formatCents(values.totalValueCents),
+        String(values.totalProducts),
+        String(values.activeProducts),
+        String(values.deletedProducts),
+        String(values.lowStockCount),
+      ]),
+      new Set([1, 2, 3, 4, 5]),
+    ),
+  );
+  lines.push('', `Categories (${report.categories.length}):`);
+  lines.push(
+    ...table(
+      ['category', 'products', 'value', 'average price'],
+      report.categories.map(({ category, values }) => [
+        category,
+        String(values.productCount),
+        formatCents(values.totalValueCents),
+        values.averagePriceCents === null ? '-' : formatCents(values.averagePriceCents),
+      ]),
+      new Set([1, 2, 3]),
+    ),
+  );
+  lines.push('', `Low-stock products (${report.lowStock.length} of ${report.lowStockTotal}):`);
+  lines.push(
+    ...table(
+      ['product', 'seller', 'category', 'quantity'],
+      report.lowStock.map((entry) => [
+        entry.productId,
+        entry.sellerId,
+        entry.category,
+        String(entry.quantity),
+      ]),
+      new Set([3]),
+    ),
+  );
+  return lines.join('\n');
+}
+
+/** `JSON.stringify` with bigints as decimal strings (the wire format of the libraries). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}

@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handleShutdownSignals } from './shutdown.js';
+
+const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+let dispose: (() => void) | undefined;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  dispose?.();
+  vi.useRealTimers();
+});
+
+describe('handleShutdownSignals', () => {
+  it('runs the shutdown once on SIGTERM and exits 0 when it finishes in time', async () => {
+    const exit = vi.fn();
+    const shutdown = vi.fn(async () => {});
+    ({ dispose } = handleShutdownSignals(shutdown, { timeoutMs: 1000, logger, exit, signals: ['SIGUSR2'] }));
+
+    process.emit('SIGUSR2', 'SIGUSR2');
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(shutdown).toHaveBeenCalledWith('SIGUSR2');
+    expect(exit).toHaveBeenCalledWith(0);
+  });
+
+  it('forces exit 1 when the shutdown does not finish within the bound', async () => {
+    const exit = vi.fn();
+    ({ dispose } = handleShutdownSignals(() => new Promise(() => {}), {
+      timeoutMs: 1000,
+      logger,
+      exit,
+      signals: ['SIGUSR2'],
+    }));
+
+    process.emit('SIGUSR2', 'SIGUSR2');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(exit).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(exit).toHaveBeenCalledWith(1);
+  });
+
+  it('exits 1 when the shutdown fails', async () => {
+    const exit = vi.fn();
+    ({ dispose } = handleShutdownSignals(() => Promise.reject(new Error('close failed')), {
+      timeoutMs: 1000,
+      logger,
+      exit,
+      signals: ['SIGUSR2'],
+    }));
+
+    process.emit('SIGUSR2', 'SIGUSR2');
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(exit).toHaveBeenCalledWith(1);
+  });
+
+  it('forces exit 1 on a second signal during shutdown', async () => {
+    const exit = vi.fn();
+    const shutdown = vi.fn(() => new Promise<void>(() => {}));
+    ({ dispose } = handleShutdownSignals(shutdown, { timeoutMs: 1000, logger, exit, signals: ['SIGUSR2'] }));
+
+    process.emit('SIGUSR2', 'SIGUSR2');
+    process.emit('SIGUSR2', 'SIGUSR2');
+
+    expect(shutdown).toHaveBeenCalledTimes(1);
+    expect(exit).toHaveBeenCalledWith(1);
+  });
+
+  it('runs the same shutdown when triggered from code', async () => {
+    const exit = vi.fn();
+    const shutdown = vi.fn(async () => {});
+    const handle = handleShutdownSignals(shutdown, { timeoutMs: 1000, logger, exit, signals: ['SIGUSR2'] });
+    dispose = handle.dispose;
+
+    await Promise.all([handle.trigger('--once'), handle.trigger('again')]);
+
+    expect(shutdown).toHaveBeenCalledTimes(1);
+    expect(shutdown).toHaveBeenCalledWith('--once');
+    expect(exit).toHaveBeenCalledWith(0);
+  });
+});

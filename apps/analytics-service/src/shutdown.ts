@@ -1,0 +1,70 @@
+import type { LibraryLogger } from './logger.js';
+
+/** Options of {@link handleShutdownSignals}. */
+export interface ShutdownOptions {
+  /** Bound of the graceful shutdown; after it the process is forced to exit with `forcedExitCode`. */
+  timeoutMs: number;
+  logger: LibraryLogger;
+  /** Ends the process (injected in tests). @default process.exit */
+  exit?: (code: number) => void;
+  /** Signals handled. @default ['SIGTERM', 'SIGINT'] */
+  signals?: readonly NodeJS.Signals[];
+  /** Exit code after a forced exit. @default 1 */
+  forcedExitCode?: number;
+}
+
+/**
+ * Runs `shutdown` on the first SIGTERM/SIGINT, then exits 0. If it throws or does not finish
+ * within `timeoutMs`, or a second signal arrives, exits with `forcedExitCode` (1).
+ * Returns `trigger`, to start the same shutdown from code (e.g. after the demo's `--once` report).
+ */
+export function handleShutdownSignals(
+  shutdown: (reason: string) => Promise<void>,
+  options: ShutdownOptions,
+): { trigger(reason: string): Promise<void>; dispose(): void } {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const forced = options.forcedExitCode ?? 1;
+  let inProgress: Promise<void> | undefined;
+
+  const trigger = (reason: string): Promise<void> => {
+    if (inProgress !== undefined) return inProgress;
+    options.logger.info('shutting down', { reason, timeoutMs: options.timeoutMs });
+    const timer = setTimeout(() => {
+      options.logger.error('graceful shutdown timed out, forcing exit', { timeoutMs: options.timeoutMs });
+      exit(forced);
+    }, options.timeoutMs);
+    inProgress = shutdown(reason).then(
+      () => {
+        clearTimeout(timer);
+        options.logger.info('shut down cleanly', { reason });
+        exit(0);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        options.logger.error('shutdown failed', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        exit(forced);
+      },
+    );
+    return inProgress;
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (inProgress !== undefined) {
+      options.logger.warn('second signal during shutdown, forcing exit', { signal });
+      exit(forced);
+      return;
+    }
+    void trigger(signal);
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+
+  return {
+    trigger,
+    dispose: () => {
+      for (const signal of signals) process.off(signal, onSignal);
+    },
+  };
+}
