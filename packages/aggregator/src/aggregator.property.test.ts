@@ -51,7 +51,9 @@ const stepArb = fc.record({
 /** The life of a product: its events in version order. */
 const historyArb = fc.array(stepArb, { minLength: 1, maxLength: 8 });
 
-function buildEvents(histories: fc.RecordValue<typeof stepArb>[][]): ProductEvent[] {
+type Step = typeof stepArb extends fc.Arbitrary<infer S> ? S : never;
+
+function buildEvents(histories: Step[][]): ProductEvent[] {
   const events: ProductEvent[] = [];
   histories.forEach((steps, index) => {
     const productId = `p-${index}`;
