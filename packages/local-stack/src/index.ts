@@ -1,1 +1,21 @@
-export {};
+export {
+  DEFAULT_CREDENTIALS,
+  DEFAULT_DYNAMO_OPTIONS,
+  DEFAULT_KAFKA_OPTIONS,
+  DEFAULT_REGION,
+  DEFAULT_S3_OPTIONS,
+  type DynamoOptions,
+  type KafkaOptions,
+  type S3Options,
+} from './defaults.js';
+export {
+  LOCAL_STACK_ERROR_CODES,
+  type LocalStackComponent,
+  LocalStackError,
+  type LocalStackErrorCode,
+  type LocalStackErrorInit,
+} from './errors.js';
+export { type LocalStack, type LocalStackProcess, startLocalStack } from './localStack.js';
+export type { Logger } from './logger.js';
+export { type PrepareOptions, prepareJavaServers } from './maven.js';
+export type { StartLocalStackOptions } from './options.js';

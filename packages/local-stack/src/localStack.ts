@@ -1,0 +1,169 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type StartedDynamo, startDynamo } from './dynamoServer.js';
+import type { LocalStackComponent } from './errors.js';
+import { type StartedKafka, startKafka } from './kafkaServer.js';
+import { checkPrerequisites, prepareJavaServers } from './maven.js';
+import { resolveOptions, type StartLocalStackOptions } from './options.js';
+import { type StartedS3, startS3 } from './s3Server.js';
+
+/** One server process of a running stack. */
+export interface LocalStackProcess {
+  component: LocalStackComponent;
+  pid: number;
+  /** Its stdout/stderr and own log. */
+  logFile: string;
+}
+
+/** A running local stack: endpoints for clients, and `stop()`. */
+export interface LocalStack {
+  /** The Kafka broker, when started. */
+  kafka?: { brokers: string[] };
+  /** The DynamoDB-compatible endpoint (`http://127.0.0.1:PORT`), when started. */
+  dynamodb?: { endpoint: string };
+  /** The S3-compatible endpoint (path-style addressing), when started. */
+  s3?: { endpoint: string };
+  /** Region to configure AWS clients with. */
+  region: string;
+  /** Dummy credentials the servers accept. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The server processes (PIDs and log files). */
+  processes: readonly LocalStackProcess[];
+  /** Folder holding every server's data and logs; removed by `stop()`. */
+  dir: string;
+  /** Stops every server and removes `dir`. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+type Started = StartedKafka | StartedDynamo | StartedS3;
+
+function seconds(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
+/**
+ * Starts a real Apache Kafka broker (KRaft, one node), dynalite and S3Proxy on free ports of
+ * 127.0.0.1, in parallel, and resolves once each answers. Every call starts its own servers.
+ * The first call may run Maven to resolve the Java servers (see `prepareJavaServers`).
+ *
+ * If any server fails, the ones already started are stopped and the error is thrown.
+ * Servers are killed when this process exits, unless `detached` is set.
+ *
+ * @throws {LocalStackError} `INVALID_OPTIONS`, `PREREQUISITE_MISSING`, `MAVEN_RESOLVE_FAILED`,
+ *   `START_FAILED` or `START_TIMEOUT` (the last two name the `component` and its `logFile`).
+ * @example
+ * ```ts
+ * const stack = await startLocalStack({ s3: false });
+ * const kafka = new Kafka({ brokers: stack.kafka!.brokers });
+ * // ...
+ * await stack.stop();
+ * ```
+ */
+export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<LocalStack> {
+  const resolved = resolveOptions(options);
+  const { onProgress: progress, logger } = resolved;
+  const started = Date.now();
+  const report = (message: string): void => {
+    logger.debug(message);
+    progress(message);
+  };
+
+  let classpaths: { kafka: string; s3proxy: string } | undefined;
+  if (resolved.kafka || resolved.s3) {
+    checkPrerequisites(false);
+    classpaths = await prepareJavaServers({ onProgress: report });
+  }
+
+  const base = resolved.workDir ?? tmpdir();
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, 'local-stack-'));
+  const subdir = (name: string): string => {
+    const path = join(dir, name);
+    mkdirSync(path, { recursive: true });
+    return path;
+  };
+
+  const tasks: Array<Promise<Started>> = [];
+  const timed = <T extends Started>(name: string, task: Promise<T>): Promise<T> =>
+    task.then((value) => {
+      report(`${name}: ready after ${seconds(started)}`);
+      return value;
+    });
+  const kafkaTask = resolved.kafka
+    ? timed(
+        'kafka',
+        startKafka({
+          classpath: classpaths!.kafka,
+          dir: subdir('kafka'),
+          options: resolved.kafka,
+          detached: resolved.detached,
+          progress: report,
+        }),
+      )
+    : undefined;
+  const dynamoTask = resolved.dynamodb
+    ? timed(
+        'dynamodb',
+        startDynamo({
+          dir: subdir('dynamodb'),
+          options: resolved.dynamodb,
+          detached: resolved.detached,
+          progress: report,
+        }),
+      )
+    : undefined;
+  const s3Task = resolved.s3
+    ? timed(
+        's3',
+        startS3({
+          classpath: classpaths!.s3proxy,
+          dir: subdir('s3'),
+          options: resolved.s3,
+          credentials: resolved.credentials,
+          detached: resolved.detached,
+          progress: report,
+        }),
+      )
+    : undefined;
+  for (const task of [kafkaTask, dynamoTask, s3Task]) if (task) tasks.push(task);
+
+  const results = await Promise.allSettled(tasks);
+  const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length > 0) {
+    await Promise.all(ok.map((s) => s.process.stop()));
+    for (const failure of failures.slice(1))
+      logger.error('local-stack: another component failed', { error: failure });
+    // The data folder stays so that the log named in the error can be read.
+    throw failures[0];
+  }
+
+  const kafka = kafkaTask ? await kafkaTask : undefined;
+  const dynamodb = dynamoTask ? await dynamoTask : undefined;
+  const s3 = s3Task ? await s3Task : undefined;
+  report(`local stack ready after ${seconds(started)}`);
+
+  let stopping: Promise<void> | undefined;
+  const stack: LocalStack = {
+    ...(kafka ? { kafka: { brokers: kafka.brokers } } : {}),
+    ...(dynamodb ? { dynamodb: { endpoint: dynamodb.endpoint } } : {}),
+    ...(s3 ? { s3: { endpoint: s3.endpoint } } : {}),
+    region: resolved.region,
+    credentials: { ...resolved.credentials },
+    processes: ok.map((s) => ({
+      component: s.process.component,
+      pid: s.process.pid,
+      logFile: s.process.logFile,
+    })),
+    dir,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(ok.map((s) => s.process.stop()));
+        rmSync(dir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+  return stack;
+}
