@@ -1,3 +1,4 @@
+export { AggregateProcessor, type AggregateProcessorOptions } from './AggregateProcessor.js';
 export {
   type AssignmentMember,
   CO_PARTITIONED_PROTOCOL,
@@ -7,6 +8,14 @@ export {
   encodeOwnedGroups,
   planCoPartitionedAssignment,
 } from './coPartitionedAssigner.js';
+export {
+  DEAD_LETTER_HEADERS,
+  DEFAULT_INTERNAL_TOPICS,
+  DEFAULT_METRIC_CHANGE_CONSUMER_OPTIONS,
+  DEFAULT_PROCESSOR_OPTIONS,
+  type InternalTopics,
+  type ProcessorConsumerOptions,
+} from './defaults.js';
 export {
   InternalTopicError,
   InvalidProcessorOptionsError,
@@ -19,3 +28,12 @@ export {
   TopicMismatchError,
   TransactionError,
 } from './errors.js';
+export { isProducerFencedError } from './kafkaErrors.js';
+export { MetricChangeConsumer, type MetricChangeConsumerOptions } from './MetricChangeConsumer.js';
+export type { LowStockAlert } from './records.js';
+export type {
+  BatchMetrics,
+  MetricChangeConsumerMetricsHooks,
+  ProcessorLogger,
+  ProcessorMetricsHooks,
+} from './types.js';

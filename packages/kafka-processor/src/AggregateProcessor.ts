@@ -1,0 +1,861 @@
+import { performance } from 'node:perf_hooks';
+import {
+  encodeMetricChange,
+  encodeProductState,
+  isLowStock,
+  metricChangeKey,
+  PartialAggregates,
+  type ProductState,
+} from '@marketplace/analytics-aggregator';
+import { DEFAULT_TOPICS, type ProductTopics } from '@marketplace/product-events';
+import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
+import type { ReducerPool } from '@marketplace/worker-pool';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import { createCoPartitionedAssigner } from './coPartitionedAssigner.js';
+import {
+  DEFAULT_INTERNAL_TOPICS,
+  DEFAULT_PROCESSOR_OPTIONS,
+  type InternalTopics,
+  type ProcessorConsumerOptions,
+} from './defaults.js';
+import {
+  InvalidProcessorOptionsError,
+  ProcessorError,
+  ProducerFencedError,
+  ShutdownTimeoutError,
+  TransactionError,
+} from './errors.js';
+import { isProducerFencedError, isRebalanceError } from './kafkaErrors.js';
+import { prepareTopics } from './prepareTopics.js';
+import { chunkBySize, deadLetterMessage, lowStockAlertMessage, toRawMessage } from './records.js';
+import { restoreGroupStates } from './restoreGroupStates.js';
+import {
+  type BatchMetrics,
+  type ProcessorLogger,
+  type ProcessorMetricsHooks,
+  SILENT_LOGGER,
+} from './types.js';
+import { checkBoolean, checkInteger, checkName, checkObject } from './validateOptions.js';
+
+/** Options of {@link AggregateProcessor}. */
+export interface AggregateProcessorOptions {
+  /** A kafkajs client; the processor creates its consumer, producers and admin from it. */
+  kafka: Kafka;
+  /** Names the deployment: prefixes the consumer group and the transactional ids (`${applicationId}-aggregate-g${i}`). */
+  applicationId: string;
+  /**
+   * Consumer group of the input topics (the offsets are committed in the transactions).
+   * @default `${applicationId}-aggregate`
+   */
+  groupId?: string;
+  /**
+   * Input topics.
+   * @default DEFAULT_TOPICS of `@marketplace/product-events`
+   */
+  topics?: Partial<ProductTopics>;
+  /**
+   * Output topics.
+   * @default DEFAULT_INTERNAL_TOPICS
+   */
+  internalTopics?: Partial<InternalTopics>;
+  /**
+   * Create missing internal topics at start; when false they are only verified.
+   * @default true
+   */
+  createTopics?: boolean;
+  /**
+   * Replication factor of created internal topics; `-1` uses the broker default.
+   * @default -1
+   */
+  replicationFactor?: number;
+  /** The worker pool that parses, validates and reduces batches. The caller owns (and destroys) it. */
+  pool: ReducerPool;
+  /**
+   * Products with fewer units than this (not deleted) are low on stock.
+   * @default 10
+   */
+  lowStockThreshold?: number;
+  /** @default silent */
+  logger?: ProcessorLogger;
+  /** @default none */
+  metrics?: ProcessorMetricsHooks;
+  /**
+   * Bound of {@link AggregateProcessor.stop}, in ms.
+   * @default 10000
+   */
+  shutdownTimeoutMs?: number;
+  /**
+   * Retries of a failed batch (reduce + transaction); each retry first aborts, drops the group's
+   * in-memory state and re-acquires the group (new producer epoch, restore from the changelog).
+   * @default DEFAULT_RETRY_OPTIONS of `@marketplace/retry` (10 retries, 100 ms .. 20 s)
+   */
+  retry?: Omit<RetryOptions, 'signal' | 'isRetryable' | 'onRetry' | 'operation'>;
+  /**
+   * Batches (topic-partitions) processed concurrently; batches of one group still run one at a time.
+   * @default 6
+   */
+  partitionsConsumedConcurrently?: number;
+  /**
+   * Bound of one changelog restore, in ms.
+   * @default 120000
+   */
+  restoreTimeoutMs?: number;
+  /**
+   * Transaction timeout of the group producers, in ms (must not exceed the broker's `transaction.max.timeout.ms`).
+   * @default 60000
+   */
+  transactionTimeoutMs?: number;
+  /**
+   * After this member's producer for a group is fenced, the group's partitions stay paused this
+   * long (or until the next rebalance) before it tries to take the group back.
+   * @default 5000
+   */
+  fencedBackoffMs?: number;
+  /**
+   * Records of one topic are sent in chunks of about this many bytes, below the broker's
+   * record-batch limit (`message.max.bytes`, 1 MiB by default).
+   * @default 524288
+   */
+  maxRequestBytes?: number;
+  /** Consumer tuning (session timeout, heartbeat interval, fetch sizes). */
+  consumer?: ProcessorConsumerOptions;
+}
+
+interface ResolvedOptions {
+  applicationId: string;
+  groupId: string;
+  topics: ProductTopics;
+  inputTopics: string[];
+  internalTopics: InternalTopics;
+  createTopics: boolean;
+  replicationFactor: number;
+  lowStockThreshold: number;
+  shutdownTimeoutMs: number;
+  retry: Omit<RetryOptions, 'signal' | 'isRetryable' | 'onRetry' | 'operation'>;
+  partitionsConsumedConcurrently: number;
+  restoreTimeoutMs: number;
+  transactionTimeoutMs: number;
+  fencedBackoffMs: number;
+  maxRequestBytes: number;
+  consumer: Required<ProcessorConsumerOptions>;
+}
+
+/** A group this member holds: its transactional producer and its restored, live state. */
+interface OwnedGroup {
+  readonly producer: Producer;
+  readonly states: Map<string, ProductState>;
+  readonly aggregates: PartialAggregates;
+  /** Highest `updatedAt` of the group's states: the event time of its metric changes. */
+  watermark: string;
+  /** Next offset to process per input topic (partition = group); below it was committed already. */
+  readonly positions: Map<string, bigint>;
+}
+
+/** Bookkeeping of one assigned group. */
+interface GroupContext {
+  readonly group: number;
+  readonly transactionalId: string;
+  /** Tail of the group's promise chain: batches of one group run one at a time. */
+  tail: Promise<void>;
+  owned: OwnedGroup | undefined;
+  acquiring: Promise<void> | undefined;
+  revoked: boolean;
+  /** Set while the group is paused after this member's producer was fenced. */
+  fencedTimer: NodeJS.Timeout | undefined;
+}
+
+type ProcessorState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+function resolveOptions(options: AggregateProcessorOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidProcessorOptionsError('options', 'expected an options object');
+  }
+  checkObject('kafka', options.kafka, ['consumer', 'producer', 'admin']);
+  checkObject('pool', options.pool, ['reduce']);
+  const applicationId = checkName('applicationId', options.applicationId);
+  const groupId = checkName('groupId', options.groupId ?? `${applicationId}-aggregate`);
+  const topics: ProductTopics = { ...DEFAULT_TOPICS, ...options.topics };
+  for (const [key, topic] of Object.entries(topics)) checkName(`topics.${key}`, topic);
+  const internalTopics: InternalTopics = { ...DEFAULT_INTERNAL_TOPICS, ...options.internalTopics };
+  for (const [key, topic] of Object.entries(internalTopics)) checkName(`internalTopics.${key}`, topic);
+  const inputTopics = [topics.created, topics.updated, topics.deleted];
+  const all = [...inputTopics, ...Object.values(internalTopics)];
+  if (new Set(all).size !== all.length) {
+    throw new InvalidProcessorOptionsError(
+      'topics',
+      `every input and internal topic must be distinct, got ${all.join(', ')}`,
+    );
+  }
+  const d = DEFAULT_PROCESSOR_OPTIONS;
+  const consumer = { ...d.consumer, ...options.consumer };
+  for (const [key, value] of Object.entries(consumer)) checkInteger(`consumer.${key}`, value, 1);
+  if (consumer.heartbeatInterval >= consumer.sessionTimeout) {
+    throw new InvalidProcessorOptionsError(
+      'consumer.heartbeatInterval',
+      'must be lower than consumer.sessionTimeout',
+    );
+  }
+  if (options.logger !== undefined) checkObject('logger', options.logger, ['debug', 'info', 'warn', 'error']);
+  if (options.metrics !== undefined && (typeof options.metrics !== 'object' || options.metrics === null)) {
+    throw new InvalidProcessorOptionsError('metrics', 'expected an object of hook functions');
+  }
+  return {
+    applicationId,
+    groupId,
+    topics,
+    inputTopics,
+    internalTopics,
+    createTopics: checkBoolean('createTopics', options.createTopics ?? d.createTopics),
+    replicationFactor: checkInteger('replicationFactor', options.replicationFactor ?? -1, -1, 32_767),
+    lowStockThreshold: checkInteger('lowStockThreshold', options.lowStockThreshold ?? 10, 0),
+    shutdownTimeoutMs: checkInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? d.shutdownTimeoutMs, 1),
+    retry: { ...options.retry },
+    partitionsConsumedConcurrently: checkInteger(
+      'partitionsConsumedConcurrently',
+      options.partitionsConsumedConcurrently ?? d.partitionsConsumedConcurrently,
+      1,
+    ),
+    restoreTimeoutMs: checkInteger('restoreTimeoutMs', options.restoreTimeoutMs ?? d.restoreTimeoutMs, 1),
+    transactionTimeoutMs: checkInteger(
+      'transactionTimeoutMs',
+      options.transactionTimeoutMs ?? d.transactionTimeoutMs,
+      1,
+    ),
+    fencedBackoffMs: checkInteger('fencedBackoffMs', options.fencedBackoffMs ?? d.fencedBackoffMs, 0),
+    maxRequestBytes: checkInteger('maxRequestBytes', options.maxRequestBytes ?? d.maxRequestBytes, 1024),
+    consumer,
+  };
+}
+
+/** Fails a pending operation when the processor is stopping (not retried). */
+class StoppingError extends ProcessorError {
+  constructor() {
+    super('INVALID_STATE', 'the processor is stopping');
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * Stage 1 of the pipeline (ARCHITECTURE §4): consumes the three co-partitioned product topics
+ * and, exactly once per input record, maintains the latest state per product and the partial
+ * aggregates of each group (= input partition index), producing per batch in ONE Kafka
+ * transaction the changed states (changelog), the changed partial metrics (absolute values),
+ * dead letters, low-stock alerts and the consumed offsets.
+ *
+ * How: a co-partitioned assigner gives partition *i* of the three topics to one member; on
+ * assignment the member initialises the group's transactional producer
+ * (`${applicationId}-aggregate-g${i}`, which fences any previous owner), restores the group's
+ * states from partition *i* of the changelog (read_committed, up to the high watermark) and reads
+ * the committed input offsets; batches of a group run one at a time. A failed batch is aborted,
+ * the group's in-memory state dropped and re-acquired, and the batch retried with backoff. A
+ * fenced producer means another member owns the group: its state is dropped and its partitions
+ * paused until the rebalance settles.
+ *
+ * @example
+ * ```ts
+ * import { Kafka } from 'kafkajs';
+ * import { ReducerPool } from '@marketplace/worker-pool';
+ * import { AggregateProcessor } from '@marketplace/kafka-processor';
+ *
+ * const pool = new ReducerPool();
+ * const processor = new AggregateProcessor({
+ *   kafka: new Kafka({ clientId: 'analytics', brokers: ['127.0.0.1:9092'] }),
+ *   applicationId: 'analytics',
+ *   pool,
+ *   logger,
+ * });
+ * await processor.start();
+ * process.once('SIGTERM', async () => {
+ *   await processor.stop();
+ *   await pool.destroy();
+ * });
+ * ```
+ */
+export class AggregateProcessor {
+  readonly #kafka: Kafka;
+  readonly #pool: ReducerPool;
+  readonly #options: ResolvedOptions;
+  readonly #logger: ProcessorLogger;
+  readonly #metrics: ProcessorMetricsHooks;
+  readonly #groups = new Map<number, GroupContext>();
+  readonly #background = new Set<Promise<unknown>>();
+  readonly #abort = new AbortController();
+  #state: ProcessorState = 'created';
+  #ready = false;
+  #admin: Admin | undefined;
+  #consumer: Consumer | undefined;
+  #groupCount = 0;
+
+  /**
+   * @throws {InvalidProcessorOptionsError} code `INVALID_OPTIONS` naming the invalid field.
+   */
+  constructor(options: AggregateProcessorOptions) {
+    this.#options = resolveOptions(options);
+    this.#kafka = options.kafka;
+    this.#pool = options.pool;
+    this.#logger = options.logger ?? SILENT_LOGGER;
+    this.#metrics = options.metrics ?? {};
+  }
+
+  /** True once the consumer joined its group (and until `stop()`). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Groups (input partition indexes) this member owns now, ascending. */
+  get assignedGroups(): number[] {
+    return [...this.#groups.keys()].sort((a, b) => a - b);
+  }
+
+  /** Number of groups, i.e. the input partition count (known after `start()`). */
+  get groupCount(): number {
+    return this.#groupCount;
+  }
+
+  /**
+   * Checks and prepares the topics, then starts the consumer. Joining the group, restoring the
+   * assigned groups' states and consuming continue in the background: `ready` turns true once
+   * the member has joined (batches of a group wait for its restore).
+   * @throws {TopicMismatchError} code `TOPIC_MISMATCH` when the input topics are missing or differ in partition count.
+   * @throws {InternalTopicError} code `INTERNAL_TOPIC_INVALID` when an internal topic is missing (with `createTopics: false`) or misconfigured.
+   * @throws {ProcessorError} code `INVALID_STATE` when called twice.
+   */
+  async start(): Promise<void> {
+    if (this.#state !== 'created')
+      throw new ProcessorError('INVALID_STATE', `start() called when ${this.#state}`);
+    this.#state = 'starting';
+    const o = this.#options;
+    try {
+      this.#admin = this.#kafka.admin();
+      await this.#admin.connect();
+      this.#groupCount = await prepareTopics(this.#admin, {
+        inputTopics: o.inputTopics,
+        internalTopics: o.internalTopics,
+        createTopics: o.createTopics,
+        replicationFactor: o.replicationFactor,
+        logger: this.#logger,
+      });
+      const consumer = this.#kafka.consumer({
+        groupId: o.groupId,
+        partitionAssigners: [createCoPartitionedAssigner({ ownedGroups: () => [...this.#groups.keys()] })],
+        readUncommitted: false,
+        allowAutoTopicCreation: false,
+        ...o.consumer,
+      });
+      this.#consumer = consumer;
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.#onGroupJoin(payload.memberAssignment));
+      consumer.on(consumer.events.CRASH, ({ payload }) =>
+        this.#logger.error('aggregate consumer crashed', { error: payload.error, restart: payload.restart }),
+      );
+      await consumer.connect();
+      await consumer.subscribe({ topics: o.inputTopics, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
+        eachBatch: (payload) => this.#eachBatch(payload),
+      });
+      this.#state = 'running';
+      this.#logger.info('aggregate processor started', { groupId: o.groupId, groups: this.#groupCount });
+    } catch (error) {
+      this.#state = 'running';
+      await this.stop().catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * Stops fetching, lets the batch in flight finish (or aborts it when it is waiting to retry),
+   * then disconnects the consumer, the group producers and the admin client. Bounded by
+   * `shutdownTimeoutMs`; idempotent. Does not destroy the pool (the caller owns it).
+   * @throws {ShutdownTimeoutError} code `SHUTDOWN_TIMEOUT` when the bound was hit (clients were closed forcibly).
+   */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'stopping') return;
+    if (this.#state === 'created') {
+      this.#state = 'stopped';
+      return;
+    }
+    this.#state = 'stopping';
+    this.#ready = false;
+    this.#abort.abort(new StoppingError());
+    const graceful = (async () => {
+      await this.#consumer?.stop();
+      await Promise.allSettled([...this.#background]);
+      for (const ctx of this.#groups.values()) await ctx.tail;
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      graceful.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), this.#options.shutdownTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    for (const ctx of [...this.#groups.values()]) this.#revoke(ctx);
+    await Promise.allSettled([
+      this.#consumer?.disconnect(),
+      this.#admin?.disconnect(),
+      ...[...this.#background].map((p) => p.catch(() => {})),
+    ]);
+    this.#state = 'stopped';
+    this.#logger.info('aggregate processor stopped', { timedOut });
+    if (timedOut) throw new ShutdownTimeoutError(this.#options.shutdownTimeoutMs);
+  }
+
+  /** Not narrowed by TypeScript across awaits, unlike a direct comparison of `#state`. */
+  #isStopping(): boolean {
+    return this.#state === 'stopping' || this.#state === 'stopped';
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#background.add(promise);
+    const remove = (): void => {
+      this.#background.delete(promise);
+    };
+    promise.then(remove, remove);
+    return promise;
+  }
+
+  #onGroupJoin(memberAssignment: Record<string, number[]>): void {
+    const assigned = new Set<number>();
+    for (const topic of this.#options.inputTopics)
+      for (const p of memberAssignment[topic] ?? []) assigned.add(p);
+    for (const ctx of [...this.#groups.values()]) if (!assigned.has(ctx.group)) this.#revoke(ctx);
+    const fresh: GroupContext[] = [];
+    for (const group of [...assigned].sort((a, b) => a - b)) {
+      const existing = this.#groups.get(group);
+      if (existing) {
+        if (existing.fencedTimer) this.#resumeAfterFence(existing);
+        continue;
+      }
+      const ctx = this.#newContext(group);
+      this.#groups.set(group, ctx);
+      fresh.push(ctx);
+    }
+    this.#ready = !this.#isStopping();
+    const groups = this.assignedGroups;
+    this.#logger.info('assignment changed', { groups, acquiring: fresh.map((c) => c.group) });
+    this.#metrics.onAssignment?.({ groups });
+    if (fresh.length > 0) this.#startAcquire(fresh);
+  }
+
+  #newContext(group: number): GroupContext {
+    return {
+      group,
+      transactionalId: `${this.#options.applicationId}-aggregate-g${group}`,
+      tail: Promise.resolve(),
+      owned: undefined,
+      acquiring: undefined,
+      revoked: false,
+      fencedTimer: undefined,
+    };
+  }
+
+  /** Drops a group's state and closes its producer (revocation, shutdown). */
+  #revoke(ctx: GroupContext): void {
+    ctx.revoked = true;
+    clearTimeout(ctx.fencedTimer);
+    ctx.fencedTimer = undefined;
+    if (this.#groups.get(ctx.group) === ctx) this.#groups.delete(ctx.group);
+    this.#release(ctx);
+  }
+
+  /** Drops the in-memory state of a group and closes its producer; it is re-acquired on next use. */
+  #release(ctx: GroupContext): void {
+    const owned = ctx.owned;
+    ctx.owned = undefined;
+    if (owned) this.#closeProducer(owned.producer);
+  }
+
+  #closeProducer(producer: Producer): void {
+    this.#track(producer.disconnect().catch(() => {}));
+  }
+
+  #startAcquire(ctxs: GroupContext[]): void {
+    const done: Promise<void> = this.#acquire(ctxs)
+      .then((acquired) => {
+        for (const ctx of ctxs) {
+          const owned = acquired.get(ctx.group)!;
+          if (this.#groups.get(ctx.group) === ctx && !ctx.revoked && !this.#isStopping()) ctx.owned = owned;
+          else this.#closeProducer(owned.producer);
+        }
+      })
+      .finally(() => {
+        for (const ctx of ctxs) if (ctx.acquiring === done) ctx.acquiring = undefined;
+      });
+    done.catch((error: unknown) =>
+      this.#logger.warn('acquiring groups failed; the next batch retries', {
+        groups: ctxs.map((c) => c.group),
+        error,
+      }),
+    );
+    for (const ctx of ctxs) ctx.acquiring = done;
+    this.#track(done.catch(() => {}));
+  }
+
+  /**
+   * Takes ownership of groups: initialises each group's transactional producer (fencing any
+   * previous owner and completing its open transaction), then restores the groups' states from
+   * the changelog and reads the committed input offsets, both now stable.
+   */
+  async #acquire(ctxs: readonly GroupContext[]): Promise<Map<number, OwnedGroup>> {
+    const o = this.#options;
+    const started = performance.now();
+    const producers = new Map<number, Producer>();
+    try {
+      await Promise.all(
+        ctxs.map(async (ctx) => {
+          const producer = this.#kafka.producer({
+            transactionalId: ctx.transactionalId,
+            idempotent: true,
+            maxInFlightRequests: 1,
+            transactionTimeout: o.transactionTimeoutMs,
+            allowAutoTopicCreation: false,
+          });
+          producers.set(ctx.group, producer);
+          await producer.connect();
+          // The first transaction() initialises the producer id for this transactional id
+          // (InitProducerId): it bumps the epoch, fencing the previous owner, and waits until
+          // that owner's open transaction is completed. Nothing was sent, so abort is local.
+          const init = await producer.transaction();
+          await init.abort();
+        }),
+      );
+      const groups = ctxs.map((c) => c.group);
+      const restored = await restoreGroupStates({
+        kafka: this.#kafka,
+        admin: this.#admin!,
+        topic: o.internalTopics.productState,
+        groups,
+        groupIdPrefix: o.groupId,
+        timeoutMs: o.restoreTimeoutMs,
+        logger: this.#logger,
+      });
+      const committed = await this.#admin!.fetchOffsets({ groupId: o.groupId, topics: o.inputTopics });
+      const acquired = new Map<number, OwnedGroup>();
+      let stateCount = 0;
+      let records = 0;
+      for (const ctx of ctxs) {
+        const { states, records: read } = restored.get(ctx.group)!;
+        let watermark = '';
+        for (const state of states.values()) if (state.updatedAt > watermark) watermark = state.updatedAt;
+        const positions = new Map<string, bigint>();
+        for (const { topic, partitions } of committed) {
+          const offset = partitions.find((p) => p.partition === ctx.group)?.offset;
+          if (offset !== undefined && BigInt(offset) >= 0n) positions.set(topic, BigInt(offset));
+        }
+        acquired.set(ctx.group, {
+          producer: producers.get(ctx.group)!,
+          states,
+          aggregates: PartialAggregates.fromStates(states.values(), {
+            lowStockThreshold: o.lowStockThreshold,
+          }),
+          watermark,
+          positions,
+        });
+        stateCount += states.size;
+        records += read;
+      }
+      const durationMs = performance.now() - started;
+      this.#logger.info('groups restored', {
+        groups,
+        states: stateCount,
+        records,
+        durationMs: Math.round(durationMs),
+      });
+      this.#metrics.onRestore?.({ groups, states: stateCount, records, durationMs });
+      return acquired;
+    } catch (error) {
+      for (const producer of producers.values()) this.#closeProducer(producer);
+      throw error;
+    }
+  }
+
+  async #ensureOwned(ctx: GroupContext, payload: EachBatchPayload): Promise<OwnedGroup> {
+    while (ctx.owned === undefined) {
+      if (this.#isStopping() || !payload.isRunning()) throw new StoppingError();
+      if (ctx.acquiring === undefined) this.#startAcquire([ctx]);
+      const acquiring = ctx.acquiring!;
+      // kafkajs has no background heartbeat: keep the membership alive while the restore runs.
+      let settled = false;
+      acquiring.then(
+        () => {
+          settled = true;
+        },
+        () => {
+          settled = true;
+        },
+      );
+      while (!settled) {
+        await Promise.race([acquiring.catch(() => {}), delay(this.#options.consumer.heartbeatInterval)]);
+        if (settled) break;
+        if (this.#isStopping() || !payload.isRunning()) throw new StoppingError();
+        await payload.heartbeat();
+      }
+      await acquiring;
+    }
+    return ctx.owned;
+  }
+
+  #eachBatch(payload: EachBatchPayload): Promise<void> {
+    const group = payload.batch.partition;
+    let ctx = this.#groups.get(group);
+    if (!ctx) {
+      // GROUP_JOIN is emitted before fetching starts, so this is only a safety net.
+      ctx = this.#newContext(group);
+      this.#groups.set(group, ctx);
+    }
+    const run = ctx.tail.then(() => this.#processBatch(ctx, payload));
+    ctx.tail = run.catch(() => {});
+    return run;
+  }
+
+  #skip(
+    ctx: GroupContext,
+    payload: EachBatchPayload,
+    reason: 'not-running' | 'stale' | 'already-committed',
+    messages: number,
+  ): void {
+    const { topic, partition } = payload.batch;
+    this.#logger.debug('batch skipped', { group: ctx.group, topic, partition, reason, messages });
+    this.#metrics.onSkippedBatch?.({ group: ctx.group, topic, partition, reason, messages });
+  }
+
+  async #processBatch(ctx: GroupContext, payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (!payload.isRunning() || this.#isStopping()) {
+      this.#skip(ctx, payload, 'not-running', batch.messages.length);
+      return;
+    }
+    if (payload.isStale()) {
+      this.#skip(ctx, payload, 'stale', batch.messages.length);
+      return;
+    }
+    if (ctx.fencedTimer !== undefined || ctx.revoked) return;
+    const started = performance.now();
+    let attempts = 0;
+    try {
+      const outcome = await withRetry(
+        async (attempt) => {
+          attempts = attempt;
+          try {
+            return await this.#attempt(ctx, payload);
+          } catch (error) {
+            // Whatever failed, the in-memory state may be ahead of what is committed: drop it;
+            // the next attempt re-acquires the group (new epoch, restore, committed offsets).
+            this.#release(ctx);
+            throw error;
+          }
+        },
+        {
+          ...this.#options.retry,
+          operation: `aggregate batch g${ctx.group} ${batch.topic}`,
+          signal: this.#abort.signal,
+          isRetryable: (error) =>
+            !(error instanceof StoppingError) &&
+            !isProducerFencedError(error) &&
+            !isRebalanceError(error) &&
+            isRetryableError(error),
+          onRetry: ({ attempt, error, delayMs }) => {
+            this.#logger.warn('batch failed; retrying', {
+              group: ctx.group,
+              topic: batch.topic,
+              attempt,
+              delayMs,
+              error,
+            });
+            this.#metrics.onTransactionRetry?.({ group: ctx.group, attempt, error });
+          },
+        },
+      );
+      if (outcome.kind === 'skipped') {
+        payload.resolveOffset(batch.lastOffset());
+        this.#skip(ctx, payload, 'already-committed', batch.messages.length);
+      } else {
+        payload.resolveOffset(batch.lastOffset());
+        this.#metrics.onBatch?.({ ...outcome.metrics, durationMs: performance.now() - started, attempts });
+      }
+    } catch (error) {
+      if (isProducerFencedError(error)) {
+        this.#onFenced(ctx, error);
+        return;
+      }
+      if (error instanceof StoppingError || this.#isStopping()) {
+        this.#logger.info('batch abandoned: stopping', { group: ctx.group, topic: batch.topic });
+        return;
+      }
+      if (isRebalanceError(error)) {
+        // Leave eachBatch at once so kafkajs can rejoin; the batch is fetched again afterwards.
+        this.#logger.info('batch interrupted by a rebalance', { group: ctx.group, topic: batch.topic });
+        throw error;
+      }
+      this.#logger.error('batch failed after retries; it will be redelivered', {
+        group: ctx.group,
+        topic: batch.topic,
+        attempts,
+        error,
+      });
+      throw error;
+    }
+    await payload.heartbeat();
+  }
+
+  #onFenced(ctx: GroupContext, error: unknown): void {
+    this.#release(ctx);
+    this.#logger.warn(
+      'producer fenced: another member owns the group; pausing it until the rebalance settles',
+      {
+        group: ctx.group,
+        transactionalId: ctx.transactionalId,
+        error,
+      },
+    );
+    this.#metrics.onFenced?.({ group: ctx.group, transactionalId: ctx.transactionalId });
+    if (ctx.fencedTimer !== undefined || ctx.revoked) return;
+    const partitions = this.#options.inputTopics.map((topic) => ({ topic, partitions: [ctx.group] }));
+    this.#consumer?.pause(partitions);
+    ctx.fencedTimer = setTimeout(() => this.#resumeAfterFence(ctx), this.#options.fencedBackoffMs);
+  }
+
+  #resumeAfterFence(ctx: GroupContext): void {
+    clearTimeout(ctx.fencedTimer);
+    ctx.fencedTimer = undefined;
+    if (ctx.revoked || this.#state !== 'running') return;
+    this.#consumer?.resume(this.#options.inputTopics.map((topic) => ({ topic, partitions: [ctx.group] })));
+  }
+
+  async #attempt(
+    ctx: GroupContext,
+    payload: EachBatchPayload,
+  ): Promise<
+    { kind: 'skipped' } | { kind: 'committed'; metrics: Omit<BatchMetrics, 'durationMs' | 'attempts'> }
+  > {
+    const { batch } = payload;
+    const o = this.#options;
+    const owned = await this.#ensureOwned(ctx, payload);
+    const group = ctx.group;
+    const position = owned.positions.get(batch.topic);
+    const messages =
+      position === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= position);
+    if (messages.length === 0) return { kind: 'skipped' };
+
+    const priorStates = new Map<string, ProductState>();
+    for (const message of messages) {
+      const key = message.key?.toString('utf8');
+      const prior = key === undefined ? undefined : owned.states.get(key);
+      if (prior) priorStates.set(prior.productId, prior);
+    }
+    const result = await this.#pool.reduce({
+      topic: batch.topic,
+      partition: batch.partition,
+      messages: messages.map(toRawMessage),
+      priorStates,
+    });
+
+    const stateRecords: Message[] = [];
+    const alerts: Message[] = [];
+    let watermark = owned.watermark;
+    for (const next of result.states) {
+      const previous = owned.states.get(next.productId);
+      owned.aggregates.replace(previous, next);
+      owned.states.set(next.productId, next);
+      if (next.updatedAt > watermark) watermark = next.updatedAt;
+      stateRecords.push({ key: next.productId, value: encodeProductState(next), partition: group });
+      const wasLow = previous !== undefined && isLowStock(previous, o.lowStockThreshold);
+      if (!wasLow && isLowStock(next, o.lowStockThreshold)) {
+        alerts.push(lowStockAlertMessage(next, o.lowStockThreshold, group));
+      }
+    }
+    owned.watermark = watermark;
+    const changes = watermark === '' ? [] : owned.aggregates.takeChanges(group, watermark);
+    const changeRecords: Message[] = changes.map((change) => ({
+      key: metricChangeKey(change),
+      value: encodeMetricChange(change),
+      partition: group,
+    }));
+    const byOffset = new Map(messages.map((m) => [m.offset, m]));
+    const deadLetters: Message[] = [];
+    for (const invalid of result.invalid) {
+      const original = byOffset.get(invalid.offset);
+      if (original) deadLetters.push(deadLetterMessage(batch, original, invalid, group));
+    }
+
+    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
+    await this.#transact(
+      ctx,
+      owned,
+      batch.topic,
+      batch.lastOffset(),
+      [
+        [o.internalTopics.productState, stateRecords],
+        [o.internalTopics.metricChanges, changeRecords],
+        [o.internalTopics.deadLetter, deadLetters],
+        [o.internalTopics.lowStockAlerts, alerts],
+      ],
+      { topic: batch.topic, partition: batch.partition, offset: nextOffset },
+    );
+    owned.positions.set(batch.topic, BigInt(nextOffset));
+
+    const counts = result.counts;
+    return {
+      kind: 'committed',
+      metrics: {
+        group,
+        topic: batch.topic,
+        partition: batch.partition,
+        firstOffset: messages[0]!.offset,
+        lastOffset: batch.lastOffset(),
+        messages: messages.length,
+        eventsByType: { ...counts.byType },
+        applied: counts.applied,
+        duplicate: counts.duplicate,
+        stale: counts.stale,
+        invalid: counts.invalid,
+        changedStates: stateRecords.length,
+        metricChanges: changeRecords.length,
+        alerts: alerts.length,
+        lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))),
+      },
+    };
+  }
+
+  /** One transaction: every output record of the batch plus the consumed offset, or nothing. */
+  async #transact(
+    ctx: GroupContext,
+    owned: OwnedGroup,
+    sourceTopic: string,
+    lastOffset: string,
+    outputs: [string, Message[]][],
+    offset: { topic: string; partition: number; offset: string },
+  ): Promise<void> {
+    const chunked = outputs.map(
+      ([topic, messages]) => [topic, chunkBySize(messages, this.#options.maxRequestBytes)] as const,
+    );
+    const rounds = Math.max(0, ...chunked.map(([, chunks]) => chunks.length));
+    let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
+    try {
+      transaction = await owned.producer.transaction();
+      for (let round = 0; round < rounds; round++) {
+        const topicMessages = chunked
+          .filter(([, chunks]) => chunks[round] !== undefined)
+          .map(([topic, chunks]) => ({ topic, messages: chunks[round]! }));
+        await transaction.sendBatch({ topicMessages, acks: -1 });
+      }
+      await transaction.sendOffsets({
+        consumerGroupId: this.#options.groupId,
+        topics: [
+          { topic: offset.topic, partitions: [{ partition: offset.partition, offset: offset.offset }] },
+        ],
+      });
+      await transaction.commit();
+    } catch (error) {
+      if (transaction?.isActive()) await transaction.abort().catch(() => {});
+      if (isProducerFencedError(error)) throw new ProducerFencedError(ctx.group, ctx.transactionalId, error);
+      throw new TransactionError(ctx.group, sourceTopic, lastOffset, error);
+    }
+  }
+}

@@ -1,0 +1,271 @@
+import { performance } from 'node:perf_hooks';
+import { decodeMetricChange, type MetricChangeRecord } from '@marketplace/analytics-aggregator';
+import { type RetryOptions, withRetry } from '@marketplace/retry';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import {
+  DEFAULT_INTERNAL_TOPICS,
+  DEFAULT_METRIC_CHANGE_CONSUMER_OPTIONS,
+  type ProcessorConsumerOptions,
+} from './defaults.js';
+import { InvalidProcessorOptionsError, ProcessorError, ShutdownTimeoutError } from './errors.js';
+import { isRebalanceError } from './kafkaErrors.js';
+import { type MetricChangeConsumerMetricsHooks, type ProcessorLogger, SILENT_LOGGER } from './types.js';
+import { checkInteger, checkName, checkObject } from './validateOptions.js';
+
+/** Options of {@link MetricChangeConsumer}. */
+export interface MetricChangeConsumerOptions {
+  /** A kafkajs client. */
+  kafka: Kafka;
+  /** Consumer group of the sink stage. */
+  groupId: string;
+  /**
+   * The metric-change topic.
+   * @default 'analytics.metric-changes'
+   */
+  topic?: string;
+  /**
+   * Writes one batch (records of one partition in offset order) to the sinks. Must be idempotent
+   * per record (the sinks use the source offset as a condition): a batch is redelivered after a
+   * crash or rebalance before its offsets were committed.
+   */
+  handleBatch: (records: MetricChangeRecord[]) => Promise<void>;
+  /**
+   * Retries of a failing `handleBatch` before the batch is given back to kafkajs (redelivered).
+   * @default DEFAULT_RETRY_OPTIONS of `@marketplace/retry`
+   */
+  retry?: Omit<RetryOptions, 'signal' | 'onRetry' | 'operation'>;
+  /**
+   * Partitions handled concurrently.
+   * @default 3
+   */
+  partitionsConsumedConcurrently?: number;
+  /**
+   * Bound of {@link MetricChangeConsumer.stop}, in ms.
+   * @default 10000
+   */
+  shutdownTimeoutMs?: number;
+  /** Consumer tuning. */
+  consumer?: ProcessorConsumerOptions;
+  /** @default silent */
+  logger?: ProcessorLogger;
+  /** @default none */
+  metrics?: MetricChangeConsumerMetricsHooks;
+}
+
+/**
+ * Stage 2's consumer loop: reads `analytics.metric-changes` read_committed (only committed stage-1
+ * transactions), decodes each batch to {@link MetricChangeRecord}s carrying their source position,
+ * calls `handleBatch` (retried with backoff), then commits the batch's offsets. At least once;
+ * effectively once because the sinks write conditionally on the source offset.
+ *
+ * A record that cannot be decoded is logged, reported to `metrics.onInvalidRecord` and skipped
+ * (the topic is written only by stage 1, so this means a bug, and blocking the partition would
+ * stop every metric behind it).
+ *
+ * @example
+ * ```ts
+ * const loop = new MetricChangeConsumer({
+ *   kafka,
+ *   groupId: 'analytics-sink',
+ *   handleBatch: async (records) => {
+ *     await dynamoSink.write(records);
+ *     await s3Archive.write(records);
+ *   },
+ * });
+ * await loop.start();
+ * // ...
+ * await loop.stop();
+ * ```
+ */
+export class MetricChangeConsumer {
+  readonly #kafka: Kafka;
+  readonly #groupId: string;
+  readonly #topic: string;
+  readonly #handleBatch: (records: MetricChangeRecord[]) => Promise<void>;
+  readonly #retry: Omit<RetryOptions, 'signal' | 'onRetry' | 'operation'>;
+  readonly #concurrency: number;
+  readonly #shutdownTimeoutMs: number;
+  readonly #consumerOptions: Required<ProcessorConsumerOptions>;
+  readonly #logger: ProcessorLogger;
+  readonly #metrics: MetricChangeConsumerMetricsHooks;
+  readonly #abort = new AbortController();
+  #consumer: Consumer | undefined;
+  #state: 'created' | 'running' | 'stopped' = 'created';
+  #ready = false;
+
+  /**
+   * @throws {InvalidProcessorOptionsError} code `INVALID_OPTIONS` naming the invalid field.
+   */
+  constructor(options: MetricChangeConsumerOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidProcessorOptionsError('options', 'expected an options object');
+    }
+    const d = DEFAULT_METRIC_CHANGE_CONSUMER_OPTIONS;
+    this.#kafka = checkObject('kafka', options.kafka, ['consumer']);
+    this.#groupId = checkName('groupId', options.groupId);
+    this.#topic = checkName('topic', options.topic ?? DEFAULT_INTERNAL_TOPICS.metricChanges);
+    if (typeof options.handleBatch !== 'function') {
+      throw new InvalidProcessorOptionsError('handleBatch', 'expected a function');
+    }
+    this.#handleBatch = options.handleBatch;
+    this.#retry = { ...options.retry };
+    this.#concurrency = checkInteger(
+      'partitionsConsumedConcurrently',
+      options.partitionsConsumedConcurrently ?? d.partitionsConsumedConcurrently,
+      1,
+    );
+    this.#shutdownTimeoutMs = checkInteger(
+      'shutdownTimeoutMs',
+      options.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
+      1,
+    );
+    this.#consumerOptions = { ...d.consumer, ...options.consumer };
+    for (const [key, value] of Object.entries(this.#consumerOptions))
+      checkInteger(`consumer.${key}`, value, 1);
+    if (options.logger !== undefined)
+      checkObject('logger', options.logger, ['debug', 'info', 'warn', 'error']);
+    this.#logger = options.logger ?? SILENT_LOGGER;
+    this.#metrics = options.metrics ?? {};
+  }
+
+  /** True once the consumer joined its group (and until `stop()`). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /**
+   * Joins the group and starts consuming from the committed offsets (from the beginning for a new group).
+   * @throws {ProcessorError} code `INVALID_STATE` when called twice.
+   */
+  async start(): Promise<void> {
+    if (this.#state !== 'created')
+      throw new ProcessorError('INVALID_STATE', `start() called when ${this.#state}`);
+    this.#state = 'running';
+    const consumer = this.#kafka.consumer({
+      groupId: this.#groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      ...this.#consumerOptions,
+    });
+    this.#consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.#ready = this.#state === 'running';
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [this.#topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.#concurrency,
+        eachBatch: (payload) => this.#eachBatch(payload),
+      });
+    } catch (error) {
+      await this.stop().catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * Stops fetching, lets the batch in flight finish (a retry wait is cut short; that batch is not
+   * committed and will be redelivered), then disconnects. Bounded by `shutdownTimeoutMs`; idempotent.
+   * @throws {ShutdownTimeoutError} code `SHUTDOWN_TIMEOUT` when the bound was hit.
+   */
+  async stop(): Promise<void> {
+    if (this.#state !== 'running') {
+      this.#state = 'stopped';
+      return;
+    }
+    this.#state = 'stopped';
+    this.#ready = false;
+    this.#abort.abort(new ProcessorError('INVALID_STATE', 'the consumer is stopping'));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      (async () => {
+        await this.#consumer?.stop();
+        return false;
+      })(),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), this.#shutdownTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.#consumer?.disconnect().catch(() => {});
+    if (timedOut) throw new ShutdownTimeoutError(this.#shutdownTimeoutMs);
+  }
+
+  #decode(payload: EachBatchPayload): MetricChangeRecord[] {
+    const { topic, partition } = payload.batch;
+    const records: MetricChangeRecord[] = [];
+    for (const message of payload.batch.messages) {
+      try {
+        if (message.value === null) throw new Error('the record has no value');
+        records.push({
+          ...decodeMetricChange(message.value),
+          source: { topic, partition, offset: message.offset },
+        });
+      } catch (error) {
+        this.#logger.error('skipping a metric change that cannot be decoded', {
+          topic,
+          partition,
+          offset: message.offset,
+          error,
+        });
+        this.#metrics.onInvalidRecord?.({ topic, partition, offset: message.offset, error });
+      }
+    }
+    return records;
+  }
+
+  async #eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (!payload.isRunning() || payload.isStale()) return;
+    const started = performance.now();
+    const records = this.#decode(payload);
+    try {
+      if (records.length > 0) {
+        await withRetry(() => this.#handleBatch(records), {
+          ...this.#retry,
+          signal: this.#abort.signal,
+          operation: `handle metric changes ${batch.topic}/${batch.partition}`,
+          onRetry: ({ attempt, error, delayMs }) => {
+            this.#logger.warn('handleBatch failed; retrying', {
+              topic: batch.topic,
+              partition: batch.partition,
+              attempt,
+              delayMs,
+              error,
+            });
+            this.#metrics.onRetry?.({ topic: batch.topic, partition: batch.partition, attempt, error });
+          },
+        });
+      }
+      const next = (BigInt(batch.lastOffset()) + 1n).toString();
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
+      });
+      payload.resolveOffset(batch.lastOffset());
+      this.#metrics.onBatch?.({
+        topic: batch.topic,
+        partition: batch.partition,
+        records: records.length,
+        durationMs: performance.now() - started,
+        lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))),
+      });
+    } catch (error) {
+      if (this.#state !== 'running') {
+        this.#logger.info('batch abandoned: stopping', { topic: batch.topic, partition: batch.partition });
+        return;
+      }
+      if (!isRebalanceError(error)) {
+        this.#logger.error('metric-change batch failed; it will be redelivered', {
+          topic: batch.topic,
+          partition: batch.partition,
+          error,
+        });
+      }
+      throw error;
+    }
+    await payload.heartbeat();
+  }
+}

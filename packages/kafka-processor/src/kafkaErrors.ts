@@ -1,0 +1,50 @@
+/** Kafka error types that mean "a newer producer with this transactional id exists". */
+const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+/** Their protocol codes (kafkajs 2.2.4 does not know 90 and reports it as an unknown code). */
+const FENCED_CODES = new Set([47, 90]);
+
+function* causeChain(error: unknown): Generator<Record<string, unknown>> {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (typeof current === 'object' && current !== null && !seen.has(current)) {
+    seen.add(current);
+    yield current as Record<string, unknown>;
+    current = (current as { cause?: unknown }).cause;
+  }
+}
+
+/**
+ * Whether `error` (or anything in its `cause` chain) says this producer was fenced: kafkajs
+ * `INVALID_PRODUCER_EPOCH` / `PRODUCER_FENCED` protocol errors (kafkajs wraps them in
+ * `KafkaJSNonRetriableError` keeping `cause`, and sometimes only the message survives) or our
+ * own `ProducerFencedError`.
+ */
+export function isProducerFencedError(error: unknown): boolean {
+  for (const link of causeChain(error)) {
+    if (typeof link.type === 'string' && FENCED_TYPES.has(link.type)) return true;
+    if (
+      link.name === 'KafkaJSProtocolError' &&
+      typeof link.code === 'number' &&
+      FENCED_CODES.has(link.code)
+    ) {
+      return true;
+    }
+    if (link.code === 'PRODUCER_FENCED' || link.name === 'ProducerFencedError') return true;
+    if (
+      typeof link.message === 'string' &&
+      /old epoch|producer.*fenced|fenced.*producer/i.test(link.message)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Whether `error` (or its cause chain) is kafkajs telling that the group is rebalancing. */
+export function isRebalanceError(error: unknown): boolean {
+  for (const link of causeChain(error)) {
+    if (link.type === 'REBALANCE_IN_PROGRESS' || link.type === 'NOT_COORDINATOR_FOR_GROUP') return true;
+    if (link.type === 'ILLEGAL_GENERATION' || link.type === 'UNKNOWN_MEMBER_ID') return true;
+  }
+  return false;
+}

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import {
+  computeMetrics,
+  decodeProductState,
+  foldMetricChanges,
+  type MetricChangeRecord,
+  replayToStates,
+} from '@marketplace/analytics-aggregator';
+import { encodeProductEvent, type ProductEvent, topicForEventType } from '@marketplace/product-events';
+import { ReducerPool } from '@marketplace/worker-pool';
+import type { Admin, Kafka } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
+import { AggregateProcessor } from '../../src/AggregateProcessor.js';
+import { DEAD_LETTER_HEADERS } from '../../src/defaults.js';
+import { InternalTopicError, TopicMismatchError } from '../../src/errors.js';
+import { MetricChangeConsumer } from '../../src/MetricChangeConsumer.js';
+import { createTopicsAndWait } from '../../src/prepareTopics.js';
+import type { LowStockAlert } from '../../src/records.js';
+import {
+  createInputTopics,
+  deleteTopics,
+  headerString,
+  latestByKey,
+  type OutgoingRecord,
+  produceAll,
+  readToEnd,
+  type TestTopics,
+  testTopics,
+  waitUntilConsumed,
+} from './helpers.js';
+
+const PARTITIONS = 3;
+
+function event(
+  type: ProductEvent['type'],
+  productId: string,
+  version: number,
+  data: Partial<{
+    sellerId: string;
+    category: string;
+    priceCents: number;
+    quantity: number;
+    status: 'active' | 'inactive';
+  }> = {},
+): ProductEvent {
+  const base = {
+    eventId: randomUUID(),
+    schemaVersion: 1 as const,
+    productId,
+    version,
+    occurredAt: `2026-11-25T10:0${version}:00.000Z`,
+  };
+  if (type === 'product.deleted')
+    return { ...base, type, data: { sellerId: data.sellerId ?? 's-1', category: data.category } };
+  return {
+    ...base,
+    type,
+    data: {
+      sellerId: data.sellerId ?? 's-1',
+      category: data.category ?? 'books',
+      name: `name of ${productId}`,
+      priceCents: data.priceCents ?? 1000,
+      currency: 'USD',
+      quantity: data.quantity ?? 20,
+      status: data.status ?? 'active',
+    },
+  };
+}
+
+describe('AggregateProcessor against a real broker', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let pool: ReducerPool;
+  const created: string[] = [];
+
+  beforeAll(async () => {
+    kafka = kafkaClient();
+    admin = kafka.admin();
+    await admin.connect();
+    pool = new ReducerPool({ inline: true });
+  });
+
+  afterAll(async () => {
+    await deleteTopics(admin, created);
+    await admin.disconnect();
+    await pool.destroy();
+  });
+
+  function track(topics: TestTopics): TestTopics {
+    created.push(...topics.all);
+    return topics;
+  }
+
+  it('refuses to start when the input topics differ in partition count, naming topics and counts', async () => {
+    const t = track(testTopics('mismatch'));
+    await createTopicsAndWait(admin, [
+      { topic: t.topics.created, numPartitions: 2 },
+      { topic: t.topics.updated, numPartitions: 3 },
+    ]);
+    const processor = new AggregateProcessor({
+      kafka,
+      applicationId: uniqueName('app'),
+      topics: t.topics,
+      internalTopics: t.internalTopics,
+      pool,
+    });
+    const failure = await processor.start().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TopicMismatchError);
+    expect((failure as TopicMismatchError).partitionCounts).toEqual({
+      [t.topics.created]: 2,
+      [t.topics.updated]: 3,
+      [t.topics.deleted]: null,
+    });
+    expect((failure as Error).message).toContain(`${t.topics.deleted}=missing`);
+    expect(processor.ready).toBe(false);
+  });
+
+  it('refuses to start when internal topics are missing and createTopics is false', async () => {
+    const t = track(testTopics('nocreate'));
+    await createInputTopics(admin, t.topics, PARTITIONS);
+    const processor = new AggregateProcessor({
+      kafka,
+      applicationId: uniqueName('app'),
+      topics: t.topics,
+      internalTopics: t.internalTopics,
+      createTopics: false,
+      pool,
+    });
+    const failure = await processor.start().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(InternalTopicError);
+    expect((failure as InternalTopicError).code).toBe('INTERNAL_TOPIC_INVALID');
+    expect((await admin.listTopics()).includes(t.internalTopics.productState)).toBe(false);
+  });
+
+  it('refuses an internal changelog topic that is not compacted', async () => {
+    const t = track(testTopics('notcompact'));
+    await createInputTopics(admin, t.topics, PARTITIONS);
+    await createTopicsAndWait(
+      admin,
+      Object.values(t.internalTopics).map((topic) => ({ topic, numPartitions: PARTITIONS })),
+    );
+    const processor = new AggregateProcessor({
+      kafka,
+      applicationId: uniqueName('app'),
+      topics: t.topics,
+      internalTopics: t.internalTopics,
+      pool,
+    });
+    const failure = await processor.start().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(InternalTopicError);
+    expect((failure as Error).message).toMatch(/cleanup\.policy/);
+  });
+
+  it('produces states, metric changes, alerts and dead letters for a small stream, and stage 2 reads them', async () => {
+    const t = track(testTopics('small'));
+    await createInputTopics(admin, t.topics, PARTITIONS);
+    const events: ProductEvent[] = [
+      event('product.created', 'p-1', 1, { quantity: 20 }),
+      event('product.updated', 'p-1', 2, { quantity: 5 }),
+      event('product.created', 'p-2', 1, { category: 'toys', quantity: 3, priceCents: 250 }),
+      event('product.updated', 'p-2', 1, { category: 'toys', quantity: 3, priceCents: 250 }),
+      event('product.deleted', 'p-3', 1, { sellerId: 's-2' }),
+      event('product.updated', 'p-4', 3, {
+        sellerId: 's-2',
+        category: 'games',
+        quantity: 40,
+        status: 'inactive',
+      }),
+    ];
+    const records: OutgoingRecord[] = events.map((e) => ({
+      topic: topicForEventType(e.type, t.topics),
+      ...encodeProductEvent(e),
+    }));
+    const malformed: OutgoingRecord = {
+      topic: t.topics.created,
+      key: 'p-9',
+      value: 'this is not json',
+      headers: { 'content-type': 'application/json', 'event-type': 'product.created', 'schema-version': '1' },
+    };
+    const mismatched = {
+      ...encodeProductEvent(event('product.updated', 'p-7', 1)),
+      key: 'p-8',
+      topic: t.topics.updated,
+    };
+    await produceAll(kafka, [...records, malformed, mismatched]);
+
+    const batches: number[] = [];
+    const applicationId = uniqueName('app');
+    const processor = new AggregateProcessor({
+      kafka,
+      applicationId,
+      topics: t.topics,
+      internalTopics: t.internalTopics,
+      pool,
+      metrics: { onBatch: (m) => batches.push(m.messages) },
+    });
+    await processor.start();
+    try {
+      await eventually(() => (processor.ready ? true : undefined));
+      expect(processor.assignedGroups).toEqual([0, 1, 2]);
+      expect(processor.groupCount).toBe(PARTITIONS);
+      await waitUntilConsumed(admin, `${applicationId}-aggregate`, Object.values(t.topics));
+    } finally {
+      await processor.stop();
+    }
+    expect(processor.ready).toBe(false);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(records.length + 2);
+
+    const expectedStates = replayToStates(events);
+    const oracle = computeMetrics(expectedStates.values());
+
+    const changelog = latestByKey(await readToEnd(kafka, admin, t.internalTopics.productState));
+    expect(new Map([...changelog].map(([k, v]) => [k, decodeProductState(v!)]))).toEqual(expectedStates);
+
+    const alerts = (await readToEnd(kafka, admin, t.internalTopics.lowStockAlerts)).map(
+      (r) => JSON.parse(r.value!.toString()) as LowStockAlert,
+    );
+    expect(alerts.sort((a, b) => a.productId.localeCompare(b.productId))).toEqual([
+      {
+        productId: 'p-1',
+        sellerId: 's-1',
+        category: 'books',
+        quantity: 5,
+        threshold: 10,
+        occurredAt: events[1]!.occurredAt,
+        version: 2,
+      },
+      {
+        productId: 'p-2',
+        sellerId: 's-1',
+        category: 'toys',
+        quantity: 3,
+        threshold: 10,
+        occurredAt: events[2]!.occurredAt,
+        version: 1,
+      },
+    ]);
+
+    const dead = await readToEnd(kafka, admin, t.internalTopics.deadLetter);
+    expect(dead.map((r) => headerString(r.headers, DEAD_LETTER_HEADERS.errorCode)).sort()).toEqual([
+      'INVALID_JSON',
+      'KEY_MISMATCH',
+    ]);
+    const notJson = dead.find(
+      (r) => headerString(r.headers, DEAD_LETTER_HEADERS.errorCode) === 'INVALID_JSON',
+    )!;
+    expect(notJson.value?.toString()).toBe('this is not json');
+    expect(notJson.key?.toString()).toBe('p-9');
+    expect(headerString(notJson.headers, DEAD_LETTER_HEADERS.sourceTopic)).toBe(t.topics.created);
+    expect(headerString(notJson.headers, 'event-type')).toBe('product.created');
+    expect(headerString(notJson.headers, DEAD_LETTER_HEADERS.sourceOffset)).toMatch(/^\d+$/);
+    expect(headerString(notJson.headers, DEAD_LETTER_HEADERS.sourcePartition)).toMatch(/^\d+$/);
+    expect(headerString(notJson.headers, DEAD_LETTER_HEADERS.errorMessage)).toBeTruthy();
+
+    // Stage 2 loop: reads the committed metric changes, hands them over, commits.
+    const received: MetricChangeRecord[] = [];
+    const sinkGroup = uniqueName('sink');
+    const loop = new MetricChangeConsumer({
+      kafka,
+      groupId: sinkGroup,
+      topic: t.internalTopics.metricChanges,
+      handleBatch: async (batch) => {
+        received.push(...batch);
+      },
+    });
+    await loop.start();
+    try {
+      await waitUntilConsumed(admin, sinkGroup, [t.internalTopics.metricChanges]);
+      await eventually(() => (loop.ready ? true : undefined));
+    } finally {
+      await loop.stop();
+    }
+    const ordered = [...received].sort(
+      (a, b) =>
+        a.source.partition - b.source.partition || Number(BigInt(a.source.offset) - BigInt(b.source.offset)),
+    );
+    expect(foldMetricChanges(ordered)).toEqual(oracle);
+    expect(
+      ordered.every(
+        (r) => r.source.topic === t.internalTopics.metricChanges && r.group === r.source.partition,
+      ),
+    ).toBe(true);
+  });
+});
