@@ -1,1 +1,47 @@
-export {};
+export {
+  DEFAULT_TOPICS,
+  HEADERS,
+  PRODUCT_EVENT_TYPES,
+  type ProductTopics,
+  SCHEMA_VERSION,
+  topicForEventType,
+} from './constants.js';
+export { type EncodedProductEvent, encodeProductEvent } from './encode.js';
+export {
+  InvalidEventError,
+  InvalidOptionsError,
+  PRODUCT_EVENTS_ERROR_CODES,
+  ProductEventsError,
+  type ProductEventsErrorCode,
+} from './errors.js';
+export { productEventJsonSchema } from './jsonSchema.js';
+export {
+  DEFAULT_PARSE_OPTIONS,
+  type HeaderValue,
+  PARSE_ERROR_CODES,
+  type ParseErrorCode,
+  type ParseOptions,
+  type ParseResult,
+  type ProductEventParseError,
+  parseProductEvent,
+} from './parse.js';
+export {
+  ProductCreatedEventSchema,
+  ProductDataSchema,
+  ProductDeletedDataSchema,
+  ProductDeletedEventSchema,
+  ProductEventSchema,
+  ProductStatusSchema,
+  ProductUpdatedEventSchema,
+} from './schema.js';
+export type {
+  ProductCreatedEvent,
+  ProductData,
+  ProductDeletedData,
+  ProductDeletedEvent,
+  ProductEvent,
+  ProductEventEnvelope,
+  ProductEventType,
+  ProductStatus,
+  ProductUpdatedEvent,
+} from './types.js';

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { createdEvent, deletedEvent, updatedEvent } from '../test/fixtures.js';
+import { encodeProductEvent } from './encode.js';
+import { InvalidEventError, ProductEventsError } from './errors.js';
+import { parseProductEvent } from './parse.js';
+import type { ProductEvent } from './types.js';
+
+describe('encodeProductEvent', () => {
+  it('builds a Kafka record keyed by productId with the contract headers', () => {
+    const record = encodeProductEvent(updatedEvent());
+
+    expect(record.key).toBe('p-1042');
+    expect(record.headers).toEqual({
+      'content-type': 'application/json',
+      'event-type': 'product.updated',
+      'schema-version': '1',
+    });
+    expect(JSON.parse(record.value.toString('utf8'))).toEqual(updatedEvent());
+  });
+
+  it.each([
+    createdEvent(),
+    updatedEvent({ productId: 'produit-é', data: { ...updatedEvent().data, name: 'Café ☕' } }),
+    deletedEvent(),
+    deletedEvent({ data: { sellerId: 's-1' } }),
+  ])('round-trips $type through parseProductEvent with key and headers', (event) => {
+    const record = encodeProductEvent(event);
+
+    const result = parseProductEvent(record.value, {
+      key: Buffer.from(record.key),
+      headers: Object.fromEntries(
+        Object.entries(record.headers).map(([name, value]) => [name, Buffer.from(value)]),
+      ),
+    });
+
+    expect(result).toEqual({ ok: true, event });
+  });
+
+  it('refuses to encode an event that consumers would reject', () => {
+    const event = { ...updatedEvent(), version: 0 } as ProductEvent;
+
+    const act = () => encodeProductEvent(event);
+
+    expect(act).toThrow(InvalidEventError);
+    try {
+      act();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ProductEventsError);
+      expect(error).toMatchObject({
+        code: 'INVALID_EVENT',
+        retryable: false,
+        name: 'InvalidEventError',
+        parseError: { code: 'SCHEMA_VIOLATION', path: '/version' },
+      });
+      expect((error as Error).message).toMatch(
+        /^Invalid product event \(SCHEMA_VIOLATION at "\/version"\): /,
+      );
+    }
+  });
+});
