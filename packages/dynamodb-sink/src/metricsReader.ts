@@ -23,7 +23,7 @@ import {
 import { CURRENT_SK_PREFIX, entityPk, HISTORY_SK_MIN, historySkMaxOf, hourOf, lowStockPk } from './keys.js';
 import { type Logger, SILENT_LOGGER } from './logger.js';
 import { callWithRetry } from './retrying.js';
-import { checkClient, checkLogger, checkTableName, stripUndefined } from './validateOptions.js';
+import { checkClient, checkInteger, checkLogger, checkTableName, stripUndefined } from './validateOptions.js';
 
 /** Options of {@link MetricsReader}. */
 export interface MetricsReaderOptions {
@@ -35,6 +35,8 @@ export interface MetricsReaderOptions {
   now?: () => Date;
   /** Strongly consistent queries (twice the read cost). @default false */
   consistentRead?: boolean;
+  /** Items per Query page (`Limit`); pages are followed to the end either way. @default the server's 1 MB pages */
+  pageSize?: number;
   /** Backoff for throttling/5xx/timeouts. @default DEFAULT_RETRY_OPTIONS */
   retry?: RetryOptions;
   /** Logger (retries are logged at warn). @default silent */
@@ -63,6 +65,7 @@ export class MetricsReader {
   readonly #tableName: string;
   readonly #now: () => Date;
   readonly #consistentRead: boolean;
+  readonly #pageSize: number | undefined;
   readonly #retry: RetryOptions | undefined;
   readonly #logger: Logger;
 
@@ -76,6 +79,8 @@ export class MetricsReader {
     }
     this.#now = options.now ?? (() => new Date());
     this.#consistentRead = merged.consistentRead === true;
+    this.#pageSize =
+      options.pageSize === undefined ? undefined : checkInteger(options.pageSize, 'pageSize', 1, 10_000);
     this.#retry = options.retry;
     this.#logger = checkLogger(options.logger, SILENT_LOGGER);
   }
@@ -206,6 +211,7 @@ export class MetricsReader {
               ...input,
               TableName: this.#tableName,
               ConsistentRead: this.#consistentRead,
+              ...(this.#pageSize === undefined ? {} : { Limit: this.#pageSize }),
               ...(startKey ? { ExclusiveStartKey: startKey } : {}),
             }),
           ),

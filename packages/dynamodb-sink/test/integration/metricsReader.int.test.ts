@@ -1,0 +1,197 @@
+import { DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueName } from '../../../local-stack/test/clients.js';
+import {
+  DynamoDbMetricsSink,
+  DynamoRequestError,
+  ensureMetricsTable,
+  MetricsReader,
+} from '../../src/index.js';
+import { categoryRecord, sellerRecord, sellerValues } from '../fixtures.js';
+import { awsError, injectFaults, singleAttemptClient } from './helpers.js';
+
+const client = singleAttemptClient();
+const tableName = uniqueName('metrics-reader');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const at = (iso: string): Date => new Date(iso);
+
+beforeAll(async () => {
+  await ensureMetricsTable(client, { tableName });
+  const sink = new DynamoDbMetricsSink({ client, tableName });
+  // Three hours of changes: group 0 changes at 10:xx and 12:xx, group 1 at 10:xx and 11:xx.
+  await sink.write([
+    sellerRecord(
+      's-hist',
+      { totalProducts: 1, totalValueCents: 10n },
+      { offset: 1, group: 0, eventTime: '2026-11-20T10:05:00Z' },
+    ),
+    sellerRecord(
+      's-hist',
+      { totalProducts: 2, totalValueCents: 20n },
+      { offset: 2, group: 0, eventTime: '2026-11-20T10:45:00Z' },
+    ),
+    sellerRecord(
+      's-hist',
+      { totalProducts: 5, totalValueCents: 50n },
+      { offset: 1, group: 1, eventTime: '2026-11-20T10:30:00Z' },
+    ),
+    sellerRecord(
+      's-hist',
+      { totalProducts: 6, totalValueCents: 60n },
+      { offset: 2, group: 1, eventTime: '2026-11-20T11:15:00Z' },
+    ),
+  ]);
+  await sink.write([
+    sellerRecord(
+      's-hist',
+      { totalProducts: 3, totalValueCents: 30n },
+      { offset: 3, group: 0, eventTime: '2026-11-20T12:59:59Z' },
+    ),
+    categoryRecord(
+      'c-hist',
+      { productCount: 2, priceSumCents: 3n },
+      { offset: 1, group: 0, eventTime: '2026-11-20T10:00:00Z' },
+    ),
+    categoryRecord(
+      'c-hist',
+      { productCount: 4, priceSumCents: 10n },
+      { offset: 2, group: 0, eventTime: '2026-11-20T12:00:00Z' },
+    ),
+  ]);
+});
+
+afterAll(async () => {
+  await client.send(new DeleteTableCommand({ TableName: tableName }));
+  client.destroy();
+});
+
+describe('MetricsReader history', () => {
+  it('writes one row per hour and group, expiring at the end of the hour plus 30 days', async () => {
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: 'SELLER#s-hist' }, sk: { S: 'H#2026-11-20T10#G0' } },
+        ConsistentRead: true,
+      }),
+    );
+
+    expect(Item?.['totalProducts']).toEqual({ N: '2' });
+    expect(Item?.['ttl']).toEqual({ N: String(Date.parse('2026-12-20T11:00:00Z') / 1000) });
+  });
+
+  it('sums groups per hour and carries unchanged groups forward', async () => {
+    const reader = new MetricsReader({ client, tableName, now: () => at('2026-11-20T14:30:00Z') });
+
+    const history = await reader.getSellerHistory(
+      's-hist',
+      at('2026-11-20T10:00:00Z'),
+      at('2026-11-20T13:59:00Z'),
+    );
+
+    expect(history).toEqual([
+      { hour: '2026-11-20T10:00:00.000Z', values: sellerValues({ totalProducts: 7, totalValueCents: 70n }) },
+      { hour: '2026-11-20T11:00:00.000Z', values: sellerValues({ totalProducts: 8, totalValueCents: 80n }) },
+      { hour: '2026-11-20T12:00:00.000Z', values: sellerValues({ totalProducts: 9, totalValueCents: 90n }) },
+      { hour: '2026-11-20T13:00:00.000Z', values: sellerValues({ totalProducts: 9, totalValueCents: 90n }) },
+    ]);
+  });
+
+  it('seeds a range with the values from before it and stops at the current hour', async () => {
+    const reader = new MetricsReader({
+      client,
+      tableName,
+      now: () => at('2026-11-20T13:10:00Z'),
+      pageSize: 1,
+    });
+
+    const history = await reader.getSellerHistory(
+      's-hist',
+      at('2026-11-20T11:30:00Z'),
+      at('2026-11-21T00:00:00Z'),
+    );
+
+    expect(history.map((h) => [h.hour.slice(11, 13), h.values.totalProducts])).toEqual([
+      ['11', 8],
+      ['12', 9],
+      ['13', 9],
+    ]);
+  });
+
+  it('ignores rows whose ttl has passed', async () => {
+    // Just after 10:00's row expires (end of hour 10 + 30 days), before 11:00's does.
+    const reader = new MetricsReader({
+      client,
+      tableName,
+      now: () => new Date(Date.parse('2026-11-20T11:00:00Z') + 30 * DAY + 1000),
+    });
+
+    const history = await reader.getSellerHistory(
+      's-hist',
+      at('2026-11-20T10:00:00Z'),
+      at('2026-11-20T12:00:00Z'),
+    );
+
+    expect(history.map((h) => [h.hour.slice(11, 13), h.values.totalProducts])).toEqual([
+      ['11', 6],
+      ['12', 9],
+    ]);
+  });
+
+  it('derives the category average per hour', async () => {
+    const reader = new MetricsReader({ client, tableName, now: () => at('2026-11-20T12:30:00Z') });
+
+    const history = await reader.getCategoryHistory(
+      'c-hist',
+      at('2026-11-20T10:00:00Z'),
+      at('2026-11-20T12:00:00Z'),
+    );
+
+    expect(history.map((h) => [h.hour.slice(11, 13), h.values.averagePriceCents])).toEqual([
+      ['10', 2n],
+      ['11', 2n],
+      ['12', 3n],
+    ]);
+  });
+
+  it('returns an empty series for an unknown entity or a range in the future', async () => {
+    const reader = new MetricsReader({ client, tableName, now: () => at('2026-11-20T14:30:00Z') });
+
+    expect(
+      await reader.getSellerHistory('s-unknown', at('2026-11-20T00:00:00Z'), at('2026-11-20T14:00:00Z')),
+    ).toEqual([]);
+    expect(
+      await reader.getSellerHistory('s-hist', at('2026-11-21T00:00:00Z'), at('2026-11-22T00:00:00Z')),
+    ).toEqual([]);
+  });
+});
+
+describe('MetricsReader under faults', () => {
+  it('retries a throttled query, then answers', async () => {
+    const faulty = singleAttemptClient();
+    const { seen } = injectFaults(faulty, 'QueryCommand', [
+      awsError('ThrottlingException', 400),
+      awsError('InternalServerError', 500),
+    ]);
+    const reader = new MetricsReader({
+      client: faulty,
+      tableName,
+      retry: { retries: 3, minDelayMs: 1, maxDelayMs: 2 },
+    });
+
+    const metrics = await reader.getSellerMetrics('s-hist');
+
+    expect(metrics?.totalProducts).toBe(9);
+    expect(seen).toHaveLength(3);
+    faulty.destroy();
+  });
+
+  it('fails at once when the table does not exist', async () => {
+    const reader = new MetricsReader({ client, tableName: uniqueName('missing') });
+
+    const error = await reader.listLowStock('s-1').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DynamoRequestError);
+    expect(error).toMatchObject({ code: 'READ_FAILED', attempts: 1, operation: 'Query' });
+  });
+});
