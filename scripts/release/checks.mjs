@@ -84,19 +84,22 @@ export function checkManifest(manifest, { name, version, files }) {
 
 /**
  * Checks one source map (`map` parsed, `mapPath` relative to the package root): every source
- * resolves inside the package root (so no path into the monorepo or node_modules leaks), and the
- * sources are embedded (`sourcesContent`, one string per source), so the map is complete
- * without `src/`, which is not published.
+ * is either a path that resolves inside the package root (so no path into the monorepo or its
+ * node_modules leaks) or a label with a scheme for bundled code (`bundled:tsup/assets/...`),
+ * and every source is embedded (`sourcesContent`, one string per source), so the map is
+ * complete without `src/`, which is not published.
  */
 export function checkSourceMap(map, mapPath) {
   const problems = [];
   const sources = Array.isArray(map.sources) ? map.sources : [];
   const base = posix.dirname(mapPath);
   for (const source of sources) {
-    if (typeof source !== 'string' || isAbsolute(source) || /^[a-z][a-z0-9+.-]*:/i.test(source)) {
+    if (typeof source !== 'string' || isAbsolute(source) || /^file:/i.test(source)) {
       problems.push(`${mapPath}: source ${JSON.stringify(source)} is absolute`);
       continue;
     }
+    // A label with a scheme (`webpack://...`, `bundled:...`) names bundled code, not a file.
+    if (/^[a-z][a-z0-9+.-]*:/i.test(source)) continue;
     const resolved = posix.normalize(posix.join(base, map.sourceRoot ?? '', source));
     if (resolved === '..' || resolved.startsWith('../')) {
       problems.push(`${mapPath}: source ${source} resolves outside the package (${resolved})`);

@@ -120,11 +120,26 @@ describe('checkSourceMap', () => {
     ]);
   });
 
-  it('rejects absolute sources and missing sourcesContent', () => {
-    const map = { version: 3, sources: ['/work/main/packages/x/src/index.ts', '../src/a.ts'], mappings: '' };
+  it('accepts a labelled bundled source whose content is embedded', () => {
+    const map = {
+      version: 3,
+      sources: ['bundled:tsup/assets/cjs_shims.js', '../src/index.ts'],
+      sourcesContent: ['const x = 1;', 'export {};'],
+      mappings: '',
+    };
+    expect(checkSourceMap(map, 'dist/index.cjs.map')).toEqual([]);
+  });
+
+  it('rejects absolute paths, file URLs and missing sourcesContent', () => {
+    const map = {
+      version: 3,
+      sources: ['/work/main/packages/x/src/index.ts', 'file:///work/main/x.ts', '../src/a.ts'],
+      mappings: '',
+    };
     expect(checkSourceMap(map, 'dist/index.js.map')).toEqual([
       'dist/index.js.map: source "/work/main/packages/x/src/index.ts" is absolute',
-      'dist/index.js.map: sourcesContent does not embed every source (0/2)',
+      'dist/index.js.map: source "file:///work/main/x.ts" is absolute',
+      'dist/index.js.map: sourcesContent does not embed every source (0/3)',
     ]);
   });
 });

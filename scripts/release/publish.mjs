@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `pnpm release` step 2 (after the build): `changeset publish` to the private registry that
-// configuration names for the @marketplace scope. Never a hard-coded host, and never the public
-// npm registry by accident.
+// `pnpm release`: builds the packages (turbo) and runs `changeset publish` against the private
+// registry that configuration names for the @marketplace scope. Never a hard-coded host, and
+// never the public npm registry by accident: with no registry configured it stops before building.
 //
 // Where the registry comes from, first match wins:
 //   1. env MARKETPLACE_REGISTRY (e.g. https://npm.example.internal/)
@@ -11,7 +11,7 @@
 // variable is turned into a temporary user config (the current one plus the scope line) for the
 // publish run. The auth token stays where it is: `//host/:_authToken=...` in that user config.
 //
-// Extra arguments go to `changeset publish` (e.g. `--no-git-tag`, `--tag next`).
+// Extra arguments go to `changeset publish` (e.g. `pnpm release --no-git-tag`, `--tag next`).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -67,21 +67,34 @@ if (found.source === 'MARKETPLACE_REGISTRY') {
   delete env.npm_config_userconfig;
 }
 
-console.log(`release: publishing ${SCOPE}/* to ${registry} (from ${found.source})`);
-const child = spawn('pnpm', ['exec', 'changeset', 'publish', ...process.argv.slice(2)], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
 const cleanup = () => {
   if (overlayDir) rmSync(overlayDir, { recursive: true, force: true });
 };
+let child;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    child.kill(signal);
+    child?.kill(signal);
   });
 }
-child.on('close', (code, signal) => {
-  cleanup();
-  process.exit(code ?? (signal ? 1 : 0));
-});
+/** Runs a command with inherited output; resolves with its exit code. */
+function exec(command, args, childEnv) {
+  return new Promise((resolve) => {
+    child = spawn(command, args, { cwd: root, env: childEnv, stdio: 'inherit' });
+    child.on('error', (error) => {
+      console.error(`release: cannot run ${command}: ${error.message}`);
+      resolve(1);
+    });
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--') args.shift();
+console.log(`release: building the packages`);
+let code = await exec('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=./packages/*'], process.env);
+if (code === 0) {
+  console.log(`release: publishing ${SCOPE}/* to ${registry} (from ${found.source})`);
+  code = await exec('pnpm', ['exec', 'changeset', 'publish', ...args], env);
+}
+cleanup();
+process.exit(code);
