@@ -1,0 +1,539 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  decodeMetricChange,
+  foldMetricChanges,
+  type MetricChange,
+  type MetricChangeRecord,
+  type MetricsSnapshot,
+} from '@marketplace/analytics-aggregator';
+import { DynamoDbMetricsSink, ensureMetricsTable } from '@marketplace/dynamodb-sink';
+import { AggregateProcessor, MetricChangeConsumer } from '@marketplace/kafka-processor';
+import { type LocalStack, startLocalStack } from '@marketplace/local-stack';
+import { generateMarketplaceStream } from '@marketplace/product-events';
+import { S3MetricsArchive } from '@marketplace/s3-sink';
+import { ReducerPool } from '@marketplace/worker-pool';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type Figure, progress } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const KSTREAMS_DIR = join(here, '..', 'kstreams-reference');
+
+interface StackBenchOptions {
+  events: number;
+  partitions: number;
+  only: ReadonlySet<string>;
+}
+
+interface Topics {
+  created: string;
+  updated: string;
+  deleted: string;
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`bench: timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+async function endOffsets(admin: Admin, topics: readonly string[]): Promise<Map<string, bigint>> {
+  const ends = new Map<string, bigint>();
+  for (const topic of topics) {
+    for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
+  }
+  return ends;
+}
+
+/** True when the group's committed offsets reached `ends` on every partition. */
+async function groupCaughtUp(admin: Admin, groupId: string, ends: Map<string, bigint>): Promise<boolean> {
+  const topics = [...new Set([...ends.keys()].map((k) => k.slice(0, k.lastIndexOf('/'))))];
+  const committed = await admin.fetchOffsets({ groupId, topics });
+  for (const t of committed) {
+    for (const p of t.partitions) {
+      const end = ends.get(`${t.topic}/${p.partition}`) ?? 0n;
+      const at = p.offset === '-1' ? 0n : BigInt(p.offset);
+      if (at < end) return false;
+    }
+  }
+  return true;
+}
+
+async function produceStream(kafka: Kafka, topics: Topics, events: number, seed: number): Promise<number> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  let sent = 0;
+  let pending: {
+    topic: string;
+    messages: { key: string; value: Buffer; headers: Record<string, string> }[];
+  }[] = [];
+  const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+  const flush = async (): Promise<void> => {
+    const pending = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    byTopic.clear();
+    if (pending.length > 0) await producer.sendBatch({ topicMessages: pending, acks: 1 });
+  };
+  let buffered = 0;
+  for (const m of generateMarketplaceStream({
+    seed,
+    events,
+    products: Math.max(1000, Math.floor(events / 10)),
+    sellers: 500,
+    categories: 40,
+    duplicateRate: 0.02,
+    reorder: true,
+    topics,
+  })) {
+    let list = byTopic.get(m.topic);
+    if (!list) {
+      list = [];
+      byTopic.set(m.topic, list);
+    }
+    list.push({ key: m.key, value: m.value, headers: m.headers });
+    sent++;
+    if (++buffered >= 20_000) {
+      await flush();
+      buffered = 0;
+      if (sent % 200_000 < 20_000) progress(`produced ${sent} messages`);
+    }
+  }
+  await flush();
+  await producer.disconnect();
+  return sent;
+}
+
+/**
+ * Reads a transactional topic (read_committed) up to the end offsets taken when called. Every
+ * partition written by transactions ends with a commit marker, so a partition is done when the
+ * last data message seen is within 2 of its end offset; a partition that stops moving for 5 s is
+ * treated as done too (aborted data at its tail).
+ */
+async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+): Promise<{ key: string; value: Buffer; source: MetricChangeRecord['source'] }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await endOffsets(admin, [topic]);
+  await admin.disconnect();
+  const out: { key: string; value: Buffer; source: MetricChangeRecord['source'] }[] = [];
+  const pending = [...ends].filter(([, end]) => end > 0n);
+  if (pending.length === 0) return out;
+  const consumer = kafka.consumer({
+    groupId: `bench-read-${process.pid}-${Date.now()}`,
+    readUncommitted: false,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const lastSeen = new Map<number, bigint>();
+  let lastProgress = Date.now();
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        if (m.value)
+          out.push({
+            key: m.key?.toString() ?? '',
+            value: m.value,
+            source: { topic, partition: batch.partition, offset: m.offset },
+          });
+        lastSeen.set(batch.partition, BigInt(m.offset));
+      }
+      lastProgress = Date.now();
+    },
+  });
+  await waitFor(
+    `reading ${topic}`,
+    async () =>
+      pending.every(
+        ([key, end]) => (lastSeen.get(Number(key.slice(key.lastIndexOf('/') + 1))) ?? -10n) + 2n >= end,
+      ) ||
+      (out.length > 0 && Date.now() - lastProgress > 5000),
+    600_000,
+  );
+  await consumer.disconnect();
+  return out;
+}
+
+function snapshotFromTopic(records: { value: Buffer }[]): MetricsSnapshot {
+  const changes: MetricChange[] = records.map((r) => decodeMetricChange(r.value));
+  return foldMetricChanges(changes);
+}
+
+/** Runs the Kafka Streams reference until it has consumed `ends`; returns wall ms (JVM start included). */
+async function runKStreams(
+  brokers: string,
+  topics: Topics,
+  out: { seller: string; category: string },
+  ends: Map<string, bigint>,
+  admin: Admin,
+): Promise<{ ms: number; startupMs: number }> {
+  progress('figure 7: building the Kafka Streams reference (mvn)');
+  execFileSync(
+    'mvn',
+    ['-q', '-B', '-ntp', 'compile', 'dependency:build-classpath', '-Dmdep.outputFile=target/classpath.txt'],
+    {
+      cwd: KSTREAMS_DIR,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const classpath = `${join(KSTREAMS_DIR, 'target', 'classes')}:${readFileSync(join(KSTREAMS_DIR, 'target', 'classpath.txt'), 'utf8').trim()}`;
+  const stateDir = mkdtempSync(join(tmpdir(), 'kstreams-bench-'));
+  const appId = `bench-kstreams-${Date.now()}`;
+  const started = performance.now();
+  const child = spawn(
+    'java',
+    [
+      '-Xmx1g',
+      '-cp',
+      classpath,
+      'marketplace.bench.KStreamsReference',
+      brokers,
+      appId,
+      topics.created,
+      topics.updated,
+      topics.deleted,
+      out.seller,
+      out.category,
+      stateDir,
+      '1',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let running = 0;
+  let log = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    log = (log + text).slice(-20_000);
+    if (running === 0 && text.includes('"RUNNING"')) running = performance.now();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  });
+  try {
+    await waitFor(
+      'Kafka Streams to consume the input',
+      () => groupCaughtUp(admin, appId, ends),
+      1_800_000,
+      500,
+    );
+  } catch (error) {
+    process.stderr.write(log);
+    throw error;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  const ms = performance.now() - started;
+  return { ms, startupMs: running ? running - started : 0 };
+}
+
+function compareSnapshots(
+  ours: MetricsSnapshot,
+  theirs: { sellers: Map<string, Record<string, unknown>>; categories: Map<string, Record<string, unknown>> },
+): string[] {
+  const diffs: string[] = [];
+  const num = (v: unknown): bigint => BigInt(String(v ?? 0));
+  for (const [id, s] of ours.sellers) {
+    const t = theirs.sellers.get(id);
+    const fields = [
+      'totalProducts',
+      'activeProducts',
+      'deletedProducts',
+      'totalValueCents',
+      'lowStockCount',
+    ] as const;
+    for (const f of fields)
+      if (BigInt(s[f]) !== num(t?.[f]))
+        diffs.push(`seller ${id} ${f}: ours ${s[f]} kstreams ${String(t?.[f])}`);
+  }
+  for (const [id, c] of ours.categories) {
+    const t = theirs.categories.get(id);
+    for (const f of ['productCount', 'totalValueCents', 'priceSumCents'] as const) {
+      if (BigInt(c[f]) !== num(t?.[f]))
+        diffs.push(`category ${id} ${f}: ours ${c[f]} kstreams ${String(t?.[f])}`);
+    }
+  }
+  for (const id of theirs.sellers.keys())
+    if (!ours.sellers.has(id) && num(theirs.sellers.get(id)?.totalProducts) !== 0n)
+      diffs.push(`seller ${id} only in kstreams`);
+  return diffs;
+}
+
+/** Figures 3, 4, 5 and 7: stage 1 on the local broker, the sink, the restore, Kafka Streams. */
+export async function benchStack(options: StackBenchOptions): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  progress('starting the local stack (Kafka, dynalite, S3Proxy)');
+  const stack: LocalStack = await startLocalStack({ onProgress: (m) => progress(`local stack: ${m}`) });
+  const brokers = stack.kafka!.brokers;
+  const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const pool = new ReducerPool();
+  try {
+    const run = `bench${Date.now()}`;
+    const topics: Topics = {
+      created: `${run}.product.created`,
+      updated: `${run}.product.updated`,
+      deleted: `${run}.product.deleted`,
+    };
+    const internal = {
+      productState: `${run}.analytics.product-state`,
+      metricChanges: `${run}.analytics.metric-changes`,
+      deadLetter: `${run}.analytics.dead-letter`,
+      lowStockAlerts: `${run}.inventory.low-stock`,
+    };
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: Object.values(topics).map((topic) => ({
+        topic,
+        numPartitions: options.partitions,
+        replicationFactor: 1,
+      })),
+    });
+    progress(`producing ${options.events} events to 3 topics x ${options.partitions} partitions`);
+    const produced = await produceStream(kafka, topics, options.events, 3);
+    const ends = await endOffsets(admin, Object.values(topics));
+
+    // Reference: a raw kafkajs consumer group doing no work, same topics, same run.
+    progress('figure 3: raw kafkajs consumer (eachBatch, no work)');
+    const rawGroup = `${run}-raw`;
+    const raw = kafka.consumer({ groupId: rawGroup, readUncommitted: false });
+    let rawSeen = 0;
+    const rawStart = performance.now();
+    await raw.connect();
+    for (const topic of Object.values(topics)) await raw.subscribe({ topic, fromBeginning: true });
+    await raw.run({
+      partitionsConsumedConcurrently: options.partitions,
+      eachBatch: async ({ batch }) => {
+        rawSeen += batch.messages.length;
+      },
+    });
+    await waitFor('raw consumer', async () => rawSeen >= produced, 1_800_000, 50);
+    const rawMs = performance.now() - rawStart;
+    await raw.disconnect();
+
+    progress('figure 3: stage 1 (AggregateProcessor, transactions, worker pool)');
+    let processed = 0;
+    let transactions = 0;
+    const appId = `${run}-app`;
+    const processor = new AggregateProcessor({
+      kafka,
+      applicationId: appId,
+      topics,
+      internalTopics: internal,
+      pool,
+      metrics: {
+        onBatch: (b) => {
+          processed += b.messages;
+          transactions++;
+        },
+      },
+    });
+    const oursStart = performance.now();
+    await processor.start();
+    let lastReport = 0;
+    await waitFor(
+      'stage 1',
+      async () => {
+        if (processed - lastReport >= 200_000) {
+          lastReport = processed;
+          progress(`stage 1 processed ${processed}/${produced}`);
+        }
+        return processed >= produced;
+      },
+      1_800_000,
+      50,
+    );
+    const oursMs = performance.now() - oursStart;
+    await processor.stop();
+    const oursRate = produced / (oursMs / 1000);
+    const rawRate = produced / (rawMs / 1000);
+    if (options.only.has('3')) {
+      figures.push({
+        id: '3',
+        name: `stage 1 end to end (${produced} events, ${options.partitions} partitions, committed transactions)`,
+        value: oursRate,
+        unit: 'events/s',
+        reference: { name: 'raw kafkajs consumer, no work', value: rawRate, unit: 'events/s' },
+        ratio: oursRate / rawRate,
+        target: '>= 50%',
+        met: oursRate / rawRate >= 0.5,
+        note: `${transactions} transactions; broker, Node and worker thread share the machine's cores`,
+      });
+    }
+
+    if (options.only.has('5')) {
+      progress('figure 5: restore from the changelog');
+      let restored: { states: number; durationMs: number } | undefined;
+      const again = new AggregateProcessor({
+        kafka,
+        applicationId: appId,
+        topics,
+        internalTopics: internal,
+        pool,
+        metrics: {
+          onRestore: (r) => {
+            restored = {
+              states: (restored?.states ?? 0) + r.states,
+              durationMs: (restored?.durationMs ?? 0) + r.durationMs,
+            };
+          },
+        },
+      });
+      await again.start();
+      await waitFor('restore', async () => restored !== undefined && again.ready, 600_000, 50);
+      await again.stop();
+      figures.push({
+        id: '5',
+        name: 'restore from analytics.product-state',
+        value: restored!.states / (restored!.durationMs / 1000),
+        unit: 'products/s',
+        target: 'reported',
+        met: null,
+        note: `${restored!.states} products restored in ${(restored!.durationMs / 1000).toFixed(2)} s (all groups, one member)`,
+      });
+    }
+
+    const changeRecords = await readTopicToEnd(kafka, internal.metricChanges);
+    const ours = snapshotFromTopic(changeRecords);
+
+    if (options.only.has('7')) {
+      const out = { seller: `${run}.kstreams.sellers`, category: `${run}.kstreams.categories` };
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [out.seller, out.category].map((topic) => ({
+          topic,
+          numPartitions: options.partitions,
+          replicationFactor: 1,
+        })),
+      });
+      const ks = await runKStreams(brokers.join(','), topics, out, ends, admin);
+      const sellers = new Map<string, Record<string, unknown>>();
+      for (const r of await readTopicToEnd(kafka, out.seller))
+        sellers.set(r.key, JSON.parse(r.value.toString()));
+      const categories = new Map<string, Record<string, unknown>>();
+      for (const r of await readTopicToEnd(kafka, out.category))
+        categories.set(r.key, JSON.parse(r.value.toString()));
+      const diffs = compareSnapshots(ours, { sellers, categories });
+      const ksRate = produced / (ks.ms / 1000);
+      figures.push({
+        id: '7',
+        name: 'stage 1 vs Kafka Streams exactly_once_v2 (same input)',
+        value: oursRate,
+        unit: 'events/s',
+        reference: { name: 'Kafka Streams reference', value: ksRate, unit: 'events/s' },
+        ratio: oursRate / ksRate,
+        target: '>= 1.0x, same final metrics',
+        met: oursRate / ksRate >= 1 && diffs.length === 0,
+        note: `final metrics ${diffs.length === 0 ? `identical (${ours.sellers.size} sellers, ${ours.categories.size} categories)` : `DIFFER: ${diffs.slice(0, 3).join('; ')}`}; Kafka Streams wall time includes ${(ks.startupMs / 1000).toFixed(1)} s JVM start-up`,
+      });
+    }
+
+    if (options.only.has('4')) {
+      progress('figure 4: sink (DynamoDB + S3) on the metric changes');
+      const dynamo = new DynamoDBClient({
+        endpoint: stack.dynamodb!.endpoint,
+        region: stack.region,
+        credentials: stack.credentials,
+        maxAttempts: 1,
+      });
+      const s3 = new S3Client({
+        endpoint: stack.s3!.endpoint,
+        region: stack.region,
+        credentials: stack.credentials,
+        forcePathStyle: true,
+        maxAttempts: 1,
+      });
+      const tableName = `${run}-metrics`;
+      const bucket = `${run}-archive`.toLowerCase();
+      await ensureMetricsTable(dynamo, { tableName });
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      const sink = new DynamoDbMetricsSink({ client: dynamo, tableName });
+      const archive = new S3MetricsArchive({ client: s3, bucket });
+      let requests = 0,
+        rowsWritten = 0,
+        objects = 0,
+        bytes = 0,
+        records = 0;
+      const consumer = new MetricChangeConsumer({
+        kafka,
+        groupId: `${run}-sink`,
+        topic: internal.metricChanges,
+        handleBatch: async (batch) => {
+          const w = await sink.write(batch);
+          const a = await archive.write(batch);
+          requests += w.requests;
+          rowsWritten += w.rowsWritten;
+          objects += a.objects;
+          bytes += a.bytes;
+          records += batch.length;
+        },
+      });
+      const sinkStart = performance.now();
+      await consumer.start();
+      let last = 0;
+      await waitFor(
+        'sink',
+        async () => {
+          if (records - last >= 100_000) {
+            last = records;
+            progress(`sink consumed ${records}/${changeRecords.length} metric changes`);
+          }
+          return records >= changeRecords.length;
+        },
+        3_600_000,
+        100,
+      );
+      const sinkMs = performance.now() - sinkStart;
+      await consumer.stop();
+      const perK = (n: number): number => (n / produced) * 1000;
+      figures.push({
+        id: '4a',
+        name: 'DynamoDB write requests per 1000 input events',
+        value: perK(requests),
+        unit: 'requests',
+        reference: {
+          name: 'metric-change records per 1000 events (rows changed before coalescing)',
+          value: perK(records),
+          unit: 'records',
+        },
+        ratio: requests / Math.max(1, records),
+        target: '<= rows changed',
+        met: requests <= records,
+        note: `${rowsWritten} rows written by ${requests} conditional requests in ${(sinkMs / 1000).toFixed(1)} s (dynalite)`,
+      });
+      figures.push({
+        id: '4b',
+        name: 'S3 archive per 1000 input events',
+        value: perK(objects),
+        unit: 'objects',
+        reference: { name: 'bytes per 1000 events', value: perK(bytes), unit: 'B' },
+        target: 'reported',
+        met: null,
+        note: `${objects} objects, ${bytes} bytes gzip JSON Lines`,
+      });
+      dynamo.destroy();
+      s3.destroy();
+    }
+  } finally {
+    await pool.destroy();
+    await admin.disconnect();
+    await stack.stop();
+  }
+  return figures;
+}
