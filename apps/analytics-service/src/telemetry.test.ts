@@ -38,6 +38,15 @@ describe('Telemetry', () => {
     expect(text).toContain('analytics_batches_total{stage="sink",outcome="failed"} 1');
   });
 
+  it('exposes every event type, skip reason and batch outcome from the first scrape', async () => {
+    const text = await new Telemetry(['product.created', 'product.deleted']).registry.metrics();
+
+    expect(text).toContain('analytics_events_total{type="product.created"} 0');
+    expect(text).toContain('analytics_events_total{type="product.deleted"} 0');
+    expect(text).toContain('analytics_events_skipped_total{reason="stale"} 0');
+    expect(text).toContain('analytics_batches_total{stage="sink",outcome="failed"} 0');
+  });
+
   it('reports an idle pool as zero when no pool runs in this process', async () => {
     const text = await new Telemetry().registry.metrics();
 

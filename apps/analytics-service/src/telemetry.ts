@@ -59,7 +59,11 @@ export class Telemetry {
   private readonly metricChanges: Counter<'stage'>;
   private poolSource: (() => PoolUtilization) | undefined;
 
-  constructor() {
+  /**
+   * @param eventTypes Event types whose counters start at 0, so every series exists from the
+   * first scrape (rates and alerts need a starting point).
+   */
+  constructor(eventTypes: readonly string[] = []) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.events = new Counter({
@@ -140,6 +144,11 @@ export class Telemetry {
       labelNames: ['stage'],
       registers,
     });
+    for (const type of eventTypes) this.events.inc({ type }, 0);
+    for (const reason of ['duplicate', 'stale']) this.skipped.inc({ reason }, 0);
+    for (const stage of ['aggregate', 'sink']) {
+      for (const outcome of ['ok', 'failed']) this.batches.inc({ stage, outcome }, 0);
+    }
     const pool = (field: keyof PoolUtilization) => () => this.poolSource?.()[field] ?? 0;
     new Gauge({
       name: 'analytics_worker_pool_threads',

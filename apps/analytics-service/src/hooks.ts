@@ -1,0 +1,61 @@
+import type { DynamoDbMetricsSinkOptions } from '@marketplace/dynamodb-sink';
+import type { MetricChangeConsumerMetricsHooks, ProcessorMetricsHooks } from '@marketplace/kafka-processor';
+import type { S3MetricsArchiveOptions } from '@marketplace/s3-sink';
+import type { Telemetry } from './telemetry.js';
+
+type DynamoHooks = NonNullable<DynamoDbMetricsSinkOptions['metrics']>;
+type S3Hooks = NonNullable<S3MetricsArchiveOptions['metrics']>;
+
+/** Maps the aggregate stage's hooks onto the service's Prometheus metrics. */
+export function processorHooks(telemetry: Telemetry): ProcessorMetricsHooks {
+  return {
+    onBatch(batch) {
+      for (const [type, count] of Object.entries(batch.eventsByType)) telemetry.recordEvents(type, count);
+      telemetry.recordSkipped('duplicate', batch.duplicate);
+      telemetry.recordSkipped('stale', batch.stale);
+      telemetry.recordInvalid(batch.invalid);
+      telemetry.recordProcessed(batch.messages);
+      telemetry.recordMetricChanges('aggregate', batch.metricChanges);
+      telemetry.recordBatch('aggregate', batch.durationMs / 1000);
+    },
+    onTransactionRetry() {
+      telemetry.recordRetry('kafka.transaction');
+    },
+  };
+}
+
+/** Maps the sink stage's consumer-loop hooks onto the service's Prometheus metrics. */
+export function metricChangeConsumerHooks(telemetry: Telemetry): MetricChangeConsumerMetricsHooks {
+  return {
+    onBatch(info) {
+      telemetry.recordMetricChanges('sink', info.records);
+    },
+    onRetry() {
+      telemetry.recordRetry('sink.batch');
+    },
+  };
+}
+
+/** Maps the DynamoDB sink's hooks onto the service's Prometheus metrics. */
+export function dynamoHooks(telemetry: Telemetry): DynamoHooks {
+  return {
+    onBatchWritten(info) {
+      telemetry.recordDynamoWrite(info.rowsWritten, info.requests);
+    },
+    onRetry(info) {
+      telemetry.recordRetry(`dynamodb.${info.operation}`);
+    },
+  };
+}
+
+/** Maps the S3 archive's hooks onto the service's Prometheus metrics. */
+export function s3Hooks(telemetry: Telemetry): S3Hooks {
+  return {
+    onObjectWritten(info) {
+      telemetry.recordS3Write(1, info.bytes);
+    },
+    onRetry(info) {
+      telemetry.recordRetry(`s3.${info.operation}`);
+    },
+  };
+}

@@ -1,0 +1,242 @@
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DynamoDbMetricsSink } from '@marketplace/dynamodb-sink';
+import { AggregateProcessor, MetricChangeConsumer } from '@marketplace/kafka-processor';
+import type { RetryOptions } from '@marketplace/retry';
+import { S3MetricsArchive } from '@marketplace/s3-sink';
+import { ReducerPool } from '@marketplace/worker-pool';
+import type { Admin, Kafka } from 'kafkajs';
+import type { Logger as PinoLogger } from 'pino';
+import type { Role, ServiceConfig } from './config.js';
+import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks } from './hooks.js';
+import type { Readiness } from './http.js';
+import { LagMonitor, type WatchedGroup } from './lag.js';
+import { libraryLogger } from './logger.js';
+import type { Telemetry } from './telemetry.js';
+
+/** What {@link startService} wires together. */
+export interface ServiceDeps {
+  config: ServiceConfig;
+  role: Role;
+  kafka: Kafka;
+  /** Required for roles `sink` and `all`. */
+  dynamo?: DynamoDBClient;
+  /** Required for roles `sink` and `all`. */
+  s3?: S3Client;
+  logger: PinoLogger;
+  telemetry: Telemetry;
+  /** Interval of the consumer-lag poll. @default 5000 */
+  lagIntervalMs?: number;
+}
+
+/** The running stages of this process. */
+export interface RunningService {
+  /** Consumer lag of both groups (also on `/metrics`). */
+  readonly lag: LagMonitor;
+  /** Ready when every stage of the role has joined its group and Kafka/DynamoDB/S3 answer. */
+  readiness(): Promise<Readiness>;
+  /** Stops the stages gracefully (finishing the batch in flight), destroys the pool, closes clients. */
+  stop(): Promise<void>;
+}
+
+const PROBE_TIMEOUT_MS = 2000;
+const PROBE_CACHE_MS = 5000;
+
+async function probe(name: string, check: () => Promise<unknown>): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)),
+          PROBE_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return undefined;
+  } catch (error) {
+    return `${name} unreachable: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Starts the stages of `role`: stage 1 (aggregate: `AggregateProcessor` reducing on a
+ * `ReducerPool`) first, because it creates the internal topics stage 2 reads; then stage 2
+ * (sink: `MetricChangeConsumer` writing each batch to DynamoDB, then to S3, then committing).
+ * @throws whatever the stages throw at start (e.g. input topics with different partition counts).
+ */
+export async function startService(deps: ServiceDeps): Promise<RunningService> {
+  const { config, role, kafka, telemetry } = deps;
+  const log = libraryLogger(deps.logger, 'service');
+  const runAggregate = role !== 'sink';
+  const runSink = role !== 'aggregate';
+  const retry: RetryOptions = { retries: config.retries };
+  // Leave part of the bound for closing clients after the stages stopped.
+  const stageTimeoutMs = Math.max(100, Math.floor(config.shutdownTimeoutMs * 0.6));
+  const consumer = {
+    maxBytesPerPartition: config.kafka.maxBytesPerPartition,
+    maxWaitTimeInMs: config.kafka.maxWaitTimeMs,
+  };
+
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+
+  let pool: ReducerPool | undefined;
+  let processor: AggregateProcessor | undefined;
+  let sinkConsumer: MetricChangeConsumer | undefined;
+  const groups: WatchedGroup[] = [];
+  const lag = new LagMonitor(admin, groups, telemetry);
+  const stopAll = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    const attempt = async (what: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (error) {
+        errors.push(error);
+        log.error(`failed to ${what}`, { error: error instanceof Error ? error.message : String(error) });
+      }
+    };
+    await Promise.all([
+      sinkConsumer === undefined ? undefined : attempt('stop the sink stage', () => sinkConsumer!.stop()),
+      processor === undefined ? undefined : attempt('stop the aggregate stage', () => processor!.stop()),
+    ]);
+    if (pool !== undefined) await attempt('destroy the worker pool', () => pool!.destroy());
+    telemetry.setPoolSource(undefined);
+    await attempt('stop the lag monitor', () => lag.stop());
+    await attempt('disconnect the Kafka admin', () => admin.disconnect());
+    deps.dynamo?.destroy();
+    deps.s3?.destroy();
+    if (errors.length > 0) throw errors[0];
+  };
+
+  try {
+    if (runAggregate) {
+      pool = new ReducerPool(
+        config.workerThreads === 0 ? { inline: true } : { threads: config.workerThreads },
+      );
+      const activePool = pool;
+      telemetry.setPoolSource(() => activePool.utilization());
+      processor = new AggregateProcessor({
+        kafka,
+        applicationId: config.applicationId,
+        groupId: config.aggregateGroupId,
+        topics: config.topics,
+        internalTopics: config.internalTopics,
+        createTopics: config.kafka.createTopics,
+        pool,
+        lowStockThreshold: config.lowStockThreshold,
+        logger: libraryLogger(deps.logger, 'aggregate'),
+        metrics: processorHooks(telemetry),
+        shutdownTimeoutMs: stageTimeoutMs,
+        retry,
+        consumer,
+      });
+      groups.push({
+        groupId: config.aggregateGroupId,
+        topics: [config.topics.created, config.topics.updated, config.topics.deleted],
+      });
+      await processor.start();
+      log.info('aggregate stage started', { groupId: config.aggregateGroupId });
+    }
+
+    if (runSink) {
+      if (deps.dynamo === undefined || deps.s3 === undefined || config.archiveBucket === undefined) {
+        throw new Error('the sink stage needs a DynamoDB client, an S3 client and ARCHIVE_BUCKET');
+      }
+      const sink = new DynamoDbMetricsSink({
+        client: deps.dynamo,
+        tableName: config.metricsTable,
+        historyTtlDays: config.historyTtlDays,
+        retry,
+        logger: libraryLogger(deps.logger, 'dynamodb-sink'),
+        metrics: dynamoHooks(telemetry),
+      });
+      const archive = new S3MetricsArchive({
+        client: deps.s3,
+        bucket: config.archiveBucket,
+        prefix: config.archivePrefix,
+        retry,
+        logger: libraryLogger(deps.logger, 's3-sink'),
+        metrics: s3Hooks(telemetry),
+      });
+      sinkConsumer = new MetricChangeConsumer({
+        kafka,
+        groupId: config.sinkGroupId,
+        topic: config.internalTopics.metricChanges,
+        logger: libraryLogger(deps.logger, 'sink'),
+        metrics: metricChangeConsumerHooks(telemetry),
+        shutdownTimeoutMs: stageTimeoutMs,
+        consumer,
+        // DynamoDB first (current values), then the archive; offsets are committed after both.
+        handleBatch: async (records) => {
+          const started = performance.now();
+          let ok = false;
+          try {
+            try {
+              await sink.write(records);
+            } catch (error) {
+              telemetry.recordDynamoFailure();
+              throw error;
+            }
+            try {
+              await archive.write(records);
+            } catch (error) {
+              telemetry.recordS3Failure();
+              throw error;
+            }
+            ok = true;
+          } finally {
+            telemetry.recordBatch('sink', (performance.now() - started) / 1000, ok);
+          }
+        },
+      });
+      groups.push({ groupId: config.sinkGroupId, topics: [config.internalTopics.metricChanges] });
+      await sinkConsumer.start();
+      log.info('sink stage started', { groupId: config.sinkGroupId });
+    }
+  } catch (error) {
+    await stopAll().catch(() => {});
+    throw error;
+  }
+
+  lag.start(deps.lagIntervalMs ?? 5000);
+
+  let cached: { at: number; reasons: string[] } | undefined;
+  const probes = async (): Promise<string[]> => {
+    if (cached !== undefined && performance.now() - cached.at < PROBE_CACHE_MS) return cached.reasons;
+    const checks: Array<Promise<string | undefined>> = [probe('Kafka', () => admin.describeCluster())];
+    if (runSink) {
+      checks.push(
+        probe('DynamoDB', () =>
+          deps.dynamo!.send(new DescribeTableCommand({ TableName: config.metricsTable })),
+        ),
+        probe('S3', () => deps.s3!.send(new HeadBucketCommand({ Bucket: config.archiveBucket }))),
+      );
+    }
+    const reasons = (await Promise.all(checks)).filter((r): r is string => r !== undefined);
+    cached = { at: performance.now(), reasons };
+    return reasons;
+  };
+
+  let stopping: Promise<void> | undefined;
+  return {
+    lag,
+    async readiness() {
+      if (stopping !== undefined) return { ready: false, reasons: ['shutting down'] };
+      const reasons: string[] = [];
+      if (processor !== undefined && !processor.ready)
+        reasons.push('aggregate stage has not joined its group');
+      if (sinkConsumer !== undefined && !sinkConsumer.ready)
+        reasons.push('sink stage has not joined its group');
+      reasons.push(...(await probes()));
+      return { ready: reasons.length === 0, reasons };
+    },
+    stop() {
+      stopping ??= stopAll();
+      return stopping;
+    },
+  };
+}

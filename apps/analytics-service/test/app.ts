@@ -1,0 +1,157 @@
+/**
+ * Helpers of the app's end-to-end tests: build the app once, run `dist/main.js` as a child
+ * process, read its HTTP endpoints. Not a test file itself.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The app's folder and the repository root. */
+export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT_DIR = fileURLToPath(new URL('../../..', import.meta.url));
+export const MAIN = join(APP_DIR, 'dist', 'main.js');
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Builds the app and the packages it depends on (turbo: a no-op when nothing changed). Test files
+ * run in parallel, so builds are serialised with a lock directory.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const lock = join(tmpdir(), 'analytics-service-test-build.lock');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`build lock ${lock} held for too long`);
+      await sleep(200);
+    }
+  }
+  try {
+    await run(
+      'pnpm',
+      ['turbo', 'run', 'build', '--filter=@marketplace/analytics-service...', '--output-logs=errors-only'],
+      {
+        cwd: ROOT_DIR,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+/** Environment of a child: PATH and the like, without any stack or service variables of this process. */
+export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'JAVA_HOME', 'LANG', 'MAVEN_OPTS', 'M2_HOME'];
+  const env: NodeJS.ProcessEnv = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  for (const name of keep) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return { ...env, ...extra };
+}
+
+/** A running child process of the app. */
+export interface AppProcess {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or signal) when the process ends. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Base URL of the HTTP endpoints, from the app's log line (production mode). */
+  url(timeoutMs?: number): Promise<string>;
+  /** Sends SIGTERM and resolves with the exit code and how long the exit took. */
+  terminate(): Promise<{ code: number | null; ms: number }>;
+  /** Kills the process if it still runs (cleanup). */
+  kill(): void;
+}
+
+/** Starts `node dist/main.js ...args` with exactly `env`. */
+export function startApp(env: NodeJS.ProcessEnv, args: string[] = []): AppProcess {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd: APP_DIR,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async url(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        for (const line of out.split('\n')) {
+          if (!line.startsWith('{')) continue;
+          try {
+            const entry = JSON.parse(line) as { msg?: string; url?: string };
+            if (entry.msg === 'HTTP endpoints listening' && entry.url) return entry.url;
+          } catch {
+            // a partial line: try again later
+          }
+        }
+        if (done) break;
+        await sleep(50);
+      }
+      throw new Error(`the app printed no HTTP address\nstdout:\n${out}\nstderr:\n${err}`);
+    },
+    async terminate() {
+      const started = Date.now();
+      child.kill('SIGTERM');
+      const { code } = await exited;
+      return { code, ms: Date.now() - started };
+    },
+    kill() {
+      if (!done) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Polls `check` until it returns something other than `undefined`, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(200);
+  }
+  throw new Error(`${what}: not reached within ${timeoutMs} ms`, { cause: lastError });
+}
+
+/** The value of one sample line of a Prometheus text exposition (`undefined` when absent). */
+export function metricValue(text: string, sample: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${sample} `)) return Number(line.slice(sample.length + 1));
+  }
+  return undefined;
+}
