@@ -32,7 +32,7 @@ export function isProducerFencedError(error: unknown): boolean {
     if (link.code === 'PRODUCER_FENCED' || link.name === 'ProducerFencedError') return true;
     if (
       typeof link.message === 'string' &&
-      /old epoch|producer.*fenced|fenced.*producer/i.test(link.message)
+      /old epoch|producer.*fenced|fenced.*producer|unknown error code 90\b/i.test(link.message)
     ) {
       return true;
     }

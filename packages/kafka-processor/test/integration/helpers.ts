@@ -178,3 +178,23 @@ export function latestByKey(records: readonly ReadRecord[]): Map<string, Buffer 
   for (const r of records) if (r.key) latest.set(r.key.toString('utf8'), r.value);
   return latest;
 }
+
+/** What an end-to-end check compares: the outputs of stage 1 read back read_committed. */
+export interface StageOutputs {
+  metricChanges: ReadRecord[];
+  changelog: ReadRecord[];
+  deadLetters: ReadRecord[];
+}
+
+export async function readOutputs(
+  kafka: Kafka,
+  admin: Admin,
+  internalTopics: InternalTopics,
+): Promise<StageOutputs> {
+  const [metricChanges, changelog, deadLetters] = await Promise.all([
+    readToEnd(kafka, admin, internalTopics.metricChanges),
+    readToEnd(kafka, admin, internalTopics.productState),
+    readToEnd(kafka, admin, internalTopics.deadLetter),
+  ]);
+  return { metricChanges, changelog, deadLetters };
+}

@@ -1,0 +1,59 @@
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { ProducerFencedError } from './errors.js';
+import { isProducerFencedError, isRebalanceError } from './kafkaErrors.js';
+
+const { KafkaJSNonRetriableError, KafkaJSProtocolError } = kafkajs;
+
+function protocolError(type: string, code: number, message: string): Error {
+  return new KafkaJSProtocolError({ type, code, message, retriable: false } as unknown as Error);
+}
+
+describe('isProducerFencedError', () => {
+  it('recognises INVALID_PRODUCER_EPOCH wrapped by kafkajs retries', () => {
+    const cause = protocolError(
+      'INVALID_PRODUCER_EPOCH',
+      47,
+      'Producer attempted an operation with an old epoch',
+    );
+    expect(isProducerFencedError(Object.assign(new KafkaJSNonRetriableError(cause), { cause }))).toBe(true);
+  });
+
+  it('recognises PRODUCER_FENCED, which kafkajs 2.2.4 reports as an unknown error code 90', () => {
+    expect(isProducerFencedError(protocolError('PRODUCER_FENCED', 90, 'fenced'))).toBe(true);
+    expect(isProducerFencedError(new Error('Unknown error code 90'))).toBe(true);
+  });
+
+  it('recognises our own ProducerFencedError anywhere in the cause chain', () => {
+    expect(
+      isProducerFencedError(new Error('outer', { cause: new ProducerFencedError(2, 'app-aggregate-g2') })),
+    ).toBe(true);
+  });
+
+  it('does not mistake other failures for fencing', () => {
+    expect(isProducerFencedError(protocolError('NOT_LEADER_FOR_PARTITION', 6, 'not leader'))).toBe(false);
+    expect(isProducerFencedError(new Error('timeout'))).toBe(false);
+    expect(isProducerFencedError('fenced?')).toBe(false);
+    expect(isProducerFencedError(null)).toBe(false);
+  });
+
+  it('stops at a cyclic cause chain', () => {
+    const a = new Error('a') as Error & { cause?: unknown };
+    a.cause = a;
+    expect(isProducerFencedError(a)).toBe(false);
+  });
+});
+
+describe('isRebalanceError', () => {
+  it('recognises the errors that make kafkajs rejoin the group', () => {
+    for (const type of [
+      'REBALANCE_IN_PROGRESS',
+      'NOT_COORDINATOR_FOR_GROUP',
+      'ILLEGAL_GENERATION',
+      'UNKNOWN_MEMBER_ID',
+    ]) {
+      expect(isRebalanceError(new Error('wrapped', { cause: protocolError(type, 27, type) }))).toBe(true);
+    }
+    expect(isRebalanceError(new Error('other'))).toBe(false);
+  });
+});
