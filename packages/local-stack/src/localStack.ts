@@ -143,6 +143,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   const dynamodb = dynamoTask ? await dynamoTask : undefined;
   const s3 = s3Task ? await s3Task : undefined;
   report(`local stack ready after ${seconds(started)}`);
+  if (resolved.detached) for (const s of ok) s.process.release();
 
   let stopping: Promise<void> | undefined;
   const stack: LocalStack = {

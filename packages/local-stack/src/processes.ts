@@ -20,6 +20,11 @@ export interface ManagedProcess {
   readonly hasExited: () => boolean;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. Idempotent. */
   stop(graceMs?: number): Promise<void>;
+  /**
+   * For a `detached` process: stop killing it when this process exits and let this process exit
+   * while it runs. Until then (during start-up) it is killed with this process like any other.
+   */
+  release(): void;
 }
 
 /** Options of {@link spawnServer}. */
@@ -30,7 +35,10 @@ export interface SpawnServerOptions {
   cwd: string;
   logFile: string;
   env?: NodeJS.ProcessEnv;
-  /** Let the process outlive this one (own process group, not killed on exit). */
+  /**
+   * Let the process outlive this one once {@link ManagedProcess.release} is called: own process
+   * group and no parent-death signal.
+   */
   detached: boolean;
 }
 
@@ -160,14 +168,15 @@ export function spawnServer(options: SpawnServerOptions): ManagedProcess {
       })();
       return stopping;
     },
+    release() {
+      if (!options.detached) return;
+      attached.delete(managed);
+      child.unref();
+    },
   };
-  if (options.detached) {
-    child.unref();
-  } else {
-    attached.add(managed);
-    installExitHooks();
-    void exited.then(() => attached.delete(managed));
-  }
+  attached.add(managed);
+  installExitHooks();
+  void exited.then(() => attached.delete(managed));
   return managed;
 }
 
