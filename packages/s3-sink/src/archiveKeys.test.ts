@@ -47,6 +47,17 @@ describe('archive keys', () => {
     expect(dayAndHour(Date.parse('2026-11-25T07:59:59.999Z'))).toEqual({ day: '2026-11-25', hour: '07' });
   });
 
+  it('compares keys consistently both ways', () => {
+    const later = { ...parts, hour: '08' };
+    const otherTopic = { ...parts, topic: 'z' };
+
+    expect(compareArchiveKeys(later, parts)).toBe(1);
+    expect(compareArchiveKeys(parts, later)).toBe(-1);
+    expect(compareArchiveKeys(otherTopic, parts)).toBe(1);
+    expect(compareArchiveKeys(parts, otherTopic)).toBe(-1);
+    expect(compareArchiveKeys({ ...parts, startOffset: '100' }, { ...parts, startOffset: '99' })).toBe(1);
+  });
+
   it('orders objects by hour, topic, partition, then numeric start offset', () => {
     const keys = [
       { ...parts, startOffset: '100' },

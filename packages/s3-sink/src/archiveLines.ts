@@ -33,7 +33,8 @@ export function decodeRecordLine(line: string): MetricChangeRecord {
     throw new Error('line is not a JSON object');
   }
   const { source, ...change } = parsed as { source?: unknown } & Record<string, unknown>;
-  return { ...decodeMetricChange(JSON.stringify(change)), source: checkSource(source) };
+  const position = checkSource(source);
+  return { ...decodeMetricChange(JSON.stringify(change)), source: position };
 }
 
 function checkSource(value: unknown): SourcePosition {

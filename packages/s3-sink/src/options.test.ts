@@ -55,3 +55,20 @@ describe('readArchive options', () => {
     await expect(read(options)).rejects.toThrow(`Invalid option "${field}"`);
   });
 });
+
+describe('errors', () => {
+  it('describes a non-Error cause by its text', async () => {
+    const { S3RequestError } = await import('./errors.js');
+
+    const error = new S3RequestError('READ_FAILED', {
+      bucket: 'b',
+      key: 'k',
+      operation: 'GetObject',
+      attempts: 1,
+      retryable: false,
+      cause: 'socket closed',
+    });
+
+    expect(error.message).toBe('GetObject s3://b/k failed after 1 attempt(s): socket closed');
+  });
+});

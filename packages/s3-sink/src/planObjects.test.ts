@@ -69,6 +69,22 @@ describe('planObjects', () => {
     expect(Buffer.compare(again[0]?.body as Buffer, first[0]?.body as Buffer)).toBe(0);
   });
 
+  it('keeps the batch order of records that share an offset', () => {
+    const batch = [
+      sellerRecord('s-b', {}, { offset: 9 }),
+      sellerRecord('s-a', {}, { offset: 9 }),
+      sellerRecord('s-c', {}, { offset: 8 }),
+    ];
+
+    const [object] = planObjects(batch, 'metrics', 6);
+
+    expect(linesOf(object?.body as Buffer).map((line) => decodeRecordLine(line).id)).toEqual([
+      's-c',
+      's-b',
+      's-a',
+    ]);
+  });
+
   it('returns no object for an empty batch', () => {
     expect(planObjects([], 'metrics', 6)).toEqual([]);
   });
@@ -92,7 +108,11 @@ describe('decodeRecordLine', () => {
     ['a line without source', '{"entity":"seller"}'],
     ['a source with a bad offset', '{"source":{"topic":"t","partition":0,"offset":"-1"}}'],
     ['a bad change', '{"entity":"seller","source":{"topic":"t","partition":0,"offset":"1"}}'],
+    ['a null source', '{"source":null}'],
+    ['a source without a topic', '{"source":{"partition":0,"offset":"1"}}'],
+    ['a source with a fractional partition', '{"source":{"topic":"t","partition":0.5,"offset":"1"}}'],
+    ['a source with a numeric offset', '{"source":{"topic":"t","partition":0,"offset":1}}'],
   ])('rejects %s', (_name, line) => {
-    expect(() => decodeRecordLine(line)).toThrow();
+    expect(() => decodeRecordLine(line)).toThrow(/./);
   });
 });

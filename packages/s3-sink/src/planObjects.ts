@@ -74,7 +74,8 @@ export function planObjects(
       records: entries.length,
     });
   }
-  return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Keys are unique: one per (topic, partition, hour).
+  return objects.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
 interface Entry {
