@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { Kafka, type LogEntry, logLevel, type SASLOptions } from 'kafkajs';
+import { Kafka, type LogEntry, type logCreator, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
 import type { ServiceConfig } from './config.js';
 
@@ -33,9 +33,23 @@ function kafkaLogLevel(level: ServiceConfig['logLevel']): logLevel {
   }
 }
 
+/**
+ * Sends kafkajs logs to pino (component `kafkajs`). `Connection` entries go to debug: they report
+ * every error response (coordinator loading, not leader, ...) that kafkajs then retries itself;
+ * what still fails reaches the stages, which log it.
+ */
+export function kafkaLogCreator(logger: PinoLogger): logCreator {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      const { message, timestamp: _timestamp, ...extra } = log;
+      const pinoLevel = namespace === 'Connection' ? 'debug' : (KAFKA_TO_PINO[level] ?? 'info');
+      kafkaLogger[pinoLevel]({ namespace, ...extra }, message);
+    };
+}
+
 /** The kafkajs client from the configuration (TLS, SASL), logging through pino. */
 export function createKafka(config: ServiceConfig, brokers: readonly string[], logger: PinoLogger): Kafka {
-  const kafkaLogger = logger.child({ component: 'kafkajs' });
   const sasl: SASLOptions | undefined =
     config.kafka.sasl === null
       ? undefined
@@ -50,12 +64,7 @@ export function createKafka(config: ServiceConfig, brokers: readonly string[], l
     ssl: config.kafka.ssl,
     ...(sasl === undefined ? {} : { sasl }),
     logLevel: kafkaLogLevel(config.logLevel),
-    logCreator:
-      () =>
-      ({ namespace, level, log }: LogEntry) => {
-        const { message, timestamp: _timestamp, ...extra } = log;
-        kafkaLogger[KAFKA_TO_PINO[level] ?? 'info']({ namespace, ...extra }, message);
-      },
+    logCreator: kafkaLogCreator(logger),
   });
 }
 

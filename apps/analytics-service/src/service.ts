@@ -170,6 +170,9 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         metrics: metricChangeConsumerHooks(telemetry),
         shutdownTimeoutMs: stageTimeoutMs,
         consumer,
+        // One retry layer: the sinks retry each request (RETRIES); a batch that still fails is
+        // handed back to kafkajs and redelivered rather than retried again here.
+        retry: { retries: 0 },
         // DynamoDB first (current values), then the archive; offsets are committed after both.
         handleBatch: async (records) => {
           const started = performance.now();

@@ -1,0 +1,98 @@
+import { logLevel } from 'kafkajs';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createDynamoClient, createKafka, createS3Client, kafkaLogCreator } from './clients.js';
+import { loadConfig } from './config.js';
+
+function capture() {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level: 'debug', base: undefined },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return { logger, lines };
+}
+
+const production = loadConfig({
+  KAFKA_BROKERS: 'b:9092',
+  AWS_REGION: 'eu-west-1',
+  ARCHIVE_BUCKET: 'bucket-name',
+  DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+  S3_ENDPOINT: 'http://127.0.0.1:9000',
+  S3_FORCE_PATH_STYLE: 'true',
+});
+
+describe('kafkaLogCreator', () => {
+  it('forwards kafkajs entries to pino at the matching level with their fields', () => {
+    const { logger, lines } = capture();
+    const log = kafkaLogCreator(logger)(logLevel.INFO);
+
+    log({
+      namespace: 'Consumer',
+      level: logLevel.WARN,
+      label: 'WARN',
+      log: { timestamp: 't', message: 'rebalancing', groupId: 'g' },
+    });
+
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40,
+        component: 'kafkajs',
+        namespace: 'Consumer',
+        groupId: 'g',
+        msg: 'rebalancing',
+      }),
+    ]);
+    expect(lines[0]).not.toHaveProperty('timestamp');
+  });
+
+  it('demotes error responses of the Connection namespace, which kafkajs retries itself, to debug', () => {
+    const { logger, lines } = capture();
+    const log = kafkaLogCreator(logger)(logLevel.INFO);
+
+    log({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: {
+        timestamp: 't',
+        message: 'Response InitProducerId(key: 22, version: 1)',
+        error: 'coordinator loading',
+      },
+    });
+
+    expect(lines[0]).toMatchObject({ level: 20, msg: 'Response InitProducerId(key: 22, version: 1)' });
+  });
+});
+
+describe('clients', () => {
+  it('builds the Kafka client with TLS and SASL from the configuration', () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: 'b:9092',
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 'p',
+      AWS_REGION: 'eu-west-1',
+      ARCHIVE_BUCKET: 'bucket-name',
+    });
+
+    const kafka = createKafka(config, config.kafka.brokers, capture().logger);
+
+    expect(kafka).toBeDefined();
+    expect(kafka.admin()).toBeDefined();
+  });
+
+  it('turns the AWS SDK retries off (one retry layer) and honours endpoints and path style', async () => {
+    const dynamo = createDynamoClient(production, { accessKeyId: 'a', secretAccessKey: 's' });
+    const s3 = createS3Client(production);
+
+    expect(await dynamo.config.maxAttempts()).toBe(1);
+    expect(await s3.config.maxAttempts()).toBe(1);
+    expect(await dynamo.config.region()).toBe('eu-west-1');
+    expect((await dynamo.config.endpoint?.())?.hostname).toBe('127.0.0.1');
+    expect(s3.config.forcePathStyle).toBe(true);
+    dynamo.destroy();
+    s3.destroy();
+  });
+});

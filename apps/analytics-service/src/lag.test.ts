@@ -1,0 +1,131 @@
+import type { Admin } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { fetchGroupLag, LagMonitor } from './lag.js';
+import { Telemetry } from './telemetry.js';
+
+/**
+ * A stand-in for the kafkajs admin client (a third-party API) answering committed offsets and
+ * watermarks from tables, so that the lag arithmetic can be checked without a broker.
+ */
+function fakeAdmin(
+  committed: Record<string, Record<string, Array<{ partition: number; offset: string }>>>,
+  ends: Record<string, Array<{ partition: number; low: string; high: string }>>,
+  options: { fail?: boolean } = {},
+): Admin {
+  return {
+    fetchOffsets: async ({ groupId, topics }: { groupId: string; topics: string[] }) => {
+      if (options.fail) throw new Error('broker down');
+      return topics.map((topic) => ({ topic, partitions: committed[groupId]?.[topic] ?? [] }));
+    },
+    fetchTopicOffsets: async (topic: string) => (ends[topic] ?? []).map((e) => ({ ...e, offset: e.high })),
+  } as unknown as Admin;
+}
+
+const ends = {
+  in: [
+    { partition: 0, low: '0', high: '100' },
+    { partition: 1, low: '5', high: '50' },
+  ],
+  out: [{ partition: 0, low: '0', high: '10' }],
+};
+
+describe('fetchGroupLag', () => {
+  it('is the high watermark minus the committed offset, from the low watermark when nothing is committed', async () => {
+    const admin = fakeAdmin(
+      {
+        g: {
+          in: [
+            { partition: 0, offset: '90' },
+            { partition: 1, offset: '-1' },
+          ],
+        },
+      },
+      ends,
+    );
+
+    const lags = await fetchGroupLag(admin, { groupId: 'g', topics: ['in'] });
+
+    expect(lags).toEqual([
+      { groupId: 'g', topic: 'in', partition: 0, lag: 10 },
+      { groupId: 'g', topic: 'in', partition: 1, lag: 45 },
+    ]);
+  });
+
+  it('never reports a negative lag', async () => {
+    const admin = fakeAdmin({ g: { out: [{ partition: 0, offset: '11' }] } }, ends);
+
+    expect(await fetchGroupLag(admin, { groupId: 'g', topics: ['out'] })).toEqual([
+      { groupId: 'g', topic: 'out', partition: 0, lag: 0 },
+    ]);
+  });
+});
+
+describe('LagMonitor', () => {
+  it('totals the lag of every group and publishes it per partition', async () => {
+    const telemetry = new Telemetry();
+    const admin = fakeAdmin(
+      {
+        agg: {
+          in: [
+            { partition: 0, offset: '100' },
+            { partition: 1, offset: '50' },
+          ],
+        },
+        sink: { out: [{ partition: 0, offset: '7' }] },
+      },
+      ends,
+    );
+    const monitor = new LagMonitor(
+      admin,
+      [
+        { groupId: 'agg', topics: ['in'] },
+        { groupId: 'sink', topics: ['out'] },
+      ],
+      telemetry,
+    );
+
+    expect(monitor.total()).toBeUndefined();
+    await monitor.poll();
+
+    expect(monitor.lagOf('agg')).toBe(0);
+    expect(monitor.lagOf('sink')).toBe(3);
+    expect(monitor.total()).toBe(3);
+    expect(await telemetry.registry.metrics()).toContain(
+      'analytics_consumer_lag{group="sink",topic="out",partition="0"} 3',
+    );
+    await monitor.stop();
+  });
+
+  it('keeps the last values and the error when a poll fails', async () => {
+    const monitor = new LagMonitor(
+      fakeAdmin({}, ends, { fail: true }),
+      [{ groupId: 'g', topics: ['in'] }],
+      new Telemetry(),
+    );
+
+    await monitor.poll();
+
+    expect(monitor.total()).toBeUndefined();
+    expect(monitor.error()).toEqual(new Error('broker down'));
+  });
+
+  it('shares a poll in flight, and polls again when started', async () => {
+    let calls = 0;
+    const admin = fakeAdmin({}, ends);
+    const counting = {
+      ...admin,
+      fetchOffsets: async (args: { groupId: string; topics: string[] }) => {
+        calls += 1;
+        return admin.fetchOffsets(args as never);
+      },
+    } as unknown as Admin;
+    const monitor = new LagMonitor(counting, [{ groupId: 'g', topics: ['in'] }], new Telemetry());
+
+    await Promise.all([monitor.poll(), monitor.poll()]);
+    expect(calls).toBe(1);
+
+    monitor.start(10);
+    await monitor.stop();
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
+});
