@@ -14,6 +14,14 @@ export {
   ProductEventsError,
   type ProductEventsErrorCode,
 } from './errors.js';
+export {
+  DEFAULT_GENERATOR_OPTIONS,
+  DEFAULT_REORDER_WINDOW,
+  type GeneratedMessage,
+  type GeneratorOptions,
+  generateMarketplaceStream,
+  MALFORMED_REASONS,
+} from './generator.js';
 export { productEventJsonSchema } from './jsonSchema.js';
 export {
   DEFAULT_PARSE_OPTIONS,
