@@ -315,6 +315,17 @@ describe('withRetry', () => {
       expect(fn).toHaveBeenCalledTimes(1);
     });
 
+    it('returns the result of an attempt that succeeds although the signal aborted meanwhile', async () => {
+      const controller = new AbortController();
+      const fn = vi.fn(async () => {
+        controller.abort(new Error('stop'));
+        return 'written';
+      });
+
+      await expect(withRetry(fn, { signal: controller.signal })).resolves.toBe('written');
+      expect(fn).toHaveBeenCalledTimes(1);
+    });
+
     it('retries normally while the signal stays un-aborted', async () => {
       const controller = new AbortController();
 

@@ -160,8 +160,10 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  *   rethrown **as is**, at once, so callers keep its class and fields.
  * - When the retries run out, rejects with {@link RetryError} code `RETRIES_EXHAUSTED`
  *   (`attempts`, `cause` = the last error).
- * - When `signal` aborts (before, during or between attempts), rejects with {@link RetryError}
- *   code `ABORTED` (`cause` = the abort reason, `lastError` = the last failure, if any).
+ * - When `signal` aborts (before or between attempts, or during one that fails), rejects with
+ *   {@link RetryError} code `ABORTED` (`cause` = the abort reason, `lastError` = the last
+ *   failure, if any). An attempt that succeeds although the signal aborted meanwhile returns its
+ *   result: the operation happened.
  * - Invalid options reject with `InvalidRetryOptionsError` (code `INVALID_OPTIONS`) before any
  *   attempt.
  *
@@ -186,13 +188,16 @@ export async function withRetry<T>(
   const { signal, onRetry } = options;
   let attempts = 0;
   let lastError: unknown;
+  let succeeded: { value: T } | undefined;
 
   try {
     return await pRetry(
       async (attempt) => {
         attempts = attempt;
         try {
-          return await fn(attempt);
+          const value = await fn(attempt);
+          succeeded = { value };
+          return value;
         } catch (error) {
           lastError = error;
           throw new AttemptFailure(error, resolved.isRetryable(error));
@@ -213,6 +218,9 @@ export async function withRetry<T>(
       },
     );
   } catch (thrown) {
+    // p-retry rejects when the signal aborted during an attempt that then succeeded; the
+    // operation did happen (e.g. a write), so its result is returned rather than lost.
+    if (succeeded !== undefined) return succeeded.value;
     if (signal?.aborted) {
       throw new RetryError(
         'ABORTED',
