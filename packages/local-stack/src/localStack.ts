@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type StartedDynamo, startDynamo } from './dynamoServer.js';
-import type { LocalStackComponent } from './errors.js';
+import { type LocalStackComponent, LocalStackError } from './errors.js';
 import { type StartedKafka, startKafka } from './kafkaServer.js';
 import { checkPrerequisites, prepareJavaServers } from './maven.js';
 import { resolveOptions, type StartLocalStackOptions } from './options.js';
@@ -85,43 +85,56 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   };
 
   const tasks: Array<Promise<Started>> = [];
-  const timed = <T extends Started>(name: string, task: Promise<T>): Promise<T> =>
-    task.then((value) => {
-      report(`${name}: ready after ${seconds(started)}`);
-      return value;
-    });
-  const kafkaTask = resolved.kafka
-    ? timed(
-        'kafka',
+  // A free port can be taken by another process between choosing and binding it: start once
+  // more on fresh ports (and a fresh folder) when the failure says so and no port was fixed.
+  const timed = async <T extends Started>(
+    name: string,
+    fixedPort: boolean,
+    start: (folder: string) => Promise<T>,
+  ): Promise<T> => {
+    let value: T;
+    try {
+      value = await start(subdir(name));
+    } catch (error) {
+      if (
+        fixedPort ||
+        !(error instanceof LocalStackError) ||
+        !error.retryable ||
+        error.code !== 'START_FAILED'
+      ) {
+        throw error;
+      }
+      report(`${name}: ${error.message.split('\n')[0]}; retrying on another port`);
+      value = await start(subdir(`${name}-retry`));
+    }
+    report(`${name}: ready after ${seconds(started)}`);
+    return value;
+  };
+  const { kafka: kafkaOptions, dynamodb: dynamoOptions, s3: s3Options, detached } = resolved;
+  const kafkaTask = kafkaOptions
+    ? timed('kafka', kafkaOptions.port !== 0, (folder) =>
         startKafka({
           classpath: classpaths!.kafka,
-          dir: subdir('kafka'),
-          options: resolved.kafka,
-          detached: resolved.detached,
+          dir: folder,
+          options: kafkaOptions,
+          detached,
           progress: report,
         }),
       )
     : undefined;
-  const dynamoTask = resolved.dynamodb
-    ? timed(
-        'dynamodb',
-        startDynamo({
-          dir: subdir('dynamodb'),
-          options: resolved.dynamodb,
-          detached: resolved.detached,
-          progress: report,
-        }),
+  const dynamoTask = dynamoOptions
+    ? timed('dynamodb', dynamoOptions.port !== 0, (folder) =>
+        startDynamo({ dir: folder, options: dynamoOptions, detached, progress: report }),
       )
     : undefined;
-  const s3Task = resolved.s3
-    ? timed(
-        's3',
+  const s3Task = s3Options
+    ? timed('s3', s3Options.port !== 0, (folder) =>
         startS3({
           classpath: classpaths!.s3proxy,
-          dir: subdir('s3'),
-          options: resolved.s3,
+          dir: folder,
+          options: s3Options,
           credentials: resolved.credentials,
-          detached: resolved.detached,
+          detached,
           progress: report,
         }),
       )
