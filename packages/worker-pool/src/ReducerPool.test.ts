@@ -1,6 +1,7 @@
 import type { ProductState } from '@marketplace/analytics-aggregator';
+import { generateMarketplaceStream } from '@marketplace/product-events';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { messageOf, productEvent, productState, syntheticStream } from '../test/fixtures.js';
+import { messageOf, productEvent, productState } from '../test/fixtures.js';
 import { defaultThreadCount } from './defaults.js';
 import { WorkerPoolError } from './errors.js';
 import { injectFault, ReducerPool, type ReducerPoolOptions } from './ReducerPool.js';
@@ -27,12 +28,47 @@ function taskOf(
 
 const smallTask = (): ReduceTask => taskOf([messageOf(productEvent('product.created', 'p-1', 1), 1)]);
 
-/** Batches of a stream with duplicates, late events and malformed messages. */
-function generatedBatches(batchSize: number): RawMessage[][] {
-  const messages = syntheticStream(3000, 300);
+interface GeneratedBatches {
+  batches: RawMessage[][];
+  /** Offsets of the messages the generator made malformed. */
+  malformedOffsets: string[];
+}
+
+/**
+ * Kafka-shaped batches of a generated stream with duplicates, cross-topic reordering and
+ * malformed messages (keys and header values as Buffers, as kafkajs delivers them).
+ */
+function generatedBatches(batchSize: number): GeneratedBatches {
   const batches: RawMessage[][] = [];
-  for (let i = 0; i < messages.length; i += batchSize) batches.push(messages.slice(i, i + batchSize));
-  return batches;
+  const malformedOffsets: string[] = [];
+  let current: RawMessage[] = [];
+  let offset = 0;
+  for (const generated of generateMarketplaceStream({
+    seed: 7,
+    products: 300,
+    events: 3000,
+    duplicateRate: 0.1,
+    malformedRate: 0.05,
+    reorder: { window: 20 },
+  })) {
+    const headers: Record<string, Buffer> = {};
+    for (const [name, value] of Object.entries(generated.headers)) headers[name] = Buffer.from(value);
+    const message = {
+      key: Buffer.from(generated.key),
+      value: generated.value,
+      headers,
+      offset: String(offset),
+    };
+    if (generated.event === undefined) malformedOffsets.push(message.offset);
+    offset += 1;
+    current.push(message);
+    if (current.length === batchSize) {
+      batches.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) batches.push(current);
+  return { batches, malformedOffsets };
 }
 
 /** Reduces the batches one after the other, carrying the states forward, with `reduce`. */
@@ -63,7 +99,7 @@ describe('ReducerPool', { timeout: 30_000 }, () => {
   });
 
   it('produces exactly what inline reduction produces on a generated stream with malformed messages', async () => {
-    const batches = generatedBatches(250);
+    const { batches, malformedOffsets } = generatedBatches(250);
     const completedBefore = shared.utilization().completed;
 
     const threaded = await reduceAll(batches, (task) => shared.reduce(task));
@@ -71,15 +107,16 @@ describe('ReducerPool', { timeout: 30_000 }, () => {
 
     expect(threaded.results).toEqual(inline.results);
     expect(threaded.states).toEqual(inline.states);
-    const invalid = inline.results.reduce((sum, r) => sum + r.counts.invalid, 0);
-    const duplicates = inline.results.reduce((sum, r) => sum + r.counts.duplicate + r.counts.stale, 0);
-    expect(invalid).toBeGreaterThan(0);
-    expect(duplicates).toBeGreaterThan(0);
+    const invalidOffsets = threaded.results.flatMap((result) => result.invalid.map((entry) => entry.offset));
+    expect(invalidOffsets).toEqual(malformedOffsets);
+    expect(malformedOffsets.length).toBeGreaterThan(50);
+    const ignored = threaded.results.reduce((sum, r) => sum + r.counts.duplicate + r.counts.stale, 0);
+    expect(ignored).toBeGreaterThan(0);
     expect(shared.utilization().completed - completedBefore).toBe(batches.length);
   });
 
   it('reduces batches concurrently on several threads with the same results', async () => {
-    const batches = generatedBatches(200);
+    const { batches } = generatedBatches(200);
 
     const results = await Promise.all(batches.map((messages) => shared.reduce(taskOf(messages))));
 
@@ -220,7 +257,7 @@ describe('ReducerPool', { timeout: 30_000 }, () => {
     it('reduces on the calling thread and starts no thread with inline: true', async () => {
       const pool = newPool({ inline: true });
 
-      const result = await pool.reduce(taskOf(generatedBatches(500)[0] ?? []));
+      const result = await pool.reduce(taskOf(generatedBatches(500).batches[0] ?? []));
 
       expect(result.counts.applied).toBeGreaterThan(0);
       expect(pool.utilization()).toEqual({ threads: 0, busy: 0, queued: 0, completed: 1 });

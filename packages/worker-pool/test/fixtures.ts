@@ -85,37 +85,3 @@ export function productState(
     ...overrides,
   };
 }
-
-/**
- * A deterministic stream of Kafka-shaped messages over `products` products: creates, updates,
- * deletes and re-creates with increasing versions, plus duplicates, late (stale) events and
- * malformed messages.
- */
-export function syntheticStream(count: number, products: number): RawMessage[] {
-  const versions = new Map<string, number>();
-  const messages: RawMessage[] = [];
-  let seed = 12345;
-  const random = (): number => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-  for (let offset = 0; messages.length < count; offset += 1) {
-    const productId = `p-${Math.floor(random() * products)}`;
-    const roll = random();
-    if (roll < 0.05) {
-      messages.push(rawMessage(productId, roll < 0.025 ? '{"broken' : '{"type":"product.updated"}', offset));
-      continue;
-    }
-    const current = versions.get(productId) ?? 0;
-    const version =
-      roll < 0.12 && current > 1 ? current - 1 : roll < 0.2 && current > 0 ? current : current + 1;
-    versions.set(productId, Math.max(current, version));
-    const type = current === 0 ? 'product.created' : roll > 0.9 ? 'product.deleted' : 'product.updated';
-    const event = productEvent(type, productId, version, {
-      quantity: Math.floor(random() * 30),
-      occurredAt: new Date(Date.UTC(2026, 10, 25) + offset * 1000).toISOString(),
-    });
-    messages.push(messageOf(event, offset));
-  }
-  return messages;
-}
