@@ -7,7 +7,7 @@ import { tsImport } from 'tsx/esm/api';
 
 const worker = await tsImport('./worker.ts', {
   parentURL: import.meta.url,
-  tsconfig: fileURLToPath(new URL('../tsconfig.worker-shim.json', import.meta.url)),
+  tsconfig: fileURLToPath(new URL('./worker-shim.tsconfig.json', import.meta.url)),
 });
 
 export default worker.default;
