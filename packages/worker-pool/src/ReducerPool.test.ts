@@ -289,6 +289,16 @@ describe('ReducerPool', { timeout: 30_000 }, () => {
     });
   });
 
+  it('reuses an idle thread for the next batch and lets it exit after idleTimeoutMs', async () => {
+    const pool = newPool({ threads: 2, inlineBelow: 0, idleTimeoutMs: 200 });
+
+    for (let i = 0; i < 5; i += 1) await pool.reduce(smallTask());
+    const afterSequentialBatches = pool.utilization().threads;
+
+    expect(afterSequentialBatches).toBe(1);
+    await vi.waitFor(() => expect(pool.utilization().threads).toBe(0), { timeout: 10_000, interval: 50 });
+  });
+
   it('reports busy and queued batches while they run', async () => {
     const pool = newPool({ threads: 1, inlineBelow: 0, idleTimeoutMs: 1000 });
 
