@@ -26,8 +26,8 @@ export function historySk(hour: string, group: number): string {
 /** Prefix of the current rows' sort keys. */
 export const CURRENT_SK_PREFIX = 'CUR#';
 
-/** Lowest sort key of any history row. */
-export const HISTORY_SK_MIN = 'H#';
+/** Prefix of the hourly history rows' sort keys. */
+export const HISTORY_SK_PREFIX = 'H#';
 
 /** Highest sort key of the history rows of `hour` (every group), for `BETWEEN`. */
 export function historySkMaxOf(hour: string): string {

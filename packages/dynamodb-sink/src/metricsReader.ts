@@ -20,7 +20,14 @@ import {
   toLowStockEntry,
   toSellerValues,
 } from './items.js';
-import { CURRENT_SK_PREFIX, entityPk, HISTORY_SK_MIN, historySkMaxOf, hourOf, lowStockPk } from './keys.js';
+import {
+  CURRENT_SK_PREFIX,
+  entityPk,
+  HISTORY_SK_PREFIX,
+  historySkMaxOf,
+  hourOf,
+  lowStockPk,
+} from './keys.js';
 import { type Logger, SILENT_LOGGER } from './logger.js';
 import { callWithRetry } from './retrying.js';
 import { checkClient, checkInteger, checkLogger, checkTableName, stripUndefined } from './validateOptions.js';
@@ -109,7 +116,8 @@ export class MetricsReader {
    * Hourly history of a seller between `from` and `to` (hours containing them included): one
    * entry per hour from the first hour with data, each group's last values carried forward over
    * hours in which it did not change; rows whose `ttl` has passed are ignored. Hours after the
-   * current hour are not reported.
+   * current hour are not reported. A group without retained history rows (unchanged for longer
+   * than the retention) is carried from its current row.
    * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for invalid dates or `from` after `to`.
    */
   async getSellerHistory(sellerId: string, from: Date, to: Date): Promise<SellerHistoryEntry[]> {
@@ -171,23 +179,42 @@ export class MetricsReader {
     let toHour = hourOf(to);
     if (toHour > nowHour) toHour = nowHour;
     if (toHour < fromHour) return [];
-    // From the first history row on, not from `fromHour`: the values a group had before `from`
-    // carry into the range. TTL bounds how far back that goes.
+    // One Query from the current rows ('CUR#' < 'H#') through the history rows up to `toHour`,
+    // not from `fromHour`: the values a group had before `from` carry into the range (TTL bounds
+    // how far back that goes), and the current rows stand in for groups whose history has expired.
     const items = await this.#query({
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
       ExpressionAttributeValues: {
         ':pk': { S: pk },
-        ':low': { S: HISTORY_SK_MIN },
+        ':low': { S: CURRENT_SK_PREFIX },
         ':high': { S: historySkMaxOf(toHour) },
       },
     });
-    const points: HistoryPoint<V>[] = items
-      .filter((item) => !isExpired(item, now))
-      .map((item) => ({
-        hour: readString(item, 'hour'),
-        group: readInteger(item, 'group'),
-        values: decode(item),
-      }));
+    const points: HistoryPoint<V>[] = [];
+    const current: Item[] = [];
+    for (const item of items) {
+      const sk = item['sk']?.S ?? '';
+      if (sk.startsWith(CURRENT_SK_PREFIX)) current.push(item);
+      else if (sk.startsWith(HISTORY_SK_PREFIX) && !isExpired(item, now)) {
+        points.push({
+          hour: readString(item, 'hour'),
+          group: readInteger(item, 'group'),
+          values: decode(item),
+        });
+      }
+    }
+    // A group without retained history rows has not changed for longer than the retention (every
+    // change writes a history row), so its current values held over the whole range since its
+    // last change.
+    const groupsWithHistory = new Set(points.map((point) => point.group));
+    for (const item of current) {
+      const group = readInteger(item, 'group');
+      const changed = hourOf(Date.parse(readString(item, 'eventTime')));
+      if (groupsWithHistory.has(group) || changed > toHour) continue;
+      let hour = changed;
+      if (hour < fromHour) hour = fromHour;
+      points.push({ hour, group, values: decode(item) });
+    }
     return foldHistory(points, fromHour, toHour, sum);
   }
 

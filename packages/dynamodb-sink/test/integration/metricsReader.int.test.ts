@@ -59,6 +59,11 @@ beforeAll(async () => {
       { offset: 2, group: 0, eventTime: '2026-11-20T12:00:00Z' },
     ),
   ]);
+  // A quiet group: last change long before the retention window, so only its current row is live.
+  await sink.write([
+    sellerRecord('s-quiet', { totalProducts: 4 }, { offset: 1, group: 0, eventTime: '2026-09-01T08:00:00Z' }),
+    sellerRecord('s-quiet', { totalProducts: 1 }, { offset: 1, group: 1, eventTime: '2026-11-20T12:10:00Z' }),
+  ]);
 });
 
 afterAll(async () => {
@@ -136,6 +141,28 @@ describe('MetricsReader history', () => {
       ['11', 6],
       ['12', 9],
     ]);
+  });
+
+  it('carries a group whose history has expired from its current row', async () => {
+    const reader = new MetricsReader({ client, tableName, now: () => at('2026-11-20T14:30:00Z') });
+
+    const history = await reader.getSellerHistory(
+      's-quiet',
+      at('2026-11-20T11:00:00Z'),
+      at('2026-11-20T13:00:00Z'),
+    );
+    const beforeAnyChange = await reader.getSellerHistory(
+      's-quiet',
+      at('2026-08-01T00:00:00Z'),
+      at('2026-08-31T00:00:00Z'),
+    );
+
+    expect(history.map((h) => [h.hour.slice(11, 13), h.values.totalProducts])).toEqual([
+      ['11', 4],
+      ['12', 5],
+      ['13', 5],
+    ]);
+    expect(beforeAnyChange).toEqual([]);
   });
 
   it('derives the category average per hour', async () => {
