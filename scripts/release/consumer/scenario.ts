@@ -16,6 +16,7 @@ import {
   type GeneratedMessage,
   generateMarketplaceStream,
   type ParseResult,
+  type ProductData,
   type ProductEvent,
   type ProductEventType,
   parseProductEvent,
@@ -80,7 +81,7 @@ function roundTrip(event: ProductEvent): ParseResult {
 /** Hand-written events with metrics known from the spec (ARCHITECTURE §1, §2). */
 function specScenario(): Json {
   const base = { schemaVersion: 1 as const, occurredAt: '2026-11-25T17:00:00.000Z' };
-  const data = (over: Partial<ProductEvent['data']> & { sellerId: string }) => ({
+  const data = (over: Partial<ProductData> & { sellerId: string }): ProductData => ({
     category: 'books',
     name: 'Dune',
     priceCents: 1999,
@@ -158,46 +159,72 @@ function specScenario(): Json {
     results.push(result.kind);
     if (result.kind === 'applied') states.set(result.state.productId, result.state);
   }
-  const rejected = parseProductEvent('{"type":"product.created"}');
+  const incomplete = parseProductEvent('{"type":"product.created","schemaVersion":1}');
+  const first = encodeProductEvent(events[0]!);
+  const wrongKey = parseProductEvent(first.value, { key: 'p-999', headers: first.headers });
   return {
     results,
     roundTrips,
-    rejectedCode: rejected.ok ? null : rejected.error.code,
+    rejected: [incomplete, wrongKey].map((result) => (result.ok ? 'accepted' : result.error.code)),
     metrics: metricsToJson(computeMetrics(states.values())),
   };
 }
 
 /** The seeded generator: one event parsed, applied and measured; then the whole stream. */
 function generatedScenario(): Json {
-  const options = { seed: 20261125, sellers: 4, categories: 3, products: 40, events: 600 };
+  const options = {
+    seed: 20261125,
+    sellers: 4,
+    categories: 3,
+    products: 40,
+    events: 600,
+    duplicateRate: 0.05,
+    malformedRate: 0.05,
+    reorder: { window: 8 },
+  };
   const hash = createHash('sha256');
   let first: GeneratedMessage | undefined;
   let messages = 0;
   const counts = {
     ok: 0,
     invalid: 0,
+    duplicates: 0,
     malformedAccepted: 0,
     wellFormedRejected: 0,
+    reasonMismatch: 0,
+    duplicateApplied: 0,
     applied: 0,
     duplicate: 0,
     stale: 0,
   };
   const states = new Map<string, ProductState>();
+  const latestVersion = new Map<string, number>();
   for (const message of generateMarketplaceStream(options)) {
     messages++;
     hash.update(`${message.topic}\n${message.key}\n`).update(message.value);
     if (first === undefined && message.event !== undefined) first = message;
+    if (message.duplicate) counts.duplicates++;
     const parsed = parseProductEvent(message.value, { key: message.key, headers: message.headers });
     if (!parsed.ok) {
       counts.invalid++;
       if (message.malformed === undefined) counts.wellFormedRejected++;
+      else if (message.malformed.reason !== parsed.error.code) counts.reasonMismatch++;
       continue;
     }
     counts.ok++;
     if (message.malformed !== undefined) counts.malformedAccepted++;
-    const result = applyEvent(states.get(parsed.event.productId), parsed.event);
+    const { productId, version } = parsed.event;
+    latestVersion.set(productId, Math.max(latestVersion.get(productId) ?? 0, version));
+    const result = applyEvent(states.get(productId), parsed.event);
     counts[result.kind]++;
-    if (result.kind === 'applied') states.set(result.state.productId, result.state);
+    if (result.kind === 'applied') {
+      states.set(productId, result.state);
+      if (message.duplicate) counts.duplicateApplied++;
+    }
+  }
+  let latestVersionMismatch = 0;
+  for (const [productId, version] of latestVersion) {
+    if (states.get(productId)?.version !== version) latestVersionMismatch++;
   }
   const again = createHash('sha256');
   for (const message of generateMarketplaceStream(options)) {
@@ -219,6 +246,7 @@ function generatedScenario(): Json {
     firstApply: applied.kind,
     firstMetrics: applied.kind === 'applied' ? metricsToJson(computeMetrics([applied.state])) : null,
     counts,
+    latestVersionMismatch,
     products: states.size,
     totalProducts,
     sellers: metrics.sellers.size,
