@@ -21,6 +21,12 @@ export interface KafkaOptions {
   internalTopicPartitions?: number;
   /** Extra `server.properties` entries, applied last. @default {} */
   brokerConfig?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Extra JVM options, placed after the defaults so they win, e.g. `['-XX:TieredStopAtLevel=4']`
+   * to turn the optimising JIT back on for long benchmarks (the default is C1 only, for a fast
+   * start). @default []
+   */
+  jvmOptions?: readonly string[];
 }
 
 /** Options of the DynamoDB-compatible server (dynalite, in memory). */
@@ -53,6 +59,7 @@ export const DEFAULT_KAFKA_OPTIONS: Readonly<Required<KafkaOptions>> = Object.fr
   autoCreateTopics: false,
   internalTopicPartitions: 10,
   brokerConfig: Object.freeze({}),
+  jvmOptions: Object.freeze([]) as readonly string[],
 });
 
 /** Defaults of {@link DynamoOptions}. */

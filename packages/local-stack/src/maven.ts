@@ -104,25 +104,43 @@ export async function prepareJavaServers(options: PrepareOptions = {}): Promise<
     checkPrerequisites(true);
     progress('resolving the Kafka broker and S3Proxy with Maven (the first run downloads ~150 MB)…');
     const output: string[] = [];
+    const started = Date.now();
+    let downloads = 0;
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(
-        'mvn',
-        ['-B', '-ntp', '-f', join(mavenDir, 'pom.xml'), 'dependency:build-classpath'],
-        { cwd: mavenDir, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const child = spawn('mvn', ['-B', '-f', join(mavenDir, 'pom.xml'), 'dependency:build-classpath'], {
+        cwd: mavenDir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // Progress without flooding: every 25th download, module headers, the result, errors,
+      // and a heartbeat while Maven is quiet (a slow download).
+      const heartbeat = setInterval(() => {
+        const elapsed = Math.round((Date.now() - started) / 1000);
+        progress(`maven: still resolving (${downloads} files downloaded, ${elapsed} s)`);
+      }, 15_000);
       const onData = (chunk: Buffer): void => {
-        for (const line of chunk.toString('utf8').split('\n')) {
-          if (!line.trim()) continue;
+        for (const raw of chunk.toString('utf8').split('\n')) {
+          const line = raw.replace(/^\[\w+\]\s*/, '').trimEnd();
+          if (!line) continue;
           output.push(line);
           if (output.length > 200) output.shift();
-          if (/Downloaded|Building |BUILD|ERROR/.test(line))
-            progress(`maven: ${line.replace(/^\[\w+\]\s*/, '')}`);
+          if (line.startsWith('Downloaded from')) {
+            downloads += 1;
+            if (downloads % 25 === 0) progress(`maven: ${downloads} files downloaded…`);
+          } else if (/^Building |^BUILD |ERROR/.test(line)) {
+            progress(`maven: ${line}`);
+          }
         }
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
-      child.once('error', reject);
-      child.once('close', resolve);
+      child.once('error', (error) => {
+        clearInterval(heartbeat);
+        reject(error);
+      });
+      child.once('close', (exitCode) => {
+        clearInterval(heartbeat);
+        resolve(exitCode);
+      });
     }).catch((error: unknown) => {
       throw new LocalStackError('MAVEN_RESOLVE_FAILED', `could not run mvn: ${String(error)}`, {
         cause: error,

@@ -98,6 +98,9 @@ export function resolveOptions(options: StartLocalStackOptions = {}): ResolvedOp
     checkPositiveInt('kafka.internalTopicPartitions', kafka.internalTopicPartitions);
     if (typeof kafka.autoCreateTopics !== 'boolean')
       throw invalid('kafka.autoCreateTopics', 'expected a boolean');
+    if (!Array.isArray(kafka.jvmOptions) || !kafka.jvmOptions.every((o) => typeof o === 'string')) {
+      throw invalid('kafka.jvmOptions', 'expected an array of strings');
+    }
     if (typeof kafka.brokerConfig !== 'object' || kafka.brokerConfig === null) {
       throw invalid('kafka.brokerConfig', 'expected an object of server.properties entries');
     }

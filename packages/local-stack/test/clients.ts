@@ -33,6 +33,9 @@ export function uniqueName(prefix: string): string {
 /**
  * A kafkajs client for the test broker. Silent by default; kafkajs itself honours
  * `KAFKAJS_LOG_LEVEL=warn|info|debug` to debug a test.
+ *
+ * Tip: create test consumers with a small `maxWaitTimeInMs` (e.g. 100): `consumer.stop()` and
+ * `disconnect()` wait for the fetch in flight, which otherwise long-polls for 5 s.
  */
 export function kafkaClient(
   clientId: string = uniqueName('client'),

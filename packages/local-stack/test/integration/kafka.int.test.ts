@@ -67,7 +67,7 @@ describe('local Kafka broker with kafkajs', () => {
     const messages = Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 7}`, value: `v${i}` }));
 
     await producer.send({ topic, messages });
-    const consumer = kafka.consumer({ groupId });
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
     await consumer.connect();
     closers.push(() => consumer.disconnect());
     const seen = await collect(consumer, topic, messages.length);
@@ -120,7 +120,11 @@ describe('local Kafka broker with kafkajs', () => {
     await second.send({ topic: output, messages: [{ key: 'a', value: 'committed-2' }] });
     await second.commit();
 
-    const reader = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted: false });
+    const reader = kafka.consumer({
+      groupId: uniqueName('reader'),
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+    });
     await reader.connect();
     closers.push(() => reader.disconnect());
     const seen = await collect(reader, output, 2);
