@@ -1,13 +1,95 @@
 #!/usr/bin/env node
-import { parseArgs, USAGE } from './args.js';
-import { loadConfig, type ServiceConfig } from './config.js';
+import { PRODUCT_EVENT_TYPES } from '@marketplace/product-events';
+import { type Command, parseArgs, USAGE } from './args.js';
+import { createDynamoClient, createKafka, createS3Client } from './clients.js';
+import { loadConfig, redactConfig, type ServiceConfig } from './config.js';
+import type { Demo } from './demo.js';
 import { ArgumentsError, ConfigError } from './errors.js';
+import { createHttpHandler, type Readiness, startHttpServer } from './http.js';
+import { createLogger, libraryLogger } from './logger.js';
+import { runMetricsCommand } from './metricsCommand.js';
+import { type RunningService, startService } from './service.js';
+import { handleShutdownSignals } from './shutdown.js';
+import { Telemetry } from './telemetry.js';
 
 /** Exit codes of the process. */
-export const EXIT = Object.freeze({ ok: 0, failed: 1, badConfig: 2 });
+const EXIT = Object.freeze({ ok: 0, failed: 1, badConfig: 2 });
 
-async function main(argv: readonly string[]): Promise<number> {
-  let command: ReturnType<typeof parseArgs>;
+async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run' }>): Promise<void> {
+  const demo = config.mode === 'demo';
+  const logger = createLogger({ level: config.logLevel, pretty: demo });
+  const log = libraryLogger(logger, 'main');
+  const telemetry = new Telemetry(PRODUCT_EVENT_TYPES);
+
+  let readiness: () => Promise<Readiness> = async () => ({ ready: false, reasons: ['starting'] });
+  const http = await startHttpServer(
+    createHttpHandler({ registry: telemetry.registry, readiness: () => readiness() }),
+    config.http,
+  );
+  const url = `http://${http.host}:${http.port}`;
+  log.info('HTTP endpoints listening', { url, endpoints: ['/healthz', '/readyz', '/metrics'] });
+
+  let service: RunningService | undefined;
+  let demoRun: Demo | undefined;
+  const signals = handleShutdownSignals(
+    async () => {
+      await demoRun?.stop();
+      await service?.stop();
+      await http.close();
+    },
+    { timeoutMs: config.shutdownTimeoutMs, logger: log },
+  );
+
+  try {
+    if (demo) {
+      process.stdout.write(`Demo mode (KAFKA_BROKERS is not set). Metrics and health on ${url}/metrics\n`);
+      // Loaded only in demo mode: production never loads the local stack or the generator.
+      const { Demo } = await import('./demo.js');
+      demoRun = new Demo({
+        config,
+        logger,
+        telemetry,
+        out: process.stdout,
+        setReadiness: (fn) => {
+          readiness = fn;
+        },
+      });
+      await demoRun.run();
+      if (command.once) {
+        await signals.trigger('--once');
+        return;
+      }
+      process.stdout.write(`Serving ${url}/metrics and /readyz; press Ctrl-C to stop.\n`);
+      return;
+    }
+
+    log.info('starting', { role: command.role, config: redactConfig(config) });
+    const kafka = createKafka(config, config.kafka.brokers, logger);
+    const needsAws = command.role !== 'aggregate';
+    service = await startService({
+      config,
+      role: command.role,
+      kafka,
+      ...(needsAws ? { dynamo: createDynamoClient(config), s3: createS3Client(config) } : {}),
+      logger,
+      telemetry,
+    });
+    const running = service;
+    readiness = () => running.readiness();
+    log.info('started', { role: command.role });
+  } catch (error) {
+    log.error('failed to start', {
+      error: error instanceof Error ? error.message : String(error),
+      code: (error as { code?: unknown }).code,
+    });
+    signals.dispose();
+    await Promise.allSettled([demoRun?.stop(), service?.stop(), http.close()]);
+    process.exit(EXIT.failed);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number | undefined> {
+  let command: Command;
   try {
     command = parseArgs(argv);
   } catch (error) {
@@ -31,13 +113,22 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`analytics-service: ${error.message}\n`);
     return EXIT.badConfig;
   }
-  process.stderr.write(`analytics-service: ${config.mode} mode is not wired yet\n`);
-  return EXIT.failed;
+
+  // The stages write to partitions explicitly and the demo producer uses one partitioner for
+  // all three topics, so kafkajs's notice about its v2 default partitioner is noise here.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+  // The demo is for people trying the service: keep the SDK's Node 20 notice out of it.
+  if (config.mode === 'demo') process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+  if (command.kind === 'metrics') return runMetricsCommand(config, command, process.stdout, process.stderr);
+  await run(config, command);
+  // Keeps running until a signal; the shutdown handler exits the process.
+  return undefined;
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    if (code !== undefined) process.exitCode = code;
   },
   (error: unknown) => {
     process.stderr.write(

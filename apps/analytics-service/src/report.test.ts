@@ -48,7 +48,7 @@ describe('readReport', () => {
     expect(report.categories).toEqual([{ category: 'books', values: books }]);
   });
 
-  it('collects low-stock entries across sellers and caps the list', async () => {
+  it('samples low-stock entries round-robin over sellers, biggest first, and caps the list', async () => {
     const entry = (productId: string, sellerId: string): LowStockEntry => ({
       productId,
       sellerId,
@@ -63,7 +63,7 @@ describe('readReport', () => {
 
     const report = await readReport(source, { sellerIds: ['a', 'b'], categories: [] }, { lowStock: 2 });
 
-    expect(report.lowStock.map((e) => e.productId)).toEqual(['p1', 'p2']);
+    expect(report.lowStock.map((e) => e.productId)).toEqual(['p1', 'p3']);
     expect(report.lowStockTotal).toBe(3);
   });
 });

@@ -15,7 +15,7 @@ export interface DemoReport {
   topSellers: Array<{ sellerId: string; values: SellerMetricValues }>;
   /** Every category, by name. */
   categories: Array<{ category: string; values: CategoryMetrics }>;
-  /** Some low-stock products (of the top sellers first). */
+  /** Some low-stock products, taken round-robin over sellers by stock value. */
   lowStock: LowStockEntry[];
   /** Low-stock products of all sellers. */
   lowStockTotal: number;
@@ -76,7 +76,15 @@ export async function readReport(
     values: await reader.getCategoryMetrics(category),
   }));
 
-  const lowStock = known.flatMap((s) => s.lowStock);
+  // Round-robin over sellers (biggest first), so the sample shows more than one seller.
+  const lowStock: LowStockEntry[] = [];
+  const lowStockTotal = known.reduce((n, s) => n + s.lowStock.length, 0);
+  for (let i = 0; lowStock.length < lowStockTotal; i++) {
+    for (const s of known) {
+      const entry = s.lowStock[i];
+      if (entry !== undefined) lowStock.push(entry);
+    }
+  }
   return {
     sellerCount: known.length,
     topSellers: top.map(({ sellerId, values }) => ({ sellerId, values })),
@@ -84,7 +92,7 @@ export async function readReport(
       (c): c is { category: string; values: CategoryMetrics } => c.values !== undefined,
     ),
     lowStock: lowStock.slice(0, options.lowStock ?? 10),
-    lowStockTotal: lowStock.length,
+    lowStockTotal,
   };
 }
 

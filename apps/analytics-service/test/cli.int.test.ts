@@ -1,0 +1,66 @@
+/**
+ * The built app from the outside: bad configuration is refused before anything starts, and the
+ * demo runs non-interactively (`--once`) on its own local stack, printing the report.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { baseEnv, ensureBuilt, startApp } from './app.js';
+
+beforeAll(async () => {
+  await ensureBuilt();
+}, 600_000);
+
+describe('analytics-service command line (built app)', () => {
+  it('refuses bad configuration with exit code 2, listing every bad variable, starting nothing', async () => {
+    const app = startApp(
+      baseEnv({
+        KAFKA_BROKERS: 'localhost:9092',
+        HTTP_PORT: '99999',
+        LOW_STOCK_THRESHOLD: 'ten',
+        KAFKA_SSL: 'yes',
+      }),
+    );
+
+    const { code } = await app.exited;
+
+    expect(code).toBe(2);
+    expect(app.stderr()).toContain('Invalid configuration (5 problems)');
+    expect(app.stderr()).toContain('KAFKA_SSL: "yes" is not a boolean');
+    expect(app.stderr()).toContain('AWS_REGION: required');
+    expect(app.stderr()).toContain('ARCHIVE_BUCKET: required for the sink stage');
+    expect(app.stderr()).toContain('LOW_STOCK_THRESHOLD: "ten" is not an integer >= 1');
+    expect(app.stderr()).toContain('HTTP_PORT: "99999" is not an integer between 0 and 65535');
+    expect(app.stdout()).toBe('');
+  });
+
+  it('refuses an unknown role with exit code 2 and the usage', async () => {
+    const app = startApp(baseEnv({}), ['--role', 'everything']);
+
+    const { code } = await app.exited;
+
+    expect(code).toBe(2);
+    expect(app.stderr()).toContain('--role: expected aggregate, sink or all, got "everything"');
+    expect(app.stderr()).toContain('Usage:');
+  });
+
+  it('runs the demo with --once: drains the stream, prints the report, exits 0', async () => {
+    const app = startApp(
+      baseEnv({ DEMO_EVENTS: '2000', DEMO_RATE: '0', HTTP_PORT: '0', LOG_LEVEL: 'warn' }),
+      ['--once'],
+    );
+
+    const { code } = await app.exited;
+    const out = app.stdout();
+
+    expect(code, `stdout:\n${out}\nstderr:\n${app.stderr()}`).toBe(0);
+    expect(out).toContain('Demo mode');
+    expect(out).toMatch(
+      /produced 2,000\/2,000 \(100%\) \| processed [\d,]+ \| dead-lettered [\d,]+ \| lag 0/,
+    );
+    expect(out).toContain('Top 5 sellers by stock value');
+    expect(out).toMatch(/Categories \(\d+\):/);
+    expect(out).toContain('average price');
+    expect(out).toMatch(/Low-stock products \(\d+ of \d+\):/);
+    expect(out).toContain('Stopping the local stack');
+    expect(out).not.toContain('\r');
+  }, 300_000);
+});

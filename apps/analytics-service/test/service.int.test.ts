@@ -1,0 +1,309 @@
+/**
+ * End to end through the BUILT app (`dist/main.js`) as a child process in production mode
+ * against the local stack: the test produces a generated stream (duplicates, reordering,
+ * malformed messages) itself and checks DynamoDB and S3 against the naive oracle.
+ */
+
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import {
+  computeMetrics,
+  foldMetricChanges,
+  type MetricsSnapshot,
+  replayToStates,
+} from '@marketplace/analytics-aggregator';
+import { ensureMetricsTable, MetricsReader } from '@marketplace/dynamodb-sink';
+import {
+  type GeneratedMessage,
+  generateMarketplaceStream,
+  type ProductEvent,
+} from '@marketplace/product-events';
+import { parseArchiveKey, readArchive } from '@marketplace/s3-sink';
+import type { Kafka } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dynamoClient,
+  kafkaClient,
+  s3Client,
+  testStack,
+  uniqueName,
+} from '../../../packages/local-stack/test/clients.js';
+import { type AppProcess, baseEnv, ensureBuilt, eventually, metricValue, startApp } from './app.js';
+
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+const PARTITIONS = 3;
+const PREFIX = 'metrics';
+
+const names = {
+  app: uniqueName('e2e-app'),
+  created: uniqueName('e2e-created'),
+  updated: uniqueName('e2e-updated'),
+  deleted: uniqueName('e2e-deleted'),
+  productState: uniqueName('e2e-state'),
+  metricChanges: uniqueName('e2e-changes'),
+  deadLetter: uniqueName('e2e-dlq'),
+  lowStock: uniqueName('e2e-lowstock'),
+  table: uniqueName('e2e-table'),
+  bucket: uniqueName('e2e-bucket'),
+};
+const topics = { created: names.created, updated: names.updated, deleted: names.deleted };
+
+const messages: GeneratedMessage[] = [
+  ...generateMarketplaceStream({
+    seed: 20_261_125,
+    events: 4000,
+    sellers: 12,
+    categories: 6,
+    products: 400,
+    topics,
+    duplicateRate: 0.05,
+    reorder: true,
+    malformedRate: 0.01,
+  }),
+];
+const events: ProductEvent[] = messages.flatMap((m) => (m.event === undefined ? [] : [m.event]));
+const oracle: MetricsSnapshot = computeMetrics(replayToStates(events).values());
+const occurred = events.map((e) => Date.parse(e.occurredAt));
+const firstEventMs = Math.min(...occurred);
+const lastEventMs = Math.max(...occurred);
+
+let kafka: Kafka | undefined;
+const dynamo = dynamoClient();
+const s3 = s3Client();
+const reader = new MetricsReader({ client: dynamo, tableName: names.table });
+const apps: AppProcess[] = [];
+
+function appEnv(): NodeJS.ProcessEnv {
+  const stack = testStack();
+  return baseEnv({
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    KAFKA_CREATE_TOPICS: 'true',
+    APPLICATION_ID: names.app,
+    TOPIC_PRODUCT_CREATED: names.created,
+    TOPIC_PRODUCT_UPDATED: names.updated,
+    TOPIC_PRODUCT_DELETED: names.deleted,
+    TOPIC_PRODUCT_STATE: names.productState,
+    TOPIC_METRIC_CHANGES: names.metricChanges,
+    TOPIC_DEAD_LETTER: names.deadLetter,
+    TOPIC_LOW_STOCK_ALERTS: names.lowStock,
+    AWS_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: stack.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: stack.credentials.secretAccessKey,
+    DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
+    S3_ENDPOINT: stack.s3Endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    METRICS_TABLE: names.table,
+    ARCHIVE_BUCKET: names.bucket,
+    ARCHIVE_PREFIX: PREFIX,
+    HTTP_PORT: '0',
+    WORKER_THREADS: '2',
+    KAFKA_MAX_WAIT_TIME_MS: '200',
+    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    LOG_LEVEL: 'info',
+  });
+}
+
+async function launch(): Promise<{ app: AppProcess; url: string }> {
+  const app = startApp(appEnv());
+  apps.push(app);
+  const url = await app.url();
+  await eventually('the app reports ready', async () =>
+    (await fetch(`${url}/readyz`)).status === 200 ? true : undefined,
+  );
+  return { app, url };
+}
+
+async function produce(batch: readonly GeneratedMessage[]): Promise<void> {
+  if (kafka === undefined) throw new Error('beforeAll did not run');
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < batch.length; i += 500) {
+      await producer.sendBatch({
+        topicMessages: batch.slice(i, i + 500).map((m) => ({
+          topic: m.topic,
+          messages: [{ key: m.key, value: m.value, headers: m.headers }],
+        })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Everything the service stores in DynamoDB for the oracle's entities, read through MetricsReader. */
+async function readBack(): Promise<MetricsSnapshot> {
+  const sellers = new Map();
+  const categories = new Map();
+  const lowStock = new Map();
+  for (const id of oracle.sellers.keys()) {
+    const values = await reader.getSellerMetrics(id);
+    if (values !== undefined) sellers.set(id, values);
+    for (const entry of await reader.listLowStock(id)) lowStock.set(entry.productId, entry);
+  }
+  for (const id of oracle.categories.keys()) {
+    const values = await reader.getCategoryMetrics(id);
+    if (values !== undefined) categories.set(id, values);
+  }
+  return { sellers, categories, lowStock };
+}
+
+function sorted<V>(map: Map<string, V>): Array<[string, V]> {
+  return [...map].sort(([a], [b]) => a.localeCompare(b));
+}
+
+function expectEqualSnapshots(actual: MetricsSnapshot, expected: MetricsSnapshot): void {
+  expect(sorted(actual.sellers)).toEqual(sorted(expected.sellers));
+  expect(sorted(actual.categories)).toEqual(sorted(expected.categories));
+  expect(sorted(actual.lowStock)).toEqual(sorted(expected.lowStock));
+}
+
+/** The oracle lists only sellers owning a product and categories holding one; folds also keep emptied rows. */
+function withoutEmptyRows(snapshot: MetricsSnapshot): MetricsSnapshot {
+  return {
+    sellers: new Map([...snapshot.sellers].filter(([, v]) => v.totalProducts > 0)),
+    categories: new Map([...snapshot.categories].filter(([, v]) => v.productCount > 0)),
+    lowStock: snapshot.lowStock,
+  };
+}
+
+function equalSnapshots(actual: MetricsSnapshot, expected: MetricsSnapshot): boolean {
+  try {
+    expectEqualSnapshots(actual, expected);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  kafka = kafkaClient();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: Object.values(topics).map((topic) => ({
+      topic,
+      numPartitions: PARTITIONS,
+      replicationFactor: 1,
+    })),
+  });
+  await admin.disconnect();
+  await ensureMetricsTable(dynamo, { tableName: names.table });
+  await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));
+}, 600_000);
+
+afterAll(async () => {
+  for (const app of apps) app.kill();
+  if (kafka !== undefined) {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin
+      .deleteTopics({
+        topics: [
+          ...Object.values(topics),
+          names.productState,
+          names.metricChanges,
+          names.deadLetter,
+          names.lowStock,
+        ],
+      })
+      .catch(() => {});
+    await admin.disconnect();
+  }
+  await dynamo.send(new DeleteTableCommand({ TableName: names.table })).catch(() => {});
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: names.bucket })).catch(() => undefined);
+  const keys = (listed?.Contents ?? []).map((o) => ({ Key: o.Key as string }));
+  if (keys.length > 0)
+    await s3.send(new DeleteObjectsCommand({ Bucket: names.bucket, Delete: { Objects: keys } }));
+  await s3.send(new DeleteBucketCommand({ Bucket: names.bucket })).catch(() => {});
+  dynamo.destroy();
+  s3.destroy();
+});
+
+describe('analytics-service (built app, production mode, local stack)', () => {
+  it('stops cleanly on SIGTERM mid-stream within the shutdown bound', async () => {
+    const { app, url } = await launch();
+    await produce(messages.slice(0, messages.length / 2));
+    await eventually('a first batch is committed', async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return (metricValue(text, 'analytics_batches_total{stage="aggregate",outcome="ok"}') ?? 0) > 0
+        ? true
+        : undefined;
+    });
+
+    const { code, ms } = await app.terminate();
+
+    expect(code, app.stderr()).toBe(0);
+    expect(ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+  });
+
+  it('after a restart, DynamoDB metrics equal the oracle and /readyz and /metrics answer', async () => {
+    const { url } = await launch();
+    await produce(messages.slice(messages.length / 2));
+
+    const stored = await eventually(
+      'DynamoDB metrics equal the oracle',
+      async () => {
+        const snapshot = await readBack();
+        return equalSnapshots(snapshot, oracle) ? snapshot : undefined;
+      },
+      120_000,
+    ).catch(async (error: unknown) => {
+      expectEqualSnapshots(await readBack(), oracle); // shows the difference
+      throw error;
+    });
+    expectEqualSnapshots(stored, oracle);
+
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('analytics_events_total{type="product.created"}');
+    expect(metricValue(metrics, 'analytics_dynamodb_rows_written_total')).toBeGreaterThan(0);
+    expect(metricValue(metrics, 'analytics_s3_objects_written_total')).toBeGreaterThan(0);
+    expect(metrics).toContain(`analytics_consumer_lag{group="${names.app}"`);
+    expect(metricValue(metrics, 'analytics_worker_pool_tasks_completed_total')).toBeGreaterThan(0);
+    expect(metrics).toContain('process_resident_memory_bytes');
+  });
+
+  it('archives every change to S3 under the dates of the events, and the archive folds to the oracle', async () => {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: names.bucket, Prefix: `${PREFIX}/` }));
+    const parts = (listed.Contents ?? []).map((o) => parseArchiveKey(PREFIX, o.Key as string));
+    const hourOf = (ms: number) => new Date(ms).toISOString().slice(0, 13);
+
+    expect(parts.length).toBeGreaterThan(0);
+    for (const part of parts) {
+      expect(part).toBeDefined();
+      expect(part?.topic).toBe(names.metricChanges);
+      const hour = `${part?.day}T${part?.hour}`;
+      expect(hour >= hourOf(firstEventMs) && hour <= hourOf(lastEventMs), hour).toBe(true);
+    }
+
+    const records = [];
+    for await (const record of readArchive({
+      client: s3,
+      bucket: names.bucket,
+      prefix: PREFIX,
+      from: new Date(firstEventMs - 3_600_000),
+      to: new Date(lastEventMs + 3_600_000),
+    })) {
+      records.push(record);
+    }
+    expectEqualSnapshots(withoutEmptyRows(foldMetricChanges(records)), oracle);
+  });
+
+  it('exits 0 on SIGTERM when idle', async () => {
+    const app = apps.at(-1) as AppProcess;
+
+    const { code, ms } = await app.terminate();
+
+    expect(code, app.stderr()).toBe(0);
+    expect(ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+  });
+});
