@@ -382,10 +382,19 @@ export class AggregateProcessor {
     this.#state = 'stopping';
     this.#ready = false;
     this.#abort.abort(new StoppingError());
+    const closeClients = async (): Promise<void> => {
+      for (const ctx of [...this.#groups.values()]) this.#revoke(ctx);
+      await Promise.allSettled([
+        this.#consumer?.disconnect(),
+        this.#admin?.disconnect(),
+        ...[...this.#background].map((p) => p.catch(() => {})),
+      ]);
+    };
     const graceful = (async () => {
       await this.#consumer?.stop();
       await Promise.allSettled([...this.#background]);
       for (const ctx of this.#groups.values()) await ctx.tail;
+      await closeClients();
     })();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
@@ -395,14 +404,17 @@ export class AggregateProcessor {
       }),
     ]);
     clearTimeout(timer);
-    for (const ctx of [...this.#groups.values()]) this.#revoke(ctx);
-    await Promise.allSettled([
-      this.#consumer?.disconnect(),
-      this.#admin?.disconnect(),
-      ...[...this.#background].map((p) => p.catch(() => {})),
-    ]);
     this.#state = 'stopped';
-    this.#logger.info('aggregate processor stopped', { timedOut });
+    if (timedOut) {
+      // A batch is stuck (e.g. a reduce that never returns): close what can be closed without
+      // waiting for it. Its transaction, if any, is aborted by the broker or fenced by the next owner.
+      this.#logger.error('graceful shutdown timed out; closing clients forcibly', {
+        timeoutMs: this.#options.shutdownTimeoutMs,
+      });
+      void closeClients();
+    } else {
+      this.#logger.info('aggregate processor stopped');
+    }
     if (timedOut) throw new ShutdownTimeoutError(this.#options.shutdownTimeoutMs);
   }
 

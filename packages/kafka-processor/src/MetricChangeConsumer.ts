@@ -190,8 +190,12 @@ export class MetricChangeConsumer {
       }),
     ]);
     clearTimeout(timer);
+    if (timedOut) {
+      // handleBatch is stuck: disconnecting would wait for it, so do not wait for that either.
+      void this.#consumer?.disconnect().catch(() => {});
+      throw new ShutdownTimeoutError(this.#shutdownTimeoutMs);
+    }
     await this.#consumer?.disconnect().catch(() => {});
-    if (timedOut) throw new ShutdownTimeoutError(this.#shutdownTimeoutMs);
   }
 
   #decode(payload: EachBatchPayload): MetricChangeRecord[] {

@@ -1,22 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import {
   computeMetrics,
+  decodeMetricChange,
   decodeProductState,
   foldMetricChanges,
   type MetricChangeRecord,
   replayToStates,
 } from '@marketplace/analytics-aggregator';
 import { encodeProductEvent, type ProductEvent, topicForEventType } from '@marketplace/product-events';
-import { ReducerPool } from '@marketplace/worker-pool';
+import { ReducerPool, WorkerPoolError } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
 import { AggregateProcessor } from '../../src/AggregateProcessor.js';
 import { DEAD_LETTER_HEADERS } from '../../src/defaults.js';
-import { InternalTopicError, TopicMismatchError } from '../../src/errors.js';
+import { InternalTopicError, ShutdownTimeoutError, TopicMismatchError } from '../../src/errors.js';
 import { MetricChangeConsumer } from '../../src/MetricChangeConsumer.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
 import type { LowStockAlert } from '../../src/records.js';
+import type { BatchMetrics } from '../../src/types.js';
 import {
   createInputTopics,
   deleteTopics,
@@ -24,6 +26,7 @@ import {
   latestByKey,
   type OutgoingRecord,
   produceAll,
+  readOutputs,
   readToEnd,
   type TestTopics,
   testTopics,
@@ -31,6 +34,8 @@ import {
 } from './helpers.js';
 
 const PARTITIONS = 3;
+
+let clock = 0;
 
 function event(
   type: ProductEvent['type'],
@@ -44,12 +49,13 @@ function event(
     status: 'active' | 'inactive';
   }> = {},
 ): ProductEvent {
+  clock += 1;
   const base = {
     eventId: randomUUID(),
     schemaVersion: 1 as const,
     productId,
     version,
-    occurredAt: `2026-11-25T10:0${version}:00.000Z`,
+    occurredAt: new Date(Date.UTC(2026, 10, 25, 10) + clock * 1_000).toISOString(),
   };
   if (type === 'product.deleted')
     return { ...base, type, data: { sellerId: data.sellerId ?? 's-1', category: data.category } };
@@ -66,6 +72,29 @@ function event(
       status: data.status ?? 'active',
     },
   };
+}
+
+/** A small deterministic stream: `count` events over 40 products, updates moving stock up and down. */
+function smallStream(count: number, offset = 0): ProductEvent[] {
+  const events: ProductEvent[] = [];
+  for (let i = offset; i < offset + count; i++) {
+    const product = `p-${i % 40}`;
+    const version = Math.floor(i / 40) + 1;
+    const type = version === 1 ? 'product.created' : i % 13 === 0 ? 'product.deleted' : 'product.updated';
+    events.push(
+      event(type, product, version, {
+        sellerId: `s-${i % 7}`,
+        category: `c-${i % 5}`,
+        quantity: (i * 7) % 25,
+        priceCents: 100 + (i % 9) * 50,
+      }),
+    );
+  }
+  return events;
+}
+
+function records(events: ProductEvent[], t: TestTopics): OutgoingRecord[] {
+  return events.map((e) => ({ topic: topicForEventType(e.type, t.topics), ...encodeProductEvent(e) }));
 }
 
 describe('AggregateProcessor against a real broker', () => {
@@ -152,6 +181,120 @@ describe('AggregateProcessor against a real broker', () => {
     expect((failure as Error).message).toMatch(/cleanup\.policy/);
   });
 
+  it('refuses an internal topic whose partition count differs from the input topics', async () => {
+    const t = track(testTopics('wrongcount'));
+    await createInputTopics(admin, t.topics, PARTITIONS);
+    await createTopicsAndWait(admin, [
+      {
+        topic: t.internalTopics.metricChanges,
+        numPartitions: 1,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ]);
+    const processor = new AggregateProcessor({
+      kafka,
+      applicationId: uniqueName('app'),
+      topics: t.topics,
+      internalTopics: t.internalTopics,
+      pool,
+    });
+    const failure = await processor.start().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(InternalTopicError);
+    expect((failure as InternalTopicError).topic).toBe(t.internalTopics.metricChanges);
+    expect((failure as Error).message).toContain(`has 1 partitions, expected ${PARTITIONS}`);
+  });
+
+  it('retries a batch whose reduce failed and resumes from the changelog after a restart, matching the oracle', async () => {
+    const t = track(testTopics('restart'));
+    await createInputTopics(admin, t.topics, PARTITIONS);
+    const first = smallStream(400);
+    const second = smallStream(400, 400);
+    await produceAll(kafka, records(first, t));
+    const applicationId = uniqueName('restart');
+    const groupId = `${applicationId}-aggregate`;
+    const retries: number[] = [];
+    const restores: { states: number; records: number }[] = [];
+    // Fault injection through the injected pool: the first reduce fails the way a crashed worker
+    // thread does (WorkerPoolError WORKER_CRASHED, retryable); later calls go to the real pool.
+    let crashes = 1;
+    const flakyPool = {
+      reduce: (task: Parameters<ReducerPool['reduce']>[0]) =>
+        crashes-- > 0
+          ? Promise.reject(new WorkerPoolError('WORKER_CRASHED', 'worker thread exited'))
+          : pool.reduce(task),
+    } as unknown as ReducerPool;
+    const make = (reducer: ReducerPool): AggregateProcessor =>
+      new AggregateProcessor({
+        kafka,
+        applicationId,
+        topics: t.topics,
+        internalTopics: t.internalTopics,
+        pool: reducer,
+        retry: { minDelayMs: 10, maxDelayMs: 50 },
+        metrics: {
+          onTransactionRetry: ({ attempt }) => retries.push(attempt),
+          onRestore: ({ states, records: read }) => restores.push({ states, records: read }),
+        },
+      });
+
+    const before = make(flakyPool);
+    await before.start();
+    try {
+      await waitUntilConsumed(admin, groupId, Object.values(t.topics));
+    } finally {
+      await before.stop();
+    }
+    expect(retries).toEqual([1]);
+
+    await produceAll(kafka, records(second, t));
+    const after = make(pool);
+    await after.start();
+    try {
+      await waitUntilConsumed(admin, groupId, Object.values(t.topics));
+    } finally {
+      await after.stop();
+    }
+
+    const restoredAfterRestart = restores.at(-1)!;
+    expect(restoredAfterRestart.states).toBe(40);
+    const { metricChanges } = await readOutputs(kafka, admin, t.internalTopics);
+    const changes = metricChanges.map((r) => decodeMetricChange(r.value!));
+    expect(foldMetricChanges(changes)).toEqual(
+      computeMetrics(replayToStates([...first, ...second]).values()),
+    );
+  });
+
+  it('stops within the shutdown bound while a batch is stuck', async () => {
+    const t = track(testTopics('stuck'));
+    await createInputTopics(admin, t.topics, PARTITIONS);
+    await produceAll(kafka, records(smallStream(10), t));
+    let reduceCalled = false;
+    const stuckPool = {
+      reduce: () => {
+        reduceCalled = true;
+        return new Promise(() => {});
+      },
+    } as unknown as ReducerPool;
+    const processor = new AggregateProcessor({
+      kafka,
+      applicationId: uniqueName('stuck'),
+      topics: t.topics,
+      internalTopics: t.internalTopics,
+      pool: stuckPool,
+      shutdownTimeoutMs: 1_000,
+    });
+    await processor.start();
+    await eventually(() => (reduceCalled ? true : undefined));
+    const started = Date.now();
+    const outcome = await processor.stop().then(
+      () => 'stopped',
+      (error: unknown) => error,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(outcome).toBeInstanceOf(ShutdownTimeoutError);
+    expect(processor.ready).toBe(false);
+  });
+
   it('produces states, metric changes, alerts and dead letters for a small stream, and stage 2 reads them', async () => {
     const t = track(testTopics('small'));
     await createInputTopics(admin, t.topics, PARTITIONS);
@@ -159,7 +302,6 @@ describe('AggregateProcessor against a real broker', () => {
       event('product.created', 'p-1', 1, { quantity: 20 }),
       event('product.updated', 'p-1', 2, { quantity: 5 }),
       event('product.created', 'p-2', 1, { category: 'toys', quantity: 3, priceCents: 250 }),
-      event('product.updated', 'p-2', 1, { category: 'toys', quantity: 3, priceCents: 250 }),
       event('product.deleted', 'p-3', 1, { sellerId: 's-2' }),
       event('product.updated', 'p-4', 3, {
         sellerId: 's-2',
@@ -168,7 +310,8 @@ describe('AggregateProcessor against a real broker', () => {
         status: 'inactive',
       }),
     ];
-    const records: OutgoingRecord[] = events.map((e) => ({
+    // p-2's create is delivered twice (a producer retry): the second copy is a duplicate.
+    const records: OutgoingRecord[] = [...events, events[2]!].map((e) => ({
       topic: topicForEventType(e.type, t.topics),
       ...encodeProductEvent(e),
     }));
@@ -185,7 +328,7 @@ describe('AggregateProcessor against a real broker', () => {
     };
     await produceAll(kafka, [...records, malformed, mismatched]);
 
-    const batches: number[] = [];
+    const batches: BatchMetrics[] = [];
     const applicationId = uniqueName('app');
     const processor = new AggregateProcessor({
       kafka,
@@ -193,7 +336,7 @@ describe('AggregateProcessor against a real broker', () => {
       topics: t.topics,
       internalTopics: t.internalTopics,
       pool,
-      metrics: { onBatch: (m) => batches.push(m.messages) },
+      metrics: { onBatch: (m) => batches.push(m) },
     });
     await processor.start();
     try {
@@ -205,7 +348,14 @@ describe('AggregateProcessor against a real broker', () => {
       await processor.stop();
     }
     expect(processor.ready).toBe(false);
-    expect(batches.reduce((a, b) => a + b, 0)).toBe(records.length + 2);
+    // Every input message exactly once (the test producer may itself have retried and duplicated some).
+    let inputMessages = 0;
+    for (const topic of Object.values(t.topics)) {
+      for (const { high } of await admin.fetchTopicOffsets(topic)) inputMessages += Number(high);
+    }
+    expect(inputMessages).toBeGreaterThanOrEqual(records.length + 2);
+    expect(batches.reduce((a, b) => a + b.messages, 0)).toBe(inputMessages);
+    expect(batches.reduce((a, b) => a + b.duplicate, 0)).toBeGreaterThanOrEqual(1);
 
     const expectedStates = replayToStates(events);
     const oracle = computeMetrics(expectedStates.values());

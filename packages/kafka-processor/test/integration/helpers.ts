@@ -64,7 +64,8 @@ export async function produceAll(
   records: Iterable<OutgoingRecord>,
   chunk = 2000,
 ): Promise<number> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent, so the producer's own retries cannot duplicate input the tests count.
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   let count = 0;
   try {
