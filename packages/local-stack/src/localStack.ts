@@ -6,6 +6,7 @@ import { type LocalStackComponent, LocalStackError } from './errors.js';
 import { type StartedKafka, startKafka } from './kafkaServer.js';
 import { checkPrerequisites, prepareJavaServers } from './maven.js';
 import { resolveOptions, type StartLocalStackOptions } from './options.js';
+import { removeOnExit } from './processes.js';
 import { type StartedS3, startS3 } from './s3Server.js';
 
 /** One server process of a running stack. */
@@ -78,6 +79,9 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   const base = resolved.workDir ?? tmpdir();
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(join(base, 'local-stack-'));
+  // Attached stacks leave nothing behind when this process exits; a failed start unregisters
+  // so that the log named in the error stays readable.
+  const keepDir = resolved.detached ? () => true : removeOnExit(dir);
   const subdir = (name: string): string => {
     const path = join(dir, name);
     mkdirSync(path, { recursive: true });
@@ -149,6 +153,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
     for (const failure of failures.slice(1))
       logger.error('local-stack: another component failed', { error: failure });
     // The data folder stays so that the log named in the error can be read.
+    keepDir();
     throw failures[0];
   }
 
@@ -175,6 +180,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
       stopping ??= (async () => {
         await Promise.all(ok.map((s) => s.process.stop()));
         rmSync(dir, { recursive: true, force: true });
+        keepDir();
       })();
       return stopping;
     },

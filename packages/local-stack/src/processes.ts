@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { STOP_GRACE_MS } from './defaults.js';
 import type { LocalStackComponent } from './errors.js';
 
@@ -55,6 +55,15 @@ function canUsePdeathsig(): boolean {
   return pdeathsig;
 }
 
+const foldersToRemove = new Set<string>();
+
+/** Removes `dir` when this process exits or is stopped by a signal (unless unregistered first). */
+export function removeOnExit(dir: string): () => void {
+  foldersToRemove.add(dir);
+  installExitHooks();
+  return () => foldersToRemove.delete(dir);
+}
+
 function killAttachedSync(): void {
   for (const child of attached) {
     try {
@@ -64,6 +73,8 @@ function killAttachedSync(): void {
     }
   }
   attached.clear();
+  for (const dir of foldersToRemove) rmSync(dir, { recursive: true, force: true });
+  foldersToRemove.clear();
 }
 
 function onSignal(signal: NodeJS.Signals): void {
