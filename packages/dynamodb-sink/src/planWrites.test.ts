@@ -126,6 +126,8 @@ describe('planWrites', () => {
     ['an unparsable event time', { eventTime: 'yesterday' }, 'eventTime'],
     ['an unknown entity', { entity: 'warehouse' }, 'unknown entity'],
     ['null values for a seller', { values: null }, 'values'],
+    ['a negative count', { values: { totalProducts: -1 } }, 'values.totalProducts must be an integer >= 0'],
+    ['money as a number', { values: { totalValueCents: 5 } }, 'values.totalValueCents must be a bigint'],
   ])('rejects a record with %s before writing anything', (_name, patch, message) => {
     const record = { ...sellerRecord('s-1', {}, { offset: 1 }), ...patch } as never;
 

@@ -144,5 +144,29 @@ function validate(record: MetricChangeRecord): number {
   if (record.values === undefined || (record.values === null && record.entity !== 'lowStock')) {
     fail('values are missing');
   }
+  const problem =
+    record.values === null ? undefined : invalidValue(record.values as unknown as Record<string, unknown>);
+  if (problem !== undefined) fail(problem);
   return eventMs;
+}
+
+const COUNT_FIELDS = new Set([
+  'totalProducts',
+  'activeProducts',
+  'deletedProducts',
+  'lowStockCount',
+  'productCount',
+  'quantity',
+]);
+const MONEY_FIELDS = new Set(['totalValueCents', 'priceSumCents']);
+
+/** The first value that cannot be stored as the number it stands for, described; else undefined. */
+function invalidValue(values: Record<string, unknown>): string | undefined {
+  for (const [field, value] of Object.entries(values)) {
+    if (COUNT_FIELDS.has(field) && !(Number.isSafeInteger(value) && (value as number) >= 0)) {
+      return `values.${field} must be an integer >= 0`;
+    }
+    if (MONEY_FIELDS.has(field) && typeof value !== 'bigint') return `values.${field} must be a bigint`;
+  }
+  return undefined;
 }

@@ -69,6 +69,13 @@ describe('planObjects', () => {
     expect(Buffer.compare(again[0]?.body as Buffer, first[0]?.body as Buffer)).toBe(0);
   });
 
+  it('writes a gzip header without name or time and with a fixed OS byte', () => {
+    const [object] = planObjects([sellerRecord('s-1', {}, { offset: 1 })], 'metrics', 6);
+    const header = (object?.body as Buffer).subarray(0, 10);
+
+    expect([...header]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, header[8], 3]);
+  });
+
   it('keeps the batch order of records that share an offset', () => {
     const batch = [
       sellerRecord('s-b', {}, { offset: 9 }),

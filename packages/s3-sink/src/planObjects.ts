@@ -70,12 +70,23 @@ export function planObjects(
     const text = `${entries.map((entry) => entry.line).join('\n')}\n`;
     objects.push({
       key: archiveKey(prefix, { ...group, startOffset }),
-      body: gzipSync(Buffer.from(text, 'utf8'), { level: gzipLevel }),
+      body: gzip(text, gzipLevel),
       records: entries.length,
     });
   }
   // Keys are unique: one per (topic, partition, hour).
   return objects.sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/**
+ * gzip with a fixed level; the header has no name and no mtime (zlib writes 0), and the OS byte is
+ * pinned to 3 (Unix) so the bytes do not depend on the platform zlib was built for. The deflate
+ * stream itself is stable for a given zlib build (one Node.js version).
+ */
+function gzip(text: string, level: number): Buffer {
+  const body = gzipSync(Buffer.from(text, 'utf8'), { level });
+  body[9] = 3;
+  return body;
 }
 
 interface Entry {

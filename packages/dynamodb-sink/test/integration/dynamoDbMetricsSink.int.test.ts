@@ -206,6 +206,10 @@ describe('DynamoDbMetricsSink', () => {
     limited.destroy();
   });
 
+  it('sends nothing for an empty batch', async () => {
+    expect(await sink.write([])).toEqual({ rowsWritten: 0, conditionalSkips: 0, requests: 0 });
+  });
+
   it('rejects a malformed record before writing anything', async () => {
     const bad = { ...sellerRecord('s-bad', {}, { offset: 1 }), eventTime: 'not a time' };
 

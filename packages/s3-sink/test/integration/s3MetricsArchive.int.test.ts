@@ -187,6 +187,19 @@ describe('S3MetricsArchive', () => {
   }, 60_000);
 });
 
+describe('S3MetricsArchive with an empty batch', () => {
+  it('writes nothing', async () => {
+    const observed = singleAttemptClient();
+    const { seen } = injectFaults(observed, 'no fault, observe only', []);
+
+    const result = await new S3MetricsArchive({ client: observed, bucket }).write([]);
+
+    expect(result).toEqual({ objects: 0, bytes: 0, keys: [] });
+    expect(seen).toEqual([]);
+    observed.destroy();
+  });
+});
+
 describe('S3MetricsArchive under faults', () => {
   it('retries SlowDown and 5xx answers, then stores the object', async () => {
     const faulty = singleAttemptClient();
