@@ -65,7 +65,11 @@ export async function produceAll(
   chunk = 2000,
 ): Promise<number> {
   // Idempotent, so the producer's own retries cannot duplicate input the tests count.
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   let count = 0;
   try {
