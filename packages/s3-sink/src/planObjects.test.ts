@@ -71,7 +71,7 @@ describe('planObjects', () => {
 
   it('writes a gzip header without name or time and with a fixed OS byte', () => {
     const [object] = planObjects([sellerRecord('s-1', {}, { offset: 1 })], 'metrics', 6);
-    const header = (object?.body as Buffer).subarray(0, 10);
+    const header = (object as { body: Buffer }).body.subarray(0, 10);
 
     expect([...header]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, header[8], 3]);
   });
