@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
-import type { LocalStackEndpoints } from '../src/stackEnv.js';
+import type { LocalStackEndpoints } from './providedContext.js';
 
 export type { LocalStackEndpoints };
 

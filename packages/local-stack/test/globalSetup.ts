@@ -14,13 +14,7 @@ import { DEFAULT_CREDENTIALS, DEFAULT_REGION } from '../src/defaults.js';
 import { startLocalStack } from '../src/localStack.js';
 import { endpointsFromEnv, type LocalStackEndpoints, parseEnvFile, toEndpoints } from '../src/stackEnv.js';
 import { liveProcesses, readState, stateDir } from '../src/stateFile.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Endpoints of the local stack started (or reused) by this global setup. */
-    localStack: LocalStackEndpoints;
-  }
-}
+import './providedContext.js';
 
 const defaults = { region: DEFAULT_REGION, credentials: { ...DEFAULT_CREDENTIALS } };
 
