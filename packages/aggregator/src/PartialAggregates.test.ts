@@ -207,13 +207,21 @@ describe('PartialAggregates.replace', () => {
 
   it('leaves rows emptied since the last takeChanges out of the snapshot', () => {
     const partials = new PartialAggregates();
-    const known = feed(partials, [state({ productId: 'p-1', sellerId: 's-1', category: 'books' })]);
+    const known = feed(partials, [
+      state({ productId: 'p-1', sellerId: 's-1', category: 'books', quantity: 1 }),
+    ]);
 
-    feed(partials, [state({ productId: 'p-1', version: 2, sellerId: 's-2', category: 'music' })], known);
+    feed(
+      partials,
+      [state({ productId: 'p-1', version: 2, sellerId: 's-2', category: 'music', quantity: 50 })],
+      known,
+    );
 
     const snapshot = partials.snapshot();
     expect([...snapshot.sellers.keys()]).toEqual(['s-2']);
     expect([...snapshot.categories.keys()]).toEqual(['music']);
+    expect(snapshot.lowStock.size).toBe(0);
+    expect(partials.lowStock('p-1')).toBeUndefined();
   });
 
   it('counts a deleted product in totalProducts and deletedProducts but not in values or its category', () => {

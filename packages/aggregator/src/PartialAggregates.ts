@@ -23,6 +23,19 @@ interface SellerRow {
   touched: boolean;
 }
 
+/**
+ * Low-stock bookkeeping of one product (internal): its current entry and, while touched, the
+ * entry as last reported, so one map lookup serves both.
+ */
+interface LowStockSlot {
+  readonly productId: string;
+  /** Current entry; `null` once the product left low stock (the slot goes at the next take). */
+  current: LowStockEntry | null;
+  /** The entry as of the last `takeChanges` (meaningful while `touched`). */
+  reported: LowStockEntry | null;
+  touched: boolean;
+}
+
 /** Mutable running totals of one category (internal). */
 interface CategoryRow {
   readonly id: string;
@@ -65,11 +78,10 @@ export class PartialAggregates {
 
   readonly #sellers = new Map<string, SellerRow>();
   readonly #categories = new Map<string, CategoryRow>();
-  readonly #lowStock = new Map<string, LowStockEntry>();
+  readonly #lowStock = new Map<string, LowStockSlot>();
   readonly #touchedSellers: SellerRow[] = [];
   readonly #touchedCategories: CategoryRow[] = [];
-  /** Product id -> its low-stock entry as of the last `takeChanges` (`null`: none). */
-  readonly #touchedLowStock = new Map<string, LowStockEntry | null>();
+  readonly #touchedLowStock: LowStockSlot[] = [];
 
   /**
    * @param options `lowStockThreshold`: non-negative safe integer (@default 10).
@@ -124,51 +136,52 @@ export class PartialAggregates {
     }
 
     if (!sellerSame || !categorySame) {
-      // Each product's value is computed once and shared by its seller and category rows.
+      // Each product's value is computed once and shared by its seller and category rows. When
+      // the seller (category) stays, its row is looked up once and only the difference applied.
       const prevValue =
         previous !== undefined && !previous.deleted
           ? productValue(previous.priceCents, previous.quantity)
           : 0;
       const nextValue = nextLive ? productValue(next.priceCents, next.quantity) : 0;
       if (!sellerSame) {
-        if (previous !== undefined) {
+        if (previous === undefined) {
+          sellerContribution(this.#sellerRow(next.sellerId), next, nextLow, nextValue, 1);
+        } else if (previous.sellerId === next.sellerId) {
           const row = this.#existingSeller(previous.sellerId);
-          row.totalProducts -= 1;
-          if (prevLive) {
-            if (previous.status === 'active') row.activeProducts -= 1;
-            if (prevLow) row.lowStockCount -= 1;
-            row.value.subtract(prevValue);
-          } else {
-            row.deletedProducts -= 1;
-          }
-        }
-        const row = this.#sellerRow(next.sellerId);
-        row.totalProducts += 1;
-        if (nextLive) {
-          if (next.status === 'active') row.activeProducts += 1;
-          if (nextLow) row.lowStockCount += 1;
-          row.value.add(nextValue);
+          row.deletedProducts += (next.deleted ? 1 : 0) - (previous.deleted ? 1 : 0);
+          row.activeProducts += (isActive(next) ? 1 : 0) - (isActive(previous) ? 1 : 0);
+          row.lowStockCount += (nextLow ? 1 : 0) - (prevLow ? 1 : 0);
+          addDifference(row.value, nextValue, prevValue);
         } else {
-          row.deletedProducts += 1;
+          sellerContribution(this.#existingSeller(previous.sellerId), previous, prevLow, prevValue, -1);
+          sellerContribution(this.#sellerRow(next.sellerId), next, nextLow, nextValue, 1);
         }
       }
       if (!categorySame) {
         if (previous !== undefined && !previous.deleted) {
-          const row = this.#existingCategory(previous.category);
-          row.productCount -= 1;
-          row.value.subtract(prevValue);
-          row.priceSum.subtract(previous.priceCents);
-        }
-        if (nextLive) {
-          const row = this.#categoryRow(next.category);
-          row.productCount += 1;
-          row.value.add(nextValue);
-          row.priceSum.add(next.priceCents);
+          if (nextLive && previous.category === next.category) {
+            const row = this.#existingCategory(previous.category);
+            addDifference(row.value, nextValue, prevValue);
+            // Both prices are safe non-negative integers: their difference is exact.
+            row.priceSum.add(next.priceCents - previous.priceCents);
+          } else {
+            categoryContribution(
+              this.#existingCategory(previous.category),
+              previous.priceCents,
+              prevValue,
+              -1,
+            );
+            if (nextLive)
+              categoryContribution(this.#categoryRow(next.category), next.priceCents, nextValue, 1);
+          }
+        } else {
+          // categorySame is false here only when next is live.
+          categoryContribution(this.#categoryRow(next.category), next.priceCents, nextValue, 1);
         }
       }
     }
 
-    if (prevLow || nextLow) this.#updateLowStock(next, nextLow);
+    if (prevLow || nextLow) this.#updateLowStock(previous, prevLow, next, nextLow);
   }
 
   /**
@@ -205,9 +218,11 @@ export class PartialAggregates {
       changes.push({ entity: 'category', group, eventTime, id: row.id, values: categoryValues(row) });
       if (row.productCount === 0) this.#categories.delete(row.id);
     }
-    for (const [productId, before] of this.#touchedLowStock) {
-      const after = this.#lowStock.get(productId);
-      if (before !== null && (after === undefined || after.sellerId !== before.sellerId)) {
+    for (const slot of this.#touchedLowStock) {
+      const productId = slot.productId;
+      const before = slot.reported;
+      const after = slot.current;
+      if (before !== null && (after === null || after.sellerId !== before.sellerId)) {
         changes.push({
           entity: 'lowStock',
           group,
@@ -217,7 +232,7 @@ export class PartialAggregates {
           values: null,
         });
       }
-      if (after !== undefined) {
+      if (after !== null) {
         changes.push({
           entity: 'lowStock',
           group,
@@ -235,7 +250,9 @@ export class PartialAggregates {
   /** Whether any row changed since the last {@link PartialAggregates.takeChanges}. */
   get hasChanges(): boolean {
     return (
-      this.#touchedSellers.length > 0 || this.#touchedCategories.length > 0 || this.#touchedLowStock.size > 0
+      this.#touchedSellers.length > 0 ||
+      this.#touchedCategories.length > 0 ||
+      this.#touchedLowStock.length > 0
     );
   }
 
@@ -253,7 +270,7 @@ export class PartialAggregates {
 
   /** The low-stock entry of a product, or `undefined` when it is not low on stock. */
   lowStock(productId: string): LowStockEntry | undefined {
-    return this.#lowStock.get(productId);
+    return this.#lowStock.get(productId)?.current ?? undefined;
   }
 
   /**
@@ -274,7 +291,11 @@ export class PartialAggregates {
         averagePriceCents: averagePriceCents(values.priceSumCents, values.productCount),
       });
     }
-    return { sellers, categories, lowStock: new Map(this.#lowStock) };
+    const lowStock = new Map<string, LowStockEntry>();
+    for (const slot of this.#lowStock.values()) {
+      if (slot.current !== null) lowStock.set(slot.productId, slot.current);
+    }
+    return { sellers, categories, lowStock };
   }
 
   #sellerRow(id: string): SellerRow {
@@ -332,33 +353,36 @@ export class PartialAggregates {
   }
 
   /** Called when the product was or is low on stock. Entries are immutable, replaced on change. */
-  #updateLowStock(next: ProductState, nextLow: boolean): void {
+  #updateLowStock(
+    previous: ProductState | undefined,
+    prevLow: boolean,
+    next: ProductState,
+    nextLow: boolean,
+  ): void {
     const productId = next.productId;
-    const before = this.#lowStock.get(productId);
-    if (nextLow) {
-      if (
-        before !== undefined &&
-        before.sellerId === next.sellerId &&
-        before.category === next.category &&
-        before.quantity === next.quantity
-      ) {
-        return;
-      }
-      this.#markLowStock(productId, before);
-      this.#lowStock.set(productId, {
-        productId,
-        sellerId: next.sellerId,
-        category: next.category,
-        quantity: next.quantity,
-      });
-    } else {
-      this.#markLowStock(productId, before);
-      this.#lowStock.delete(productId);
+    if (
+      prevLow &&
+      nextLow &&
+      previous !== undefined &&
+      previous.sellerId === next.sellerId &&
+      previous.category === next.category &&
+      previous.quantity === next.quantity
+    ) {
+      return; // the entry (a copy of these three fields) is unchanged
     }
-  }
-
-  #markLowStock(productId: string, before: LowStockEntry | undefined): void {
-    if (!this.#touchedLowStock.has(productId)) this.#touchedLowStock.set(productId, before ?? null);
+    let slot = this.#lowStock.get(productId);
+    if (slot === undefined) {
+      slot = { productId, current: null, reported: null, touched: false };
+      this.#lowStock.set(productId, slot);
+    }
+    if (!slot.touched) {
+      slot.touched = true;
+      slot.reported = slot.current;
+      this.#touchedLowStock.push(slot);
+    }
+    slot.current = nextLow
+      ? { productId, sellerId: next.sellerId, category: next.category, quantity: next.quantity }
+      : null;
   }
 
   #clearTouched(): void {
@@ -366,7 +390,65 @@ export class PartialAggregates {
     for (const row of this.#touchedCategories) row.touched = false;
     this.#touchedSellers.length = 0;
     this.#touchedCategories.length = 0;
-    this.#touchedLowStock.clear();
+    for (const slot of this.#touchedLowStock) {
+      slot.touched = false;
+      slot.reported = null;
+      if (slot.current === null) this.#lowStock.delete(slot.productId);
+    }
+    this.#touchedLowStock.length = 0;
+  }
+}
+
+function isActive(state: ProductState): boolean {
+  return !state.deleted && state.status === 'active';
+}
+
+/**
+ * Adds `plus - minus` to `sum`. Two `number` values are safe non-negative integers, so their
+ * difference is a safe integer computed exactly: one accumulator step instead of two.
+ */
+function addDifference(sum: ExactSum, plus: number | bigint, minus: number | bigint): void {
+  if (typeof plus === 'number' && typeof minus === 'number') {
+    sum.add(plus - minus);
+  } else {
+    sum.add(plus);
+    sum.subtract(minus);
+  }
+}
+
+/** Adds (`sign` 1) or removes (`sign` -1) one product's contribution to its seller row. */
+function sellerContribution(
+  row: SellerRow,
+  state: ProductState,
+  low: boolean,
+  value: number | bigint,
+  sign: 1 | -1,
+): void {
+  row.totalProducts += sign;
+  if (state.deleted) {
+    row.deletedProducts += sign;
+    return;
+  }
+  if (state.status === 'active') row.activeProducts += sign;
+  if (low) row.lowStockCount += sign;
+  if (sign === 1) row.value.add(value);
+  else row.value.subtract(value);
+}
+
+/** Adds (`sign` 1) or removes (`sign` -1) one live product's contribution to its category row. */
+function categoryContribution(
+  row: CategoryRow,
+  priceCents: number,
+  value: number | bigint,
+  sign: 1 | -1,
+): void {
+  row.productCount += sign;
+  if (sign === 1) {
+    row.value.add(value);
+    row.priceSum.add(priceCents);
+  } else {
+    row.value.subtract(value);
+    row.priceSum.subtract(priceCents);
   }
 }
 

@@ -16,6 +16,8 @@ import type { MetricChange, ProductState } from './types.js';
  */
 
 const MAX = Number.MAX_SAFE_INTEGER;
+/** Generous per-test timeout: property runs share the CPU with other suites in CI. */
+const PROPERTY_TIMEOUT_MS = 60_000;
 const SELLERS = ['s-0', 's-1', 's-2'];
 const CATEGORIES = ['c-0', 'c-1', 'c-2'];
 
@@ -268,133 +270,149 @@ function run(scenario: Scenario): { produced: MetricChange[]; groups: Group[] } 
 }
 
 describe('incremental aggregation equals the oracle', () => {
-  it('for any interleaving, duplication, batching, grouping and restart points', () => {
-    fc.assert(
-      fc.property(scenarioArb, (scenario) => {
-        const options = { lowStockThreshold: scenario.base.lowStockThreshold };
-        const inVersionOrder = [...scenario.events].sort(
-          (a, b) => a.productId.localeCompare(b.productId) || a.version - b.version,
-        );
-        const oracleStates = replayToStates(inVersionOrder);
-        const oracle = computeMetrics(oracleStates.values(), options);
-
-        const { produced, groups } = run(scenario);
-
-        // What the sinks end up with: last change per row, partial rows summed across groups.
-        expect(normalise(withoutEmptyEntities(foldMetricChanges(produced)))).toEqual(normalise(oracle));
-        // Each group's live partials agree with the oracle of that group's own states.
-        for (const group of groups) {
-          expect(normalise(group.partials.snapshot())).toEqual(
-            normalise(computeMetrics(group.states.values(), options)),
+  it(
+    'for any interleaving, duplication, batching, grouping and restart points',
+    () => {
+      fc.assert(
+        fc.property(scenarioArb, (scenario) => {
+          const options = { lowStockThreshold: scenario.base.lowStockThreshold };
+          const inVersionOrder = [...scenario.events].sort(
+            (a, b) => a.productId.localeCompare(b.productId) || a.version - b.version,
           );
-        }
-        // Every product ends at the oracle's latest version, seller and deletion.
-        for (const [productId, expected] of oracleStates) {
-          const actual = groups.map((g) => g.states.get(productId)).find((s) => s !== undefined);
-          expect(actual).toMatchObject({
-            version: expected.version,
-            sellerId: expected.sellerId,
-            deleted: expected.deleted,
-          });
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
+          const oracleStates = replayToStates(inVersionOrder);
+          const oracle = computeMetrics(oracleStates.values(), options);
 
-  it('restored partials equal the oracle for any set of states', () => {
-    const stateArb = fc.record({
-      productId: fc.string({ minLength: 1, maxLength: 4 }),
-      version: fc.integer({ min: 1, max: 100 }),
-      sellerId: fc.constantFrom(...SELLERS),
-      category: fc.constantFrom('', ...CATEGORIES),
-      priceCents: priceArb,
-      quantity: quantityArb,
-      status: fc.constantFrom<'active' | 'inactive'>('active', 'inactive'),
-      deleted: fc.boolean(),
-      updatedAt: fc.constant(at(0)),
-    });
-    fc.assert(
-      fc.property(
-        fc.uniqueArray(stateArb, { selector: (s) => s.productId, maxLength: 40 }),
-        fc.integer({ min: 0, max: 20 }),
-        (states, lowStockThreshold) => {
-          const partials = PartialAggregates.fromStates(states, { lowStockThreshold });
+          const { produced, groups } = run(scenario);
 
-          expect(normalise(partials.snapshot())).toEqual(
-            normalise(computeMetrics(states, { lowStockThreshold })),
-          );
-        },
-      ),
-    );
-  });
+          // What the sinks end up with: last change per row, partial rows summed across groups.
+          expect(normalise(withoutEmptyEntities(foldMetricChanges(produced)))).toEqual(normalise(oracle));
+          // Each group's live partials agree with the oracle of that group's own states.
+          for (const group of groups) {
+            expect(normalise(group.partials.snapshot())).toEqual(
+              normalise(computeMetrics(group.states.values(), options)),
+            );
+          }
+          // Every product ends at the oracle's latest version, seller and deletion.
+          for (const [productId, expected] of oracleStates) {
+            const actual = groups.map((g) => g.states.get(productId)).find((s) => s !== undefined);
+            expect(actual).toMatchObject({
+              version: expected.version,
+              sellerId: expected.sellerId,
+              deleted: expected.deleted,
+            });
+          }
+        }),
+        { numRuns: 300 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'restored partials equal the oracle for any set of states',
+    () => {
+      const stateArb = fc.record({
+        productId: fc.string({ minLength: 1, maxLength: 4 }),
+        version: fc.integer({ min: 1, max: 100 }),
+        sellerId: fc.constantFrom(...SELLERS),
+        category: fc.constantFrom('', ...CATEGORIES),
+        priceCents: priceArb,
+        quantity: quantityArb,
+        status: fc.constantFrom<'active' | 'inactive'>('active', 'inactive'),
+        deleted: fc.boolean(),
+        updatedAt: fc.constant(at(0)),
+      });
+      fc.assert(
+        fc.property(
+          fc.uniqueArray(stateArb, { selector: (s) => s.productId, maxLength: 40 }),
+          fc.integer({ min: 0, max: 20 }),
+          (states, lowStockThreshold) => {
+            const partials = PartialAggregates.fromStates(states, { lowStockThreshold });
+
+            expect(normalise(partials.snapshot())).toEqual(
+              normalise(computeMetrics(states, { lowStockThreshold })),
+            );
+          },
+        ),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
 
 describe('codecs round-trip', () => {
-  it('decodeProductState(encodeProductState(s)) equals s for any valid state', () => {
-    const stateArb = fc.record({
-      productId: fc.string({ minLength: 1, maxLength: 128, unit: 'binary' }),
-      version: fc.integer({ min: 1, max: MAX }),
-      sellerId: fc.string({ minLength: 1, maxLength: 128, unit: 'binary' }),
-      category: fc.string({ maxLength: 128, unit: 'binary' }),
-      priceCents: fc.integer({ min: 0, max: MAX }),
-      quantity: fc.integer({ min: 0, max: MAX }),
-      status: fc.constantFrom<'active' | 'inactive'>('active', 'inactive'),
-      deleted: fc.boolean(),
-      updatedAt: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
-    });
-    fc.assert(
-      fc.property(stateArb, (state) => {
-        expect(decodeProductState(encodeProductState(state))).toEqual(state);
-      }),
-    );
-  });
-
-  it('decodeMetricChange(encodeMetricChange(c)) equals c for any valid change', () => {
-    const idArb = fc.string({ minLength: 1, maxLength: 64, unit: 'binary' });
-    const count = fc.integer({ min: 0, max: MAX });
-    const money = fc.bigInt({ min: 0n, max: 2n ** 120n });
-    const common = {
-      group: fc.integer({ min: 0, max: 10_000 }),
-      eventTime: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
-      id: idArb,
-    };
-    const changeArb: fc.Arbitrary<MetricChange> = fc.oneof(
-      fc.record({
-        entity: fc.constant('seller' as const),
-        ...common,
-        values: fc.record({
-          totalProducts: count,
-          activeProducts: count,
-          deletedProducts: count,
-          totalValueCents: money,
-          lowStockCount: count,
+  it(
+    'decodeProductState(encodeProductState(s)) equals s for any valid state',
+    () => {
+      const stateArb = fc.record({
+        productId: fc.string({ minLength: 1, maxLength: 40, unit: 'binary' }),
+        version: fc.integer({ min: 1, max: MAX }),
+        sellerId: fc.string({ minLength: 1, maxLength: 40, unit: 'binary' }),
+        category: fc.string({ maxLength: 40, unit: 'binary' }),
+        priceCents: fc.integer({ min: 0, max: MAX }),
+        quantity: fc.integer({ min: 0, max: MAX }),
+        status: fc.constantFrom<'active' | 'inactive'>('active', 'inactive'),
+        deleted: fc.boolean(),
+        updatedAt: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      });
+      fc.assert(
+        fc.property(stateArb, (state) => {
+          expect(decodeProductState(encodeProductState(state))).toEqual(state);
         }),
-      }),
-      fc.record({
-        entity: fc.constant('category' as const),
-        ...common,
-        values: fc.record({ productCount: count, totalValueCents: money, priceSumCents: money }),
-      }),
-      fc
-        .record({
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'decodeMetricChange(encodeMetricChange(c)) equals c for any valid change',
+    () => {
+      const idArb = fc.string({ minLength: 1, maxLength: 40, unit: 'binary' });
+      const count = fc.integer({ min: 0, max: MAX });
+      const money = fc.bigInt({ min: 0n, max: 2n ** 120n });
+      const common = {
+        group: fc.integer({ min: 0, max: 10_000 }),
+        eventTime: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        id: idArb,
+      };
+      const changeArb: fc.Arbitrary<MetricChange> = fc.oneof(
+        fc.record({
+          entity: fc.constant('seller' as const),
           ...common,
-          sellerId: idArb,
-          category: fc.string({ unit: 'binary' }),
-          quantity: count,
-          gone: fc.boolean(),
-        })
-        .map(({ sellerId, category, quantity, gone, ...rest }) => ({
-          entity: 'lowStock' as const,
-          ...rest,
-          sellerId,
-          values: gone ? null : { productId: rest.id, sellerId, category, quantity },
-        })),
-    );
-    fc.assert(
-      fc.property(changeArb, (change) => {
-        expect(decodeMetricChange(encodeMetricChange(change))).toEqual(change);
-      }),
-    );
-  });
+          values: fc.record({
+            totalProducts: count,
+            activeProducts: count,
+            deletedProducts: count,
+            totalValueCents: money,
+            lowStockCount: count,
+          }),
+        }),
+        fc.record({
+          entity: fc.constant('category' as const),
+          ...common,
+          values: fc.record({ productCount: count, totalValueCents: money, priceSumCents: money }),
+        }),
+        fc
+          .record({
+            ...common,
+            sellerId: idArb,
+            category: fc.string({ unit: 'binary' }),
+            quantity: count,
+            gone: fc.boolean(),
+          })
+          .map(({ sellerId, category, quantity, gone, ...rest }) => ({
+            entity: 'lowStock' as const,
+            ...rest,
+            sellerId,
+            values: gone ? null : { productId: rest.id, sellerId, category, quantity },
+          })),
+      );
+      fc.assert(
+        fc.property(changeArb, (change) => {
+          expect(decodeMetricChange(encodeMetricChange(change))).toEqual(change);
+        }),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
