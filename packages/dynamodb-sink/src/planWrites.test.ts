@@ -36,6 +36,14 @@ describe('planWrites', () => {
     expect(history?.item['hour']).toEqual({ S: '2026-11-25T17' });
   });
 
+  it('takes the history retention from historyTtlDays', () => {
+    const writes = planWrites([sellerRecord('s-1', {}, { offset: 1, eventTime: '2026-11-25T17:05:00Z' })], 7);
+
+    expect(writes.find((w) => w.kind === 'history')?.item['ttl']).toEqual({
+      N: String(Date.parse('2026-12-02T18:00:00Z') / 1000),
+    });
+  });
+
   it('stores category sums without an average', () => {
     const [current] = planWrites(
       [categoryRecord('books', { productCount: 2, priceSumCents: 3000n }, { offset: 1 })],

@@ -220,6 +220,8 @@ describe('DynamoDbMetricsSink', () => {
   });
 });
 
+// Throttling and 5xx are injected with an SDK middleware (client.middlewareStack.add, see
+// helpers.ts): the only SDK mock here. Missing tables/buckets are real server answers.
 describe('DynamoDbMetricsSink under faults', () => {
   it('retries throttling and 5xx answers, then writes every row', async () => {
     const faulty = singleAttemptClient();

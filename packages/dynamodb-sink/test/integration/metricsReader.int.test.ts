@@ -193,6 +193,8 @@ describe('MetricsReader history', () => {
   });
 });
 
+// Throttling and 5xx are injected with an SDK middleware (client.middlewareStack.add, see
+// helpers.ts): the only SDK mock here. Missing tables/buckets are real server answers.
 describe('MetricsReader under faults', () => {
   it('retries a throttled query, then answers', async () => {
     const faulty = singleAttemptClient();

@@ -200,6 +200,8 @@ describe('S3MetricsArchive with an empty batch', () => {
   });
 });
 
+// Throttling and 5xx are injected with an SDK middleware (client.middlewareStack.add, see
+// helpers.ts): the only SDK mock here. Missing tables/buckets are real server answers.
 describe('S3MetricsArchive under faults', () => {
   it('retries SlowDown and 5xx answers, then stores the object', async () => {
     const faulty = singleAttemptClient();
