@@ -19,3 +19,12 @@ export { type LocalStack, type LocalStackProcess, startLocalStack } from './loca
 export type { Logger } from './logger.js';
 export { type PrepareOptions, prepareJavaServers } from './maven.js';
 export type { StartLocalStackOptions } from './options.js';
+export {
+  ENV_NAMES,
+  endpointsFromEnv,
+  formatEnvExports,
+  type LocalStackEndpoints,
+  parseEnvFile,
+  toEndpoints,
+  toEnvVars,
+} from './stackEnv.js';
