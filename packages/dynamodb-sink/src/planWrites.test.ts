@@ -143,6 +143,12 @@ describe('planWrites', () => {
     expect(() => planWrites([record], 30)).toThrow(message);
   });
 
+  it('rejects a low-stock entry without a category', () => {
+    const record = lowStockRecord('s-1', 'p-1', { category: undefined as never, quantity: 1 }, { offset: 1 });
+
+    expect(() => planWrites([record], 30)).toThrow('values.category must be a string');
+  });
+
   it('rejects a low-stock record without a seller', () => {
     const record = { ...lowStockRecord('s-1', 'p-1', null, { offset: 1 }), sellerId: '' };
 

@@ -159,6 +159,7 @@ const COUNT_FIELDS = new Set([
   'quantity',
 ]);
 const MONEY_FIELDS = new Set(['totalValueCents', 'priceSumCents']);
+const STRING_FIELDS = new Set(['productId', 'sellerId', 'category']);
 
 /** The first value that cannot be stored as the number it stands for, described; else undefined. */
 function invalidValue(values: Record<string, unknown>): string | undefined {
@@ -167,6 +168,7 @@ function invalidValue(values: Record<string, unknown>): string | undefined {
       return `values.${field} must be an integer >= 0`;
     }
     if (MONEY_FIELDS.has(field) && typeof value !== 'bigint') return `values.${field} must be a bigint`;
+    if (STRING_FIELDS.has(field) && typeof value !== 'string') return `values.${field} must be a string`;
   }
   return undefined;
 }
