@@ -66,6 +66,19 @@ if (found.source === 'MARKETPLACE_REGISTRY') {
   env.NPM_CONFIG_USERCONFIG = overlay;
   delete env.npm_config_userconfig;
 }
+// What `pnpm publish` will actually use (a project .npmrc line would win over the user config).
+const effective = spawnSync('pnpm', ['config', 'get', `${SCOPE}:registry`], {
+  cwd: root,
+  env,
+  encoding: 'utf8',
+});
+const effectiveRegistry = effective.stdout?.trim().replace(/\/?$/, '/');
+if (effectiveRegistry !== registry) {
+  if (overlayDir) rmSync(overlayDir, { recursive: true, force: true });
+  fail(
+    `pnpm would publish ${SCOPE} to ${effectiveRegistry}, not ${registry}: is it set in a project .npmrc?`,
+  );
+}
 
 const cleanup = () => {
   if (overlayDir) rmSync(overlayDir, { recursive: true, force: true });

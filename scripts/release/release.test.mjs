@@ -536,7 +536,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  failed++;
+  progress(`FAIL ${error instanceof Error ? error.stack : String(error)}`);
+}
 console.log(`release test took ${elapsed()}${failures.length ? `; failed: ${failures.join('; ')}` : ''}`);
 console.log(`release test: ${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
