@@ -160,7 +160,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof LocalStackError) {
-      err(`local-stack: ${error.message}\n`);
+      err(error.message.startsWith('local-stack') ? `${error.message}\n` : `local-stack: ${error.message}\n`);
     } else {
       err(`local-stack: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     }

@@ -9,9 +9,11 @@
  * Otherwise it starts Kafka, dynalite and S3Proxy and stops them in teardown.
  */
 import { readFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
 import type { TestProject } from 'vitest/node';
 import { DEFAULT_CREDENTIALS, DEFAULT_REGION } from '../src/defaults.js';
 import { startLocalStack } from '../src/localStack.js';
+import { httpAnswers } from '../src/readiness.js';
 import { endpointsFromEnv, type LocalStackEndpoints, parseEnvFile, toEndpoints } from '../src/stackEnv.js';
 import { liveProcesses, readState, stateDir } from '../src/stateFile.js';
 import './providedContext.js';
@@ -36,9 +38,40 @@ export function findRunningStack(env: NodeJS.ProcessEnv = process.env): LocalSta
   return undefined;
 }
 
+/** Fails fast, with the endpoint named, when a stack to reuse does not answer. */
+async function checkReachable(stack: LocalStackEndpoints): Promise<void> {
+  for (const url of [stack.dynamodbEndpoint, stack.s3Endpoint]) {
+    await httpAnswers(url, 3_000).catch((error: unknown) => {
+      throw new Error(
+        `local stack to reuse does not answer at ${url}; unset the env or run \`pnpm stack up\``,
+        {
+          cause: error,
+        },
+      );
+    });
+  }
+  const admin = new Kafka({
+    brokers: stack.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    retry: { retries: 1 },
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (error) {
+    throw new Error(`local stack to reuse: no Kafka broker answers at ${stack.kafkaBrokers.join(',')}`, {
+      cause: error,
+    });
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const running = findRunningStack();
   if (running) {
+    await checkReachable(running);
     say(`reusing the running stack (kafka ${running.kafkaBrokers.join(',')})`);
     project.provide('localStack', running);
     return undefined;
