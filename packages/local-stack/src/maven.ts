@@ -102,7 +102,7 @@ export async function prepareJavaServers(options: PrepareOptions = {}): Promise<
   let paths = current();
   if (options.force || !paths.kafka || !paths.s3proxy) {
     checkPrerequisites(true);
-    progress('resolving the Kafka broker and S3Proxy with Maven (the first run downloads ~150 MB)…');
+    progress('resolving the Kafka broker and S3Proxy with Maven (the first run downloads ~100 MB)…');
     const output: string[] = [];
     const started = Date.now();
     let downloads = 0;
