@@ -24,15 +24,19 @@ interface SellerRow {
 }
 
 /**
- * Low-stock bookkeeping of one product (internal): its current entry and, while touched, the
- * entry as last reported, so one map lookup serves both.
+ * Low-stock bookkeeping of one product (internal): its current entry fields and, while touched,
+ * the seller of the entry as last reported, so one map lookup serves both. Entries handed out
+ * are fresh objects built from these fields.
  */
 interface LowStockSlot {
   readonly productId: string;
-  /** Current entry; `null` once the product left low stock (the slot goes at the next take). */
-  current: LowStockEntry | null;
-  /** The entry as of the last `takeChanges` (meaningful while `touched`). */
-  reported: LowStockEntry | null;
+  /** Whether the product is low on stock now; a slot that is not goes at the next take. */
+  low: boolean;
+  sellerId: string;
+  category: string;
+  quantity: number;
+  /** Seller of the entry as of the last `takeChanges`, `null` when it was not low (while `touched`). */
+  reportedSellerId: string | null;
   touched: boolean;
 }
 
@@ -219,27 +223,25 @@ export class PartialAggregates {
       if (row.productCount === 0) this.#categories.delete(row.id);
     }
     for (const slot of this.#touchedLowStock) {
-      const productId = slot.productId;
-      const before = slot.reported;
-      const after = slot.current;
-      if (before !== null && (after === null || after.sellerId !== before.sellerId)) {
+      const before = slot.reportedSellerId;
+      if (before !== null && (!slot.low || slot.sellerId !== before)) {
         changes.push({
           entity: 'lowStock',
           group,
           eventTime,
-          id: productId,
-          sellerId: before.sellerId,
+          id: slot.productId,
+          sellerId: before,
           values: null,
         });
       }
-      if (after !== null) {
+      if (slot.low) {
         changes.push({
           entity: 'lowStock',
           group,
           eventTime,
-          id: productId,
-          sellerId: after.sellerId,
-          values: after,
+          id: slot.productId,
+          sellerId: slot.sellerId,
+          values: lowStockEntry(slot),
         });
       }
     }
@@ -270,7 +272,8 @@ export class PartialAggregates {
 
   /** The low-stock entry of a product, or `undefined` when it is not low on stock. */
   lowStock(productId: string): LowStockEntry | undefined {
-    return this.#lowStock.get(productId)?.current ?? undefined;
+    const slot = this.#lowStock.get(productId);
+    return slot?.low ? lowStockEntry(slot) : undefined;
   }
 
   /**
@@ -293,7 +296,7 @@ export class PartialAggregates {
     }
     const lowStock = new Map<string, LowStockEntry>();
     for (const slot of this.#lowStock.values()) {
-      if (slot.current !== null) lowStock.set(slot.productId, slot.current);
+      if (slot.low) lowStock.set(slot.productId, lowStockEntry(slot));
     }
     return { sellers, categories, lowStock };
   }
@@ -352,7 +355,7 @@ export class PartialAggregates {
     return row;
   }
 
-  /** Called when the product was or is low on stock. Entries are immutable, replaced on change. */
+  /** Called when the product was or is low on stock. */
   #updateLowStock(
     previous: ProductState | undefined,
     prevLow: boolean,
@@ -372,17 +375,28 @@ export class PartialAggregates {
     }
     let slot = this.#lowStock.get(productId);
     if (slot === undefined) {
-      slot = { productId, current: null, reported: null, touched: false };
+      slot = {
+        productId,
+        low: false,
+        sellerId: '',
+        category: '',
+        quantity: 0,
+        reportedSellerId: null,
+        touched: false,
+      };
       this.#lowStock.set(productId, slot);
     }
     if (!slot.touched) {
       slot.touched = true;
-      slot.reported = slot.current;
+      slot.reportedSellerId = slot.low ? slot.sellerId : null;
       this.#touchedLowStock.push(slot);
     }
-    slot.current = nextLow
-      ? { productId, sellerId: next.sellerId, category: next.category, quantity: next.quantity }
-      : null;
+    slot.low = nextLow;
+    if (nextLow) {
+      slot.sellerId = next.sellerId;
+      slot.category = next.category;
+      slot.quantity = next.quantity;
+    }
   }
 
   #clearTouched(): void {
@@ -392,8 +406,8 @@ export class PartialAggregates {
     this.#touchedCategories.length = 0;
     for (const slot of this.#touchedLowStock) {
       slot.touched = false;
-      slot.reported = null;
-      if (slot.current === null) this.#lowStock.delete(slot.productId);
+      slot.reportedSellerId = null;
+      if (!slot.low) this.#lowStock.delete(slot.productId);
     }
     this.#touchedLowStock.length = 0;
   }
@@ -450,6 +464,15 @@ function categoryContribution(
     row.value.subtract(value);
     row.priceSum.subtract(priceCents);
   }
+}
+
+function lowStockEntry(slot: LowStockSlot): LowStockEntry {
+  return {
+    productId: slot.productId,
+    sellerId: slot.sellerId,
+    category: slot.category,
+    quantity: slot.quantity,
+  };
 }
 
 function sellerValues(row: SellerRow): SellerMetricValues {

@@ -49,6 +49,7 @@ export class ExactSum {
 
   /** The exact sum. */
   value(): bigint {
-    return this.big + BigInt(this.small);
+    // The common case has never left the fast path: one conversion, no bigint addition.
+    return this.big === 0n ? BigInt(this.small) : this.big + BigInt(this.small);
   }
 }
