@@ -3,7 +3,7 @@
  * process, read its HTTP endpoints. Not a test file itself.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +28,14 @@ export async function ensureBuilt(): Promise<void> {
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch {
+      if (!lockOwnerAlive(lock)) {
+        // Left behind by a run that was killed: take it over.
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
       if (Date.now() > deadline) throw new Error(`build lock ${lock} held for too long`);
       await sleep(200);
     }
@@ -38,13 +44,26 @@ export async function ensureBuilt(): Promise<void> {
     await run(
       'pnpm',
       ['turbo', 'run', 'build', '--filter=@marketplace/analytics-service...', '--output-logs=errors-only'],
-      {
-        cwd: ROOT_DIR,
-        maxBuffer: 64 * 1024 * 1024,
-      },
+      { cwd: ROOT_DIR, maxBuffer: 64 * 1024 * 1024 },
     );
   } finally {
-    rmdirSync(lock);
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Whether the process that took `lock` still runs (a lock being created counts as alive). */
+function lockOwnerAlive(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    return true;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

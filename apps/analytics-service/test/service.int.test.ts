@@ -103,6 +103,8 @@ function appEnv(): NodeJS.ProcessEnv {
     HTTP_PORT: '0',
     WORKER_THREADS: '2',
     KAFKA_MAX_WAIT_TIME_MS: '200',
+    // Small fetches: many small batches, so that SIGTERM lands in the middle of the stream.
+    KAFKA_MAX_BYTES_PER_PARTITION: '8192',
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     LOG_LEVEL: 'info',
   });
@@ -133,6 +135,26 @@ async function produce(batch: readonly GeneratedMessage[]): Promise<void> {
     }
   } finally {
     await producer.disconnect();
+  }
+}
+
+/** Input messages the aggregate group has not committed yet. */
+async function inputLag(): Promise<number> {
+  if (kafka === undefined) throw new Error('beforeAll did not run');
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    let lag = 0;
+    const committed = await admin.fetchOffsets({ groupId: names.app, topics: Object.values(topics) });
+    for (const { topic, partitions } of committed) {
+      for (const end of await admin.fetchTopicOffsets(topic)) {
+        const offset = partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+        lag += Number(end.high) - (offset === '-1' ? Number(end.low) : Number(offset));
+      }
+    }
+    return lag;
+  } finally {
+    await admin.disconnect();
   }
 }
 
@@ -230,7 +252,7 @@ afterAll(async () => {
 describe('analytics-service (built app, production mode, local stack)', () => {
   it('stops cleanly on SIGTERM mid-stream within the shutdown bound', async () => {
     const { app, url } = await launch();
-    await produce(messages.slice(0, messages.length / 2));
+    await produce(messages.slice(0, (messages.length * 3) / 4));
     await eventually('a first batch is committed', async () => {
       const text = await (await fetch(`${url}/metrics`)).text();
       return (metricValue(text, 'analytics_batches_total{stage="aggregate",outcome="ok"}') ?? 0) > 0
@@ -239,14 +261,16 @@ describe('analytics-service (built app, production mode, local stack)', () => {
     });
 
     const { code, ms } = await app.terminate();
+    const lagAtStop = await inputLag();
 
     expect(code, app.stderr()).toBe(0);
     expect(ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+    expect(lagAtStop, 'the app was stopped before it had consumed everything').toBeGreaterThan(0);
   });
 
   it('after a restart, DynamoDB metrics equal the oracle and /readyz and /metrics answer', async () => {
     const { url } = await launch();
-    await produce(messages.slice(messages.length / 2));
+    await produce(messages.slice((messages.length * 3) / 4));
 
     const stored = await eventually(
       'DynamoDB metrics equal the oracle',
