@@ -57,6 +57,8 @@ export default defineConfig({
           hookTimeout: 180_000,
           fileParallelism: true,
           maxWorkers: 2,
+          // Runs after the unit project (different worker limits need their own group).
+          sequence: { groupOrder: 1 },
         },
       },
     ],
