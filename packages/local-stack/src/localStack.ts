@@ -79,9 +79,10 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   const base = resolved.workDir ?? tmpdir();
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(join(base, 'local-stack-'));
-  // Attached stacks leave nothing behind when this process exits; a failed start unregisters
-  // so that the log named in the error stays readable.
-  const keepDir = resolved.detached ? () => true : removeOnExit(dir);
+  // Nothing is left behind when this process exits or is interrupted (also during the start-up
+  // of a detached stack); a failed start unregisters so that the log named in the error stays
+  // readable, and a detached stack unregisters once it runs.
+  const keepDir = removeOnExit(dir);
   const subdir = (name: string): string => {
     const path = join(dir, name);
     mkdirSync(path, { recursive: true });
@@ -161,7 +162,10 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   const dynamodb = dynamoTask ? await dynamoTask : undefined;
   const s3 = s3Task ? await s3Task : undefined;
   report(`local stack ready after ${seconds(started)}`);
-  if (resolved.detached) for (const s of ok) s.process.release();
+  if (resolved.detached) {
+    for (const s of ok) s.process.release();
+    keepDir();
+  }
 
   let stopping: Promise<void> | undefined;
   const stack: LocalStack = {

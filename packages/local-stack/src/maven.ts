@@ -91,6 +91,11 @@ export interface PrepareOptions {
  * Resolves the Kafka broker and S3Proxy artifacts into the local Maven cache (first run: a few
  * minutes of downloads) and returns their class paths. A no-op when they are current.
  * @throws {LocalStackError} `PREREQUISITE_MISSING` (no Java 17+/Maven) or `MAVEN_RESOLVE_FAILED`.
+ * @example
+ * ```ts
+ * // e.g. in a CI step before the tests, so that the first test does not wait for downloads
+ * await prepareJavaServers({ onProgress: (line) => process.stderr.write(`${line}\n`) });
+ * ```
  */
 export async function prepareJavaServers(options: PrepareOptions = {}): Promise<Record<JavaServer, string>> {
   const mavenDir = options.mavenDir ?? MAVEN_DIR;
