@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { messageOf, productEvent, productState } from '../test/fixtures.js';
 import { defaultThreadCount } from './defaults.js';
 import { WorkerPoolError } from './errors.js';
-import { injectFault, ReducerPool, type ReducerPoolOptions } from './ReducerPool.js';
+import { injectFault, ReducerPool, type ReducerPoolOptions, workerFileOverride } from './ReducerPool.js';
 import { reduceBatch } from './reduceBatch.js';
 import type { RawMessage, ReduceResult, ReduceTask } from './types.js';
 
@@ -189,6 +189,21 @@ describe('ReducerPool', { timeout: 30_000 }, () => {
         expect.objectContaining({ batch: expect.any(String) }),
       );
       expect(await pool.reduce(smallTask())).toEqual(reduceBatch(smallTask()));
+    });
+
+    it('rejects the waiting batch with WORKER_CRASHED when a thread fails while loading the worker module', async () => {
+      const pool = newPool({
+        threads: 1,
+        inlineBelow: 0,
+        [workerFileOverride]: new URL('../test/worker-throws-on-load.mjs', import.meta.url),
+      } as ReducerPoolOptions);
+
+      const first = await pool.reduce(smallTask()).catch((e: unknown) => e);
+      const second = await pool.reduce(smallTask()).catch((e: unknown) => e);
+
+      expect(first).toMatchObject({ code: 'WORKER_CRASHED', retryable: true });
+      expect((first as Error).message).toContain('worker module failed to load');
+      expect(second).toMatchObject({ code: 'WORKER_CRASHED' });
     });
 
     it('keeps the other batches of a crash going', async () => {

@@ -57,11 +57,19 @@ export interface PoolUtilization {
  */
 export const injectFault: unique symbol = Symbol('ReducerPool.injectFault');
 
+/**
+ * Test-only (not exported from the package): `new ReducerPool({ [workerFileOverride]: url })`
+ * runs the threads on another worker module, e.g. one that throws while loading.
+ */
+export const workerFileOverride: unique symbol = Symbol('ReducerPool.workerFileOverride');
+
 /** Thread handle as `Tinypool#threads` returns it (the pool's wrapper of a `Worker`). */
 interface ThreadHandle {
   on(event: 'exit', listener: (code: number) => void): unknown;
   emit(event: 'error', error: Error): unknown;
 }
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function nonNegativeInteger(option: string, value: number, allowInfinity = false): number {
   if (allowInfinity && value === Number.POSITIVE_INFINITY) return value;
@@ -93,6 +101,8 @@ export class ReducerPool {
   readonly #inlineBelow: number;
   readonly #logger: Logger;
   readonly #watched = new WeakSet<object>();
+  /** One controller per batch sent to tinypool, to reject batches no thread will ever take. */
+  readonly #sent = new Set<AbortController>();
   #destroyed = false;
   #inFlight = 0;
   #completed = 0;
@@ -122,16 +132,23 @@ export class ReducerPool {
     this.#logger = options.logger ?? SILENT_LOGGER;
     if (inline) return;
     this.#pool = new Tinypool({
-      filename: workerFileFor(import.meta.url).href,
+      filename: (
+        (options as { [workerFileOverride]?: URL })[workerFileOverride] ?? workerFileFor(import.meta.url)
+      ).href,
       // Threads start with the first batch and exit after idleTimeoutMs without work.
       minThreads: 0,
       maxThreads: threads,
       idleTimeout: idleTimeoutMs,
       maxQueue,
     });
-    // A thread that fails while idle is reported here; tinypool already replaced it.
-    this.#pool.on('error', (error: unknown) => {
-      this.#logger.warn('reducer thread failed while idle', { error });
+    const pool = this.#pool;
+    // A thread that fails without a batch (while loading the worker module, or idle) is
+    // reported here. tinypool starts no thread for batches already queued, so when no thread
+    // is left they would wait forever: reject them.
+    pool.on('error', (error: unknown) => {
+      this.#logger.warn('reducer thread failed outside a batch', { error: errorMessage(error) });
+      if (pool.threads.length > 0) return;
+      for (const controller of this.#sent) controller.abort(error);
     });
   }
 
@@ -162,8 +179,13 @@ export class ReducerPool {
       this.#fault = undefined;
     }
     this.#inFlight += 1;
+    const controller = new AbortController();
+    this.#sent.add(controller);
     try {
-      const running = pool.run(wire.wire, { transferList: wire.transferList }) as Promise<WireResponse>;
+      const running = pool.run(wire.wire, {
+        transferList: wire.transferList,
+        signal: controller.signal,
+      }) as Promise<WireResponse>;
       this.#watchThreads(pool);
       const response = await running;
       if (!response.ok) {
@@ -177,8 +199,9 @@ export class ReducerPool {
       }
       return decodeResult(response.result, (index) => (task.messages[index] as RawMessage).offset);
     } catch (error) {
-      throw this.#toPoolError(error, task);
+      throw this.#toPoolError(controller.signal.aborted ? controller.signal.reason : error, task);
     } finally {
+      this.#sent.delete(controller);
       this.#inFlight -= 1;
       this.#completed += 1;
     }
@@ -253,7 +276,7 @@ export class ReducerPool {
         cause: error,
       });
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (message === 'Task queue is at limit') {
       return new WorkerPoolError('QUEUE_FULL', `too many batches waiting; rejected ${where}`, {
         cause: error,
