@@ -44,7 +44,9 @@ export function metricChangeKey(change: MetricChange): string {
  * ({@link metricChangeKey}) the last change wins (pass changes in production order), then the
  * partial rows of each seller and category are summed across groups (`averagePriceCents`
  * derived). Sellers and categories whose sums are all zero are still present (their rows
- * exist); low-stock rows with `values: null` are absent.
+ * exist); low-stock rows with `values: null` are absent. A product lives in one seller's
+ * low-stock row at a time (a move reports a `null` for the old row first); should two rows of one
+ * product both hold an entry, the one folded last wins.
  * @example
  * ```ts
  * const metrics = foldMetricChanges(records); // e.g. everything read back from analytics.metric-changes

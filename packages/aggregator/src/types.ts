@@ -38,17 +38,25 @@ export interface ProductState {
 
 /** Absolute metrics of a seller (or one group's partial of them). */
 export interface SellerMetricValues {
+  /** Products of the seller known to the system, deleted ones included. */
   totalProducts: number;
+  /** Products not deleted with `status == "active"`. */
   activeProducts: number;
+  /** Deleted (tombstoned) products. */
   deletedProducts: number;
+  /** Sum of `priceCents * quantity` over products not deleted. */
   totalValueCents: bigint;
+  /** Products not deleted with `quantity < lowStockThreshold`. */
   lowStockCount: number;
 }
 
 /** Stored (summable) metrics of a category, or one group's partial of them. */
 export interface CategoryMetricValues {
+  /** Products not deleted in the category. */
   productCount: number;
+  /** Sum of `priceCents * quantity` over those products. */
   totalValueCents: bigint;
+  /** Sum of `priceCents` over those products (the average is derived from it when read). */
   priceSumCents: bigint;
 }
 
@@ -66,6 +74,7 @@ export interface LowStockEntry {
   productId: string;
   sellerId: string;
   category: string;
+  /** Units in stock, below the threshold. */
   quantity: number;
 }
 
@@ -89,6 +98,7 @@ export interface SellerMetricChange extends MetricChangeBase {
   readonly entity: 'seller';
   /** Seller id. */
   readonly id: string;
+  /** Absolute partial values of this seller in this group. */
   readonly values: SellerMetricValues;
 }
 
@@ -97,6 +107,7 @@ export interface CategoryMetricChange extends MetricChangeBase {
   readonly entity: 'category';
   /** Category id. */
   readonly id: string;
+  /** Absolute partial values of this category in this group. */
   readonly values: CategoryMetricValues;
 }
 
@@ -107,6 +118,7 @@ export interface LowStockMetricChange extends MetricChangeBase {
   readonly id: string;
   /** Seller whose low-stock list holds (or held) the entry: the row is `LOWSTOCK#<sellerId>`. */
   readonly sellerId: string;
+  /** The entry, or `null` when the product left low stock (or moved to another seller's row). */
   readonly values: LowStockEntry | null;
 }
 
