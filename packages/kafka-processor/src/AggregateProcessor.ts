@@ -434,8 +434,10 @@ export class AggregateProcessor {
 
   #onGroupJoin(memberAssignment: Record<string, number[]>): void {
     const assigned = new Set<number>();
-    for (const topic of this.#options.inputTopics)
-      for (const p of memberAssignment[topic] ?? []) assigned.add(p);
+    const inputs = new Set(this.#options.inputTopics);
+    for (const [topic, partitions] of Object.entries(memberAssignment)) {
+      if (inputs.has(topic)) for (const p of partitions) assigned.add(p);
+    }
     for (const ctx of [...this.#groups.values()]) if (!assigned.has(ctx.group)) this.#revoke(ctx);
     const fresh: GroupContext[] = [];
     for (const group of [...assigned].sort((a, b) => a - b)) {
@@ -472,7 +474,7 @@ export class AggregateProcessor {
     ctx.revoked = true;
     clearTimeout(ctx.fencedTimer);
     ctx.fencedTimer = undefined;
-    if (this.#groups.get(ctx.group) === ctx) this.#groups.delete(ctx.group);
+    this.#groups.delete(ctx.group);
     this.#release(ctx);
   }
 
@@ -497,7 +499,8 @@ export class AggregateProcessor {
         }
       })
       .finally(() => {
-        for (const ctx of ctxs) if (ctx.acquiring === done) ctx.acquiring = undefined;
+        // No other acquisition of these groups can start while this one is pending.
+        for (const ctx of ctxs) ctx.acquiring = undefined;
       });
     done.catch((error: unknown) =>
       this.#logger.warn('acquiring groups failed; the next batch retries', {

@@ -32,9 +32,8 @@ export function planCoPartitionedAssignment(
 ): Map<string, number[]> {
   const plan = new Map<string, number[]>();
   if (members.length === 0) return plan;
-  const sorted = [...members].sort((a, b) =>
-    a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0,
-  );
+  // Member ids are unique within a group.
+  const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
   for (const member of sorted) plan.set(member.memberId, []);
 
   const base = Math.floor(groupCount / sorted.length);

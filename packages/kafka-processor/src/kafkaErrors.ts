@@ -1,7 +1,5 @@
 /** Kafka error types that mean "a newer producer with this transactional id exists". */
 const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
-/** Their protocol codes (kafkajs 2.2.4 does not know 90 and reports it as an unknown code). */
-const FENCED_CODES = new Set([47, 90]);
 
 function* causeChain(error: unknown): Generator<Record<string, unknown>> {
   const seen = new Set<unknown>();
@@ -22,13 +20,6 @@ function* causeChain(error: unknown): Generator<Record<string, unknown>> {
 export function isProducerFencedError(error: unknown): boolean {
   for (const link of causeChain(error)) {
     if (typeof link.type === 'string' && FENCED_TYPES.has(link.type)) return true;
-    if (
-      link.name === 'KafkaJSProtocolError' &&
-      typeof link.code === 'number' &&
-      FENCED_CODES.has(link.code)
-    ) {
-      return true;
-    }
     if (link.code === 'PRODUCER_FENCED' || link.name === 'ProducerFencedError') return true;
     if (
       typeof link.message === 'string' &&

@@ -62,6 +62,19 @@ describe('deadLetterMessage', () => {
   });
 });
 
+describe('deadLetterMessage without original headers', () => {
+  it('carries only the dlq headers', () => {
+    const message = { ...kafkaMessage({}), headers: undefined } as unknown as KafkaMessage;
+    const dead = deadLetterMessage(
+      { topic: 't', partition: 0 },
+      message,
+      { offset: '41', code: 'MISSING_KEY', path: '', message: 'no key' },
+      0,
+    );
+    expect(Object.keys(dead.headers ?? {}).every((name) => name.startsWith('dlq-'))).toBe(true);
+  });
+});
+
 describe('lowStockAlertMessage', () => {
   it('describes the product that went below the threshold, keyed by product id', () => {
     const state: ProductState = {

@@ -6,6 +6,7 @@ import {
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
+import { ShutdownTimeoutError } from '../../src/errors.js';
 import { MetricChangeConsumer } from '../../src/MetricChangeConsumer.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
 import { deleteTopics, waitUntilConsumed } from './helpers.js';
@@ -58,6 +59,7 @@ describe('MetricChangeConsumer against a real broker', () => {
           partition: c.group,
         })),
         { key: 'junk', value: '{"not":"a change"}', partition: 1 },
+        { key: 'tombstone', value: null, partition: 1 },
       ],
     });
     await producer.disconnect();
@@ -92,7 +94,7 @@ describe('MetricChangeConsumer against a real broker', () => {
     }
 
     expect(retries).toEqual([1]);
-    expect(invalid).toEqual(['1/1']);
+    expect(invalid).toEqual(['1/1', '1/2']);
     const byPosition = (r: MetricChangeRecord) => `${r.source.partition}/${r.source.offset}`;
     expect(received.map(byPosition).sort()).toEqual(['0/0', '0/1', '1/0']);
     expect(received.find((r) => byPosition(r) === '0/1')).toMatchObject({
@@ -119,5 +121,74 @@ describe('MetricChangeConsumer against a real broker', () => {
       await restarted.stop();
     }
     expect(again).toEqual([]);
+  });
+
+  async function topicWith(changes: MetricChange[]): Promise<string> {
+    const topic = uniqueName('metric-changes');
+    topics.push(topic);
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: changes.map((c) => ({
+        key: `seller#${c.group}#${c.id}`,
+        value: encodeMetricChange(c),
+        partition: 0,
+      })),
+    });
+    await producer.disconnect();
+    return topic;
+  }
+
+  it('gives a batch back to kafkajs when the handler fails permanently, and handles it when redelivered', async () => {
+    const topic = await topicWith([sellerChange(0, 's-1', 1), sellerChange(0, 's-2', 2)]);
+    const groupId = uniqueName('sink');
+    let calls = 0;
+    const handled: MetricChangeRecord[] = [];
+    const loop = new MetricChangeConsumer({
+      kafka,
+      groupId,
+      topic,
+      retry: { retries: 0 },
+      consumer: { sessionTimeout: 10_000, heartbeatInterval: 1_000 },
+      handleBatch: async (records) => {
+        calls += 1;
+        if (calls === 1) throw Object.assign(new Error('table missing'), { retryable: false });
+        handled.push(...records);
+      },
+    });
+    await loop.start();
+    try {
+      await waitUntilConsumed(admin, groupId, [topic], 60_000);
+    } finally {
+      await loop.stop();
+    }
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(handled.map((r) => r.id)).toEqual(['s-1', 's-2']);
+  });
+
+  it('stops within the shutdown bound while the handler hangs, without committing', async () => {
+    const topic = await topicWith([sellerChange(0, 's-1', 1)]);
+    const groupId = uniqueName('sink');
+    let called = false;
+    const loop = new MetricChangeConsumer({
+      kafka,
+      groupId,
+      topic,
+      shutdownTimeoutMs: 500,
+      handleBatch: () => {
+        called = true;
+        return new Promise<void>(() => {});
+      },
+    });
+    await loop.start();
+    await eventually(() => (called ? true : undefined));
+    const started = Date.now();
+    await expect(loop.stop()).rejects.toBeInstanceOf(ShutdownTimeoutError);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(loop.ready).toBe(false);
+    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    expect(committed[0]!.partitions[0]!.offset).toBe('-1');
   });
 });
