@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytes, createdEvent, deletedEvent, nestedArrays, updatedEvent } from '../test/fixtures.js';
@@ -144,6 +145,36 @@ describe('parseProductEvent: UTF-8 and JSON', () => {
       path: '',
       message: 'Payload is not valid UTF-8',
     });
+  });
+
+  it('accepts valid UTF-8 that encodes the replacement character itself', () => {
+    const event = updatedEvent({ data: { ...updatedEvent().data, name: 'broken \ufffd name' } });
+
+    expect(parseProductEvent(bytes(event))).toEqual({ ok: true, event });
+  });
+
+  it('flags exactly the byte strings that are not UTF-8', () => {
+    // Code points drawn directly: fc.string({ unit: 'binary' }) is slow to sample.
+    const codePoint = fc.oneof(
+      fc.integer({ min: 0, max: 0xd7ff }),
+      fc.integer({ min: 0xe000, max: 0x10ffff }),
+    );
+    const text = fc
+      .array(codePoint, { maxLength: 8 })
+      .map((codePoints) => Buffer.from(JSON.stringify(String.fromCodePoint(...codePoints))));
+    const mutated = fc
+      .tuple(text, fc.nat(), fc.integer({ min: 0x80, max: 0xff }))
+      .map(([valid, index, byte]) =>
+        Buffer.concat([valid.subarray(0, index % valid.length), Buffer.from([byte])]),
+      );
+    fc.assert(
+      fc.property(fc.oneof(text, mutated, fc.uint8Array({ maxLength: 12 })), (payload) => {
+        const result = parseProductEvent(payload);
+
+        expect(!result.ok && result.error.code === 'INVALID_UTF8').toBe(!isUtf8(payload));
+      }),
+      { numRuns: 2000, seed: 8 },
+    );
   });
 
   it.each([

@@ -106,28 +106,122 @@ export type SchemaMatchesTypes = [
 
 const compile = <T extends TSchema>(schema: T) => TypeCompiler.Compile(schema);
 
-/** Compiled checkers, one per event type (compiled once, at module load). */
+/**
+ * Full checkers, one per event type (compiled once, at module load). They report the first
+ * error with its path; the parser uses them only once the fast path has failed.
+ */
 export const eventCheckers = {
   'product.created': compile(ProductCreatedEventSchema),
   'product.updated': compile(ProductUpdatedEventSchema),
   'product.deleted': compile(ProductDeletedEventSchema),
 } as const;
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-const digit = (text: string, index: number): number => text.charCodeAt(index) - 48;
+/** A deep copy of a TypeBox schema (symbol-keyed metadata included) without `pattern`s. */
+export function withoutPatterns<T extends TSchema>(schema: T): T {
+  const copy = (value: unknown): unknown => {
+    if (typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) return value.map(copy);
+    const result: Record<PropertyKey, unknown> = {};
+    for (const key of Reflect.ownKeys(value)) {
+      if (key !== 'pattern') result[key] = copy((value as Record<PropertyKey, unknown>)[key]);
+    }
+    return result;
+  };
+  return copy(schema) as T;
+}
 
 /**
- * Whether the day of a date-time that already matched {@link DATE_TIME_PATTERN} exists in its
- * month (rejects e.g. `2026-02-30`, which `Date.parse` silently rolls over).
+ * Hot-path checkers: the same schemas without their two string patterns (`occurredAt`,
+ * `currency`), which {@link isDateTime} and {@link isCurrencyCode} check by hand at a fraction
+ * of the cost of the regular expressions (tests prove they agree with the patterns).
  */
-export function isValidCalendarDay(dateTime: string): boolean {
-  const day = digit(dateTime, 8) * 10 + digit(dateTime, 9);
-  if (day <= 28) return true;
-  const month = digit(dateTime, 5) * 10 + digit(dateTime, 6);
-  if (month !== 2) return day <= (DAYS_IN_MONTH[month - 1] as number);
-  const year =
-    digit(dateTime, 0) * 1000 + digit(dateTime, 1) * 100 + digit(dateTime, 2) * 10 + digit(dateTime, 3);
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= (leap ? 29 : 28);
+export const fastEventCheckers = {
+  'product.created': compile(withoutPatterns(ProductCreatedEventSchema)),
+  'product.updated': compile(withoutPatterns(ProductUpdatedEventSchema)),
+  'product.deleted': compile(withoutPatterns(ProductDeletedEventSchema)),
+} as const;
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+const ZERO = 48;
+const HYPHEN = 45;
+const PLUS = 43;
+const COLON = 58;
+const DOT = 46;
+const UPPER_T = 84;
+const UPPER_Z = 90;
+const UPPER_A = 65;
+
+/** The digit at `index`, or -1 (also past the end: `NaN` fails both comparisons). */
+function digitAt(text: string, index: number): number {
+  const value = text.charCodeAt(index) - ZERO;
+  return value >= 0 && value <= 9 ? value : -1;
+}
+
+/** The two-digit number at `index` if it lies in [min, max], else -1. */
+function numberAt(text: string, index: number, min: number, max: number): number {
+  const tens = digitAt(text, index);
+  const ones = digitAt(text, index + 1);
+  const value = tens * 10 + ones;
+  return tens < 0 || ones < 0 || value < min || value > max ? -1 : value;
+}
+
+/**
+ * Whether `text` matches {@link DATE_TIME_PATTERN} and names an existing calendar day
+ * (rejects e.g. `2026-02-30`, which `Date.parse` silently rolls over).
+ */
+export function isDateTime(text: string): boolean {
+  const century = numberAt(text, 0, 0, 99);
+  const yearOfCentury = numberAt(text, 2, 0, 99);
+  const month = numberAt(text, 5, 1, 12);
+  const day = numberAt(text, 8, 1, 31);
+  if (
+    century < 0 ||
+    yearOfCentury < 0 ||
+    month < 0 ||
+    day < 0 ||
+    text.charCodeAt(4) !== HYPHEN ||
+    text.charCodeAt(7) !== HYPHEN ||
+    text.charCodeAt(10) !== UPPER_T ||
+    numberAt(text, 11, 0, 23) < 0 ||
+    text.charCodeAt(13) !== COLON ||
+    numberAt(text, 14, 0, 59) < 0 ||
+    text.charCodeAt(16) !== COLON ||
+    numberAt(text, 17, 0, 59) < 0
+  ) {
+    return false;
+  }
+  let index = 19;
+  if (text.charCodeAt(index) === DOT) {
+    const start = ++index;
+    while (digitAt(text, index) >= 0) index++;
+    if (index === start || index - start > 9) return false;
+  }
+  const zone = text.charCodeAt(index);
+  const zoneValid =
+    zone === UPPER_Z
+      ? index + 1 === text.length
+      : (zone === PLUS || zone === HYPHEN) &&
+        index + 6 === text.length &&
+        numberAt(text, index + 1, 0, 23) >= 0 &&
+        text.charCodeAt(index + 3) === COLON &&
+        numberAt(text, index + 4, 0, 59) >= 0;
+  return zoneValid && day <= daysInMonth(century * 100 + yearOfCentury, month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return DAYS_IN_MONTH[month - 1] as number;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+}
+
+const isUpperAscii = (code: number): boolean => code >= UPPER_A && code <= UPPER_Z;
+
+/** Whether `text` is three upper-case ASCII letters (the `currency` pattern). */
+export function isCurrencyCode(text: string): boolean {
+  return (
+    text.length === 3 &&
+    isUpperAscii(text.charCodeAt(0)) &&
+    isUpperAscii(text.charCodeAt(1)) &&
+    isUpperAscii(text.charCodeAt(2))
+  );
 }
