@@ -8,7 +8,7 @@ import { createDynamoClient, createKafka, createS3Client } from './clients.js';
 import type { ServiceConfig } from './config.js';
 import type { Readiness } from './http.js';
 import { libraryLogger } from './logger.js';
-import { type ProgressOutput, ProgressReporter } from './progress.js';
+import type { ProgressOutput, ProgressReporter } from './progress.js';
 import { type DemoReport, formatReport, readReport } from './report.js';
 import { type RunningService, startService } from './service.js';
 import type { Telemetry } from './telemetry.js';
@@ -23,6 +23,8 @@ export interface DemoOptions {
   telemetry: Telemetry;
   /** Narrative, progress line and report (stdout). */
   out: ProgressOutput;
+  /** The progress line on `out` (shared with the logger, which erases it before each log line). */
+  progress: ProgressReporter;
   /** Makes `/readyz` follow the running stages. */
   setReadiness(readiness: () => Promise<Readiness>): void;
   /** Progress refresh on a terminal. @default 200 */
@@ -44,7 +46,7 @@ export class Demo {
   private running: Promise<unknown> | undefined;
 
   constructor(private readonly options: DemoOptions) {
-    this.progress = new ProgressReporter(options.out);
+    this.progress = options.progress;
   }
 
   private say(line: string): void {

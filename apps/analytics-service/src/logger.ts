@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { type Logger as PinoLogger, pino } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLevel } from './config.js';
@@ -7,11 +8,26 @@ import type { LogLevel } from './config.js';
  * (pino-pretty) on stderr so that the progress line on stdout stays readable. Both synchronous,
  * so nothing is lost when the process exits.
  */
-export function createLogger(options: { level: LogLevel; pretty: boolean }): PinoLogger {
+export function createLogger(options: {
+  level: LogLevel;
+  pretty: boolean;
+  /** Called before each pretty line is written (the demo erases its progress line). */
+  beforeWrite?: () => void;
+  /** Where pretty lines go. @default process.stderr */
+  prettyStream?: NodeJS.WritableStream & { isTTY?: boolean };
+}): PinoLogger {
   if (options.pretty) {
+    const target = options.prettyStream ?? process.stderr;
+    const beforeWrite = options.beforeWrite ?? (() => {});
+    const destination = new Writable({
+      write(chunk: Buffer | string, _encoding, callback) {
+        beforeWrite();
+        target.write(chunk, () => callback());
+      },
+    });
     return pino(
       { level: options.level, base: undefined },
-      pretty({ destination: 2, sync: true, colorize: process.stderr.isTTY === true, ignore: 'pid,hostname' }),
+      pretty({ destination, sync: true, colorize: target.isTTY === true, ignore: 'pid,hostname' }),
     );
   }
   return pino(

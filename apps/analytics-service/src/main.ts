@@ -8,6 +8,7 @@ import { ArgumentsError, ConfigError } from './errors.js';
 import { createHttpHandler, type Readiness, startHttpServer } from './http.js';
 import { createLogger, libraryLogger } from './logger.js';
 import { runMetricsCommand } from './metricsCommand.js';
+import { ProgressReporter } from './progress.js';
 import { type RunningService, startService } from './service.js';
 import { handleShutdownSignals } from './shutdown.js';
 import { Telemetry } from './telemetry.js';
@@ -17,7 +18,8 @@ const EXIT = Object.freeze({ ok: 0, failed: 1, badConfig: 2 });
 
 async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run' }>): Promise<void> {
   const demo = config.mode === 'demo';
-  const logger = createLogger({ level: config.logLevel, pretty: demo });
+  const progress = new ProgressReporter(process.stdout);
+  const logger = createLogger({ level: config.logLevel, pretty: demo, beforeWrite: () => progress.clear() });
   const log = libraryLogger(logger, 'main');
   const telemetry = new Telemetry(PRODUCT_EVENT_TYPES);
 
@@ -50,6 +52,7 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
         logger,
         telemetry,
         out: process.stdout,
+        progress,
         setReadiness: (fn) => {
           readiness = fn;
         },

@@ -63,6 +63,19 @@ describe('ProgressReporter', () => {
     expect(out.text.endsWith('\x1b[K\n')).toBe(true);
   });
 
+  it('erases the in-place line before a log line, and redraws it on the next update', () => {
+    const out = new Sink(true);
+    const reporter = new ProgressReporter(out);
+
+    reporter.clear();
+    reporter.update(sample({ elapsedMs: 1000 }));
+    reporter.clear();
+    reporter.finish();
+
+    expect(out.text.endsWith('\r\x1b[K')).toBe(true);
+    expect(out.text).not.toContain('\n');
+  });
+
   it('prints plain lines at the interval when not a terminal', () => {
     const out = new Sink(false);
     const reporter = new ProgressReporter(out, { plainIntervalMs: 5000 });

@@ -76,6 +76,16 @@ export class ProgressReporter {
     }
   }
 
+  /**
+   * Erases the in-place line (terminal only) so that a log line written now (to stderr, same
+   * terminal) starts at column 0; the next `update` draws the progress again below it.
+   */
+  clear(): void {
+    if (!this.lineOpen) return;
+    this.output.write('\r\x1b[K');
+    this.lineOpen = false;
+  }
+
   /** Ends the in-place line (if any) so that what follows starts on a new line. */
   finish(): void {
     if (this.lineOpen) this.output.write('\n');
