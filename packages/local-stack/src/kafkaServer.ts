@@ -72,9 +72,16 @@ function log4jConfig(logFile: string): string {
   ].join('\n');
 }
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
-export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid`
+ * prints). Like Kafka's own `Uuid.randomUuid()` it never starts with `-`: the storage tool's
+ * argument parser would take such an id for an option and refuse to format (1 start in 64).
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Formats a temporary log dir and starts the broker; resolves once a metadata request succeeds. */

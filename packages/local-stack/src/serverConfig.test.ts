@@ -66,6 +66,16 @@ describe('newClusterId', () => {
     expect(Buffer.from(a, 'base64url')).toHaveLength(16);
     expect(newClusterId()).not.toBe(a);
   });
+
+  it('never starts with "-", which the storage tool would parse as an option', () => {
+    // 0xf8 encodes to "-" as the first base64url character.
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)];
+
+    const id = newClusterId(() => draws.shift()!);
+
+    expect(id.startsWith('-')).toBe(false);
+    expect(draws).toHaveLength(0);
+  });
 });
 
 describe('s3ProxyProperties', () => {
