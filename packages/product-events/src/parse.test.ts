@@ -479,6 +479,7 @@ describe('parseProductEvent: headers', () => {
     ['repeated equal values', ['product.updated', Buffer.from('product.updated')]],
     ['an empty list', []],
     ['absent', undefined],
+    ['null (a header without a value)', null as never],
   ])('accepts an event-type header that is %s', (_name, value) => {
     const headers = { 'event-type': value, 'content-type': 'text/plain' };
 

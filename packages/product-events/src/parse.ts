@@ -241,7 +241,8 @@ function parseChecked(
       }
     }
     const header = options.headers?.[HEADERS.eventType];
-    if (header !== undefined) {
+    // `!= null`: a header without a value (null from some clients) counts as absent.
+    if (header != null) {
       const mismatch = Array.isArray(header)
         ? header.find((headerValue) => !sameText(headerValue, type))
         : sameText(header, type)

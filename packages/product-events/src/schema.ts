@@ -92,9 +92,12 @@ export const ProductEventSchema = Type.Union(
   { title: 'ProductEvent' },
 );
 
-// Compile-time proof that the hand-written types in types.ts and the runtime schemas agree.
 type Equivalent<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
+/**
+ * Compile-time proof that the hand-written types in `types.ts` and the runtime schemas agree
+ * (mutually assignable): `tsc` fails when one changes without the other.
+ */
 export type SchemaMatchesTypes = [
   Assert<Equivalent<Static<typeof ProductDataSchema>, ProductData>>,
   Assert<Equivalent<Static<typeof ProductDeletedDataSchema>, ProductDeletedData>>,
