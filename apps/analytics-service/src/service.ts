@@ -39,6 +39,14 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** `name: message (HTTP status)`: AWS errors without a body (HeadBucket 404) say little else. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const text = error.message && error.message !== error.name ? `${error.name}: ${error.message}` : error.name;
+  return status === undefined ? text : `${text} (HTTP ${status})`;
+}
+
 const PROBE_TIMEOUT_MS = 2000;
 const PROBE_CACHE_MS = 5000;
 
@@ -56,7 +64,7 @@ async function probe(name: string, check: () => Promise<unknown>): Promise<strin
     ]);
     return undefined;
   } catch (error) {
-    return `${name} unreachable: ${error instanceof Error ? error.message : String(error)}`;
+    return `${name} check failed: ${describeError(error)}`;
   } finally {
     clearTimeout(timer);
   }
@@ -210,13 +218,17 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   let cached: { at: number; reasons: string[] } | undefined;
   const probes = async (): Promise<string[]> => {
     if (cached !== undefined && performance.now() - cached.at < PROBE_CACHE_MS) return cached.reasons;
-    const checks: Array<Promise<string | undefined>> = [probe('Kafka', () => admin.describeCluster())];
+    const checks: Array<Promise<string | undefined>> = [
+      probe('Kafka cluster', () => admin.describeCluster()),
+    ];
     if (runSink) {
       checks.push(
-        probe('DynamoDB', () =>
+        probe(`DynamoDB table ${config.metricsTable}`, () =>
           deps.dynamo!.send(new DescribeTableCommand({ TableName: config.metricsTable })),
         ),
-        probe('S3', () => deps.s3!.send(new HeadBucketCommand({ Bucket: config.archiveBucket }))),
+        probe(`S3 bucket ${config.archiveBucket}`, () =>
+          deps.s3!.send(new HeadBucketCommand({ Bucket: config.archiveBucket })),
+        ),
       );
     }
     const reasons = (await Promise.all(checks)).filter((r): r is string => r !== undefined);

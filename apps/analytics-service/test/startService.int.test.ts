@@ -1,0 +1,220 @@
+/**
+ * `startService` in-process against the local stack: what `/readyz` reports, and that both
+ * stages process a small generated stream into DynamoDB equal to the oracle and stop cleanly.
+ */
+
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import { computeMetrics, replayToStates } from '@marketplace/analytics-aggregator';
+import { ensureMetricsTable, MetricsReader } from '@marketplace/dynamodb-sink';
+import { generateMarketplaceStream, type ProductEvent } from '@marketplace/product-events';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dynamoClient,
+  kafkaClient,
+  s3Client,
+  testStack,
+  uniqueName,
+} from '../../../packages/local-stack/test/clients.js';
+import { createDynamoClient, createS3Client } from '../src/clients.js';
+import { loadConfig, type ServiceConfig } from '../src/config.js';
+import { type RunningService, startService } from '../src/service.js';
+import { Telemetry } from '../src/telemetry.js';
+import { eventually } from './app.js';
+
+const names = {
+  app: uniqueName('svc-app'),
+  created: uniqueName('svc-created'),
+  updated: uniqueName('svc-updated'),
+  deleted: uniqueName('svc-deleted'),
+  table: uniqueName('svc-table'),
+  bucket: uniqueName('svc-bucket'),
+};
+const internal = {
+  TOPIC_PRODUCT_STATE: uniqueName('svc-state'),
+  TOPIC_METRIC_CHANGES: uniqueName('svc-changes'),
+  TOPIC_DEAD_LETTER: uniqueName('svc-dlq'),
+  TOPIC_LOW_STOCK_ALERTS: uniqueName('svc-low'),
+};
+const admin = dynamoClient();
+const s3Admin = s3Client();
+const kafka = kafkaClient();
+const logger = pino({ level: 'silent' });
+const running: RunningService[] = [];
+
+function config(overrides: Record<string, string> = {}): ServiceConfig {
+  const stack = testStack();
+  return loadConfig({
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    KAFKA_CREATE_TOPICS: 'true',
+    KAFKA_MAX_WAIT_TIME_MS: '200',
+    APPLICATION_ID: names.app,
+    TOPIC_PRODUCT_CREATED: names.created,
+    TOPIC_PRODUCT_UPDATED: names.updated,
+    TOPIC_PRODUCT_DELETED: names.deleted,
+    ...internal,
+    AWS_REGION: stack.region,
+    DYNAMODB_ENDPOINT: stack.dynamodbEndpoint,
+    S3_ENDPOINT: stack.s3Endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    METRICS_TABLE: names.table,
+    ARCHIVE_BUCKET: names.bucket,
+    WORKER_THREADS: '0',
+    SHUTDOWN_TIMEOUT_MS: '10000',
+    ...overrides,
+  });
+}
+
+async function start(cfg: ServiceConfig, role: 'all' | 'sink' | 'aggregate'): Promise<RunningService> {
+  const { credentials } = testStack();
+  const service = await startService({
+    config: cfg,
+    role,
+    kafka,
+    ...(role === 'aggregate'
+      ? {}
+      : { dynamo: createDynamoClient(cfg, credentials), s3: createS3Client(cfg, credentials) }),
+    logger,
+    telemetry: new Telemetry(),
+    lagIntervalMs: 200,
+  });
+  running.push(service);
+  return service;
+}
+
+beforeAll(async () => {
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  await kafkaAdmin.createTopics({
+    waitForLeaders: true,
+    topics: [names.created, names.updated, names.deleted].map((topic) => ({
+      topic,
+      numPartitions: 3,
+      replicationFactor: 1,
+    })),
+  });
+  await kafkaAdmin.disconnect();
+  await ensureMetricsTable(admin, { tableName: names.table });
+  await s3Admin.send(new CreateBucketCommand({ Bucket: names.bucket }));
+});
+
+afterAll(async () => {
+  await Promise.allSettled(running.map((service) => service.stop()));
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  await kafkaAdmin
+    .deleteTopics({ topics: [names.created, names.updated, names.deleted, ...Object.values(internal)] })
+    .catch(() => {});
+  await kafkaAdmin.disconnect();
+  await admin.send(new DeleteTableCommand({ TableName: names.table })).catch(() => {});
+  const listed = await s3Admin
+    .send(new ListObjectsV2Command({ Bucket: names.bucket }))
+    .catch(() => undefined);
+  const keys = (listed?.Contents ?? []).map((o) => ({ Key: o.Key as string }));
+  if (keys.length > 0) {
+    await s3Admin.send(new DeleteObjectsCommand({ Bucket: names.bucket, Delete: { Objects: keys } }));
+  }
+  await s3Admin.send(new DeleteBucketCommand({ Bucket: names.bucket })).catch(() => {});
+  admin.destroy();
+  s3Admin.destroy();
+});
+
+describe('startService', () => {
+  it('becomes ready, turns a stream into metrics equal to the oracle, and stops cleanly', async () => {
+    const service = await start(config(), 'all');
+    await eventually('ready', async () => ((await service.readiness()).ready ? true : undefined));
+    const messages = [
+      ...generateMarketplaceStream({
+        seed: 3,
+        events: 300,
+        products: 60,
+        sellers: 5,
+        topics: {
+          created: names.created,
+          updated: names.updated,
+          deleted: names.deleted,
+        },
+        duplicateRate: 0.05,
+        malformedRate: 0.02,
+      }),
+    ];
+    const events = messages.flatMap((m): ProductEvent[] => (m.event ? [m.event] : []));
+    const oracle = computeMetrics(replayToStates(events).values());
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.sendBatch({
+      topicMessages: messages.map((m) => ({
+        topic: m.topic,
+        messages: [{ key: m.key, value: m.value, headers: m.headers }],
+      })),
+    });
+    await producer.disconnect();
+    const reader = new MetricsReader({ client: admin, tableName: names.table });
+
+    await eventually(
+      'every seller equals the oracle',
+      async () => {
+        for (const [id, expected] of oracle.sellers) {
+          const actual = await reader.getSellerMetrics(id);
+          if (
+            JSON.stringify(actual, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) !==
+            JSON.stringify(expected, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))
+          )
+            return undefined;
+        }
+        return true;
+      },
+      60_000,
+    );
+    await eventually('no lag left', () => (service.lag.total() === 0 ? true : undefined));
+    await service.stop();
+
+    expect(await service.readiness()).toEqual({ ready: false, reasons: ['shutting down'] });
+  });
+
+  it('is not ready while the archive bucket is missing, and says so', async () => {
+    const bucket = uniqueName('missing-bucket');
+    const changes = uniqueName('svc-empty-changes');
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: changes, numPartitions: 1 }] });
+    await kafkaAdmin.disconnect();
+    const service = await start(
+      config({
+        ARCHIVE_BUCKET: bucket,
+        SINK_GROUP_ID: uniqueName('svc-sink'),
+        TOPIC_METRIC_CHANGES: changes,
+      }),
+      'sink',
+    );
+
+    const readiness = await eventually('the sink joined', async () => {
+      const r = await service.readiness();
+      return r.reasons.some((reason) => reason.includes('has not joined')) ? undefined : r;
+    });
+
+    expect(readiness.ready).toBe(false);
+    expect(readiness.reasons).toEqual([
+      expect.stringMatching(new RegExp(`^S3 bucket ${bucket} check failed: .*\\(HTTP 404\\)$`)),
+    ]);
+    await service.stop();
+  });
+
+  it('runs the aggregate stage alone without AWS clients, probing only Kafka', async () => {
+    const service = await start(config({ KAFKA_GROUP_ID: uniqueName('svc-agg') }), 'aggregate');
+
+    const readiness = await eventually('ready', async () => {
+      const r = await service.readiness();
+      return r.ready ? r : undefined;
+    });
+
+    expect(readiness).toEqual({ ready: true, reasons: [] });
+    await service.stop();
+  });
+});
