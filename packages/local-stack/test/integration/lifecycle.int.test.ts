@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalStackError } from '../../src/errors.js';
 import { type LocalStack, startLocalStack } from '../../src/localStack.js';
@@ -39,6 +40,29 @@ describe('startLocalStack lifecycle', () => {
     expect(a.processes.every((p) => !isAlive(p.pid))).toBe(true);
     expect(existsSync(a.dir)).toBe(false);
     expect(await answers(b.dynamodb!.endpoint)).toBe(true);
+  });
+
+  it('applies Kafka options: auto-created topics get the configured partition count', async () => {
+    const stack = await startLocalStack({
+      dynamodb: false,
+      s3: false,
+      kafka: { autoCreateTopics: true, brokerConfig: { 'num.partitions': 3 }, heapMb: 256 },
+    });
+    stacks.push(stack);
+    const kafka = new Kafka({ brokers: stack.kafka!.brokers, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    const admin = kafka.admin();
+    await Promise.all([producer.connect(), admin.connect()]);
+
+    try {
+      await producer.send({ topic: 'auto-created', messages: [{ value: 'x' }] });
+      const metadata = await admin.fetchTopicMetadata({ topics: ['auto-created'] });
+
+      expect(stack.processes.map((p) => p.component)).toEqual(['kafka']);
+      expect(metadata.topics[0]?.partitions).toHaveLength(3);
+    } finally {
+      await Promise.all([producer.disconnect(), admin.disconnect()]);
+    }
   });
 
   it('stops what it started and names the failing server and its log when one cannot start', async () => {
