@@ -11,7 +11,7 @@ export type Command =
 export const USAGE = `Usage:
   analytics-service [--role aggregate|sink|all] [--once]
       Runs the service. Without KAFKA_BROKERS: the demo (local stack + generated stream).
-      --role   stages to run in this process (default: all)
+      --role   stages to run in this process (default: all; the demo always runs both)
       --once   demo only: exit 0 right after the report instead of serving until Ctrl-C
   analytics-service metrics seller <sellerId>
   analytics-service metrics category <category>

@@ -12,10 +12,12 @@ import {
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import {
+  type CategoryMetrics,
   computeMetrics,
   foldMetricChanges,
   type MetricsSnapshot,
   replayToStates,
+  type SellerMetricValues,
 } from '@marketplace/analytics-aggregator';
 import { ensureMetricsTable, MetricsReader } from '@marketplace/dynamodb-sink';
 import {
@@ -175,6 +177,11 @@ async function readBack(): Promise<MetricsSnapshot> {
   return { sellers, categories, lowStock };
 }
 
+/** Values as the CLI prints them: bigints as decimal strings. */
+function asJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+}
+
 function sorted<V>(map: Map<string, V>): Array<[string, V]> {
   return [...map].sort(([a], [b]) => a.localeCompare(b));
 }
@@ -320,6 +327,28 @@ describe('analytics-service (built app, production mode, local stack)', () => {
       records.push(record);
     }
     expectEqualSnapshots(withoutEmptyRows(foldMetricChanges(records)), oracle);
+  });
+
+  it('prints a seller, a category and a low-stock list as JSON with the metrics subcommand', async () => {
+    const [sellerId, seller] = sorted(oracle.sellers)[0] as [string, SellerMetricValues];
+    const [category, categoryValues] = sorted(oracle.categories)[0] as [string, CategoryMetrics];
+    const env = appEnv();
+
+    const sellerRun = startApp(env, ['metrics', 'seller', sellerId]);
+    const categoryRun = startApp(env, ['metrics', 'category', category]);
+    const lowStockRun = startApp(env, ['metrics', 'low-stock', sellerId]);
+    const missingRun = startApp(env, ['metrics', 'seller', 'no-such-seller']);
+    const codes = await Promise.all(
+      [sellerRun, categoryRun, lowStockRun, missingRun].map((run) => run.exited),
+    );
+
+    expect(codes.map((c) => c.code)).toEqual([0, 0, 0, 1]);
+    expect(JSON.parse(sellerRun.stdout())).toEqual({ seller: sellerId, metrics: asJson(seller) });
+    expect(JSON.parse(categoryRun.stdout())).toEqual({ category, metrics: asJson(categoryValues) });
+    expect(JSON.parse(lowStockRun.stdout()).metrics).toHaveLength(
+      [...oracle.lowStock.values()].filter((entry) => entry.sellerId === sellerId).length,
+    );
+    expect(missingRun.stderr()).toContain('no metrics for seller "no-such-seller"');
   });
 
   it('exits 0 on SIGTERM when idle', async () => {
