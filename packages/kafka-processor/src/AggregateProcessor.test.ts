@@ -36,6 +36,7 @@ class FakeKafka {
   readonly resumed: string[] = [];
   committed: Record<string, string> = {};
   failNext: Error[] = [];
+  failOffsets: Error[] = [];
   offsetsGate: Promise<void> = Promise.resolve();
   listeners = new Map<string, (event: { payload: unknown }) => void>();
   eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
@@ -114,6 +115,8 @@ class FakeKafka {
             txn.sent.push(batch);
           },
           sendOffsets: async (offsets: unknown) => {
+            const error = this.failOffsets.shift();
+            if (error) throw error;
             txn.offsets.push(offsets);
           },
           commit: async () => {
@@ -358,6 +361,20 @@ describe('AggregateProcessor batch protocol', () => {
     expect(fake.producers[0]!.transactions.at(-1)!.state).toBe('aborted');
     expect(fake.commits()).toHaveLength(1);
     expect(p.resolved).toEqual(['0']);
+  });
+
+  it('waits for the previous transaction to complete instead of re-acquiring the group', async () => {
+    const fake = new FakeKafka();
+    const retries: number[] = [];
+    await startProcessor(fake, { onTransactionRetry: ({ attempt }) => retries.push(attempt) });
+    fake.join([0]);
+    fake.failOffsets.push(protocolError('CONCURRENT_TRANSACTIONS'), protocolError('CONCURRENT_TRANSACTIONS'));
+    const p = payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }]);
+    await fake.eachBatch!(p);
+    expect(p.resolved).toEqual(['0']);
+    expect(retries).toEqual([]);
+    expect(fake.producers).toHaveLength(1);
+    expect(fake.commits()).toHaveLength(1);
   });
 
   it('leaves the batch at once when a rebalance starts while the group is still being restored', async () => {

@@ -25,7 +25,7 @@ import {
   ShutdownTimeoutError,
   TransactionError,
 } from './errors.js';
-import { isProducerFencedError, isRebalanceError } from './kafkaErrors.js';
+import { isConcurrentTransactionsError, isProducerFencedError, isRebalanceError } from './kafkaErrors.js';
 import { prepareTopics } from './prepareTopics.js';
 import { chunkBySize, deadLetterMessage, lowStockAlertMessage, toRawMessage } from './records.js';
 import { restoreGroupStates } from './restoreGroupStates.js';
@@ -226,6 +226,9 @@ function resolveOptions(options: AggregateProcessorOptions): ResolvedOptions {
     consumer,
   };
 }
+
+/** Backoff while the previous transaction of the same producer completes (typically a few ms). */
+const CONCURRENT_TRANSACTIONS_RETRY = Object.freeze({ retries: 10, minDelayMs: 20, maxDelayMs: 500 });
 
 /** Fails a pending operation when the processor is stopping (not retried). */
 class StoppingError extends ProcessorError {
@@ -860,12 +863,24 @@ export class AggregateProcessor {
           .map(([topic, chunks]) => ({ topic, messages: chunks[round]! }));
         await transaction.sendBatch({ topicMessages, acks: -1 });
       }
-      await transaction.sendOffsets({
-        consumerGroupId: this.#options.groupId,
-        topics: [
-          { topic: offset.topic, partitions: [{ partition: offset.partition, offset: offset.offset }] },
-        ],
-      });
+      const active = transaction;
+      // kafkajs sends AddOffsetsToTxn outside its retrier, and the broker answers
+      // CONCURRENT_TRANSACTIONS while the markers of this producer's previous transaction are
+      // still being written (a batch with no output records gets there first): wait for it.
+      await withRetry(
+        () =>
+          active.sendOffsets({
+            consumerGroupId: this.#options.groupId,
+            topics: [
+              { topic: offset.topic, partitions: [{ partition: offset.partition, offset: offset.offset }] },
+            ],
+          }),
+        {
+          ...CONCURRENT_TRANSACTIONS_RETRY,
+          isRetryable: isConcurrentTransactionsError,
+          operation: `AddOffsetsToTxn ${ctx.transactionalId}`,
+        },
+      );
       await transaction.commit();
     } catch (error) {
       if (transaction?.isActive()) await transaction.abort().catch(() => {});

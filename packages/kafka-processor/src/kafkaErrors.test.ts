@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { ProducerFencedError } from './errors.js';
-import { isProducerFencedError, isRebalanceError } from './kafkaErrors.js';
+import { isConcurrentTransactionsError, isProducerFencedError, isRebalanceError } from './kafkaErrors.js';
 
 const { KafkaJSNonRetriableError, KafkaJSProtocolError } = kafkajs;
 
@@ -41,6 +41,15 @@ describe('isProducerFencedError', () => {
     const a = new Error('a') as Error & { cause?: unknown };
     a.cause = a;
     expect(isProducerFencedError(a)).toBe(false);
+  });
+});
+
+describe('isConcurrentTransactionsError', () => {
+  it('recognises the coordinator still completing the previous transaction, wrapped or not', () => {
+    const concurrent = protocolError('CONCURRENT_TRANSACTIONS', 51, 'concurrent');
+    expect(isConcurrentTransactionsError(concurrent)).toBe(true);
+    expect(isConcurrentTransactionsError(new Error('wrapped', { cause: concurrent }))).toBe(true);
+    expect(isConcurrentTransactionsError(new Error('other'))).toBe(false);
   });
 });
 

@@ -31,6 +31,15 @@ export function isProducerFencedError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether `error` (or its cause chain) is `CONCURRENT_TRANSACTIONS`: the transaction coordinator
+ * is still completing this producer's previous transaction.
+ */
+export function isConcurrentTransactionsError(error: unknown): boolean {
+  for (const link of causeChain(error)) if (link.type === 'CONCURRENT_TRANSACTIONS') return true;
+  return false;
+}
+
 /** Whether `error` (or its cause chain) is kafkajs telling that the group is rebalancing. */
 export function isRebalanceError(error: unknown): boolean {
   for (const link of causeChain(error)) {
