@@ -77,17 +77,29 @@ function killAttachedSync(): void {
   foldersToRemove.clear();
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 function onSignal(signal: NodeJS.Signals): void {
   killAttachedSync();
-  // Only re-raise when nobody else handles the signal, so the default exit still happens.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  // When nobody else handles the signal, step aside and re-raise it so that the default action
+  // (exit) still happens; otherwise the other handler decides and these hooks stay for later.
+  if (process.listenerCount(signal) === 1) {
+    uninstallExitHooks();
+    process.kill(process.pid, signal);
+  }
+}
+
+function uninstallExitHooks(): void {
+  hooksInstalled = false;
+  process.removeListener('exit', killAttachedSync);
+  for (const signal of SIGNALS) process.removeListener(signal, onSignal);
 }
 
 function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   process.once('exit', killAttachedSync);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
+  for (const signal of SIGNALS) process.on(signal, onSignal);
 }
 
 /** Whether a process with this PID exists (signal 0 probe). */

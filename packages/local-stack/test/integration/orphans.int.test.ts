@@ -38,7 +38,13 @@ describe('servers never outlive the process that started them', () => {
       expect(pids.length).toBe(1);
       expect(pids.every(isAlive)).toBe(true);
 
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.once('exit', (_code, sig) => resolve(sig)),
+      );
       child.kill(signal);
+
+      // The stack's handler must not swallow the signal: the parent still ends by it.
+      expect(await exited).toBe(signal);
 
       await eventually(() => (pids.every((pid) => !isAlive(pid)) ? true : undefined), 10_000, 50);
       if (signal !== 'SIGKILL') {
