@@ -3,7 +3,7 @@
  * process, read its HTTP endpoints. Not a test file itself.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type Dirent, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * run in parallel, so builds are serialised with a lock directory.
  */
 export async function ensureBuilt(): Promise<void> {
+  if (isBuildFresh()) return;
   const lock = join(tmpdir(), 'analytics-service-test-build.lock');
   const deadline = Date.now() + 300_000;
   for (;;) {
@@ -41,6 +42,7 @@ export async function ensureBuilt(): Promise<void> {
     }
   }
   try {
+    if (isBuildFresh()) return; // built by another test file meanwhile
     await run(
       'pnpm',
       ['turbo', 'run', 'build', '--filter=@marketplace/analytics-service...', '--output-logs=errors-only'],
@@ -49,6 +51,46 @@ export async function ensureBuilt(): Promise<void> {
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/** Newest modification time of the files under `dir` (0 when it does not exist). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Whether `dist` of the app and of every workspace package is newer than all their sources, so
+ * that a build (which rewrites `dist` files other test files' children may be loading) can be
+ * skipped; after `pnpm build`, as in `pnpm check`, it is.
+ */
+function isBuildFresh(): boolean {
+  const dirs = [
+    APP_DIR,
+    ...readdirSync(join(ROOT_DIR, 'packages')).map((name) => join(ROOT_DIR, 'packages', name)),
+  ];
+  for (const dir of dirs) {
+    const built = join(dir, 'dist', dir === APP_DIR ? 'main.js' : 'index.js');
+    let builtAt: number;
+    try {
+      builtAt = statSync(built).mtimeMs;
+    } catch {
+      return false;
+    }
+    const sourcesAt = Math.max(newestMtime(join(dir, 'src')), statSync(join(dir, 'package.json')).mtimeMs);
+    if (sourcesAt > builtAt) return false;
+  }
+  return true;
 }
 
 /** Whether the process that took `lock` still runs (a lock being created counts as alive). */
