@@ -76,6 +76,13 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
       ...(needsAws ? { dynamo: createDynamoClient(config), s3: createS3Client(config) } : {}),
       logger,
       telemetry,
+      onFatal: (error) => {
+        log.error('permanent fault: stopping (fix the cause, then restart)', {
+          error: error instanceof Error ? error.message : String(error),
+          code: (error as { code?: unknown }).code,
+        });
+        void signals.trigger('permanent fault', EXIT.failed);
+      },
     });
     const running = service;
     readiness = () => running.readiness();

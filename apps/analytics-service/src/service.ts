@@ -2,7 +2,7 @@ import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetricsSink } from '@marketplace/dynamodb-sink';
 import { AggregateProcessor, MetricChangeConsumer } from '@marketplace/kafka-processor';
-import type { RetryOptions } from '@marketplace/retry';
+import { isRetryableError, type RetryOptions } from '@marketplace/retry';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
@@ -25,6 +25,12 @@ export interface ServiceDeps {
   s3?: S3Client;
   logger: PinoLogger;
   telemetry: Telemetry;
+  /**
+   * Called when a stage hits a permanent fault (not retryable per `isRetryableError`), e.g. the
+   * table or bucket is missing or access is denied; the batch is not committed. `main` stops the
+   * process with exit code 1.
+   */
+  onFatal?: (error: unknown) => void;
   /** Interval of the consumer-lag poll. @default 5000 */
   lagIntervalMs?: number;
 }
@@ -199,6 +205,11 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
               throw error;
             }
             ok = true;
+          } catch (error) {
+            // Transient faults were retried by the sinks; the batch is redelivered. A permanent
+            // one (access denied, missing table or bucket) would fail forever: stop (§6).
+            if (!isRetryableError(error)) deps.onFatal?.(error);
+            throw error;
           } finally {
             telemetry.recordBatch('sink', (performance.now() - started) / 1000, ok);
           }

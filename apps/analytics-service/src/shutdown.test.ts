@@ -70,6 +70,21 @@ describe('handleShutdownSignals', () => {
     expect(exit).toHaveBeenCalledWith(1);
   });
 
+  it('exits with the given code when triggered after a permanent fault', async () => {
+    const exit = vi.fn();
+    const handle = handleShutdownSignals(async () => {}, {
+      timeoutMs: 1000,
+      logger,
+      exit,
+      signals: ['SIGUSR2'],
+    });
+    dispose = handle.dispose;
+
+    await handle.trigger('permanent fault', 1);
+
+    expect(exit).toHaveBeenCalledWith(1);
+  });
+
   it('runs the same shutdown when triggered from code', async () => {
     const exit = vi.fn();
     const shutdown = vi.fn(async () => {});

@@ -16,18 +16,19 @@ export interface ShutdownOptions {
 /**
  * Runs `shutdown` on the first SIGTERM/SIGINT, then exits 0. If it throws or does not finish
  * within `timeoutMs`, or a second signal arrives, exits with `forcedExitCode` (1).
- * Returns `trigger`, to start the same shutdown from code (e.g. after the demo's `--once` report).
+ * Returns `trigger`, to start the same shutdown from code (e.g. after the demo's `--once` report,
+ * or with `exitCode` 1 after a permanent fault).
  */
 export function handleShutdownSignals(
   shutdown: (reason: string) => Promise<void>,
   options: ShutdownOptions,
-): { trigger(reason: string): Promise<void>; dispose(): void } {
+): { trigger(reason: string, exitCode?: number): Promise<void>; dispose(): void } {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const forced = options.forcedExitCode ?? 1;
   let inProgress: Promise<void> | undefined;
 
-  const trigger = (reason: string): Promise<void> => {
+  const trigger = (reason: string, exitCode = 0): Promise<void> => {
     if (inProgress !== undefined) return inProgress;
     options.logger.info('shutting down', { reason, timeoutMs: options.timeoutMs });
     const timer = setTimeout(() => {
@@ -37,8 +38,8 @@ export function handleShutdownSignals(
     inProgress = shutdown(reason).then(
       () => {
         clearTimeout(timer);
-        options.logger.info('shut down cleanly', { reason });
-        exit(0);
+        options.logger.info('shut down cleanly', { reason, exitCode });
+        exit(exitCode);
       },
       (error: unknown) => {
         clearTimeout(timer);

@@ -359,4 +359,21 @@ describe('analytics-service (built app, production mode, local stack)', () => {
     expect(code, app.stderr()).toBe(0);
     expect(ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
   });
+
+  it('stops with exit code 1 and a clear log line on a permanent fault (missing table)', async () => {
+    const app = startApp(
+      {
+        ...appEnv(),
+        METRICS_TABLE: uniqueName('missing-table'),
+        SINK_GROUP_ID: uniqueName('e2e-fatal-sink'),
+      },
+      ['--role', 'sink'],
+    );
+    apps.push(app);
+
+    const { code } = await app.exited;
+
+    expect(code).toBe(1);
+    expect(app.stdout()).toMatch(/"msg":"permanent fault: stopping \(fix the cause, then restart\)"/);
+  });
 });

@@ -10,7 +10,13 @@ import {
   DeleteObjectsCommand,
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
-import { computeMetrics, replayToStates } from '@marketplace/analytics-aggregator';
+import {
+  computeMetrics,
+  encodeMetricChange,
+  type MetricChange,
+  metricChangeKey,
+  replayToStates,
+} from '@marketplace/analytics-aggregator';
 import { ensureMetricsTable, MetricsReader } from '@marketplace/dynamodb-sink';
 import { generateMarketplaceStream, type ProductEvent } from '@marketplace/product-events';
 import { pino } from 'pino';
@@ -71,9 +77,14 @@ function config(overrides: Record<string, string> = {}): ServiceConfig {
   });
 }
 
-async function start(cfg: ServiceConfig, role: 'all' | 'sink' | 'aggregate'): Promise<RunningService> {
+async function start(
+  cfg: ServiceConfig,
+  role: 'all' | 'sink' | 'aggregate',
+  onFatal?: (error: unknown) => void,
+): Promise<RunningService> {
   const { credentials } = testStack();
   const service = await startService({
+    ...(onFatal === undefined ? {} : { onFatal }),
     config: cfg,
     role,
     kafka,
@@ -204,6 +215,52 @@ describe('startService', () => {
       expect.stringMatching(new RegExp(`^S3 bucket ${bucket} check failed: .*\\(HTTP 404\\)$`)),
     ]);
     await service.stop();
+  });
+
+  it('reports a permanent fault (missing table) instead of retrying it forever, committing nothing', async () => {
+    const changes = uniqueName('svc-fatal-changes');
+    const groupId = uniqueName('svc-fatal-sink');
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: changes, numPartitions: 1 }] });
+    const change: MetricChange = {
+      entity: 'seller',
+      id: 's-1',
+      group: 0,
+      eventTime: '2026-11-25T10:00:00.000Z',
+      values: {
+        totalProducts: 1,
+        activeProducts: 1,
+        deletedProducts: 0,
+        totalValueCents: 100n,
+        lowStockCount: 0,
+      },
+    };
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: changes,
+      messages: [{ key: metricChangeKey(change), value: encodeMetricChange(change), partition: 0 }],
+    });
+    await producer.disconnect();
+    const fatal: unknown[] = [];
+
+    const service = await start(
+      config({
+        METRICS_TABLE: uniqueName('missing-table'),
+        SINK_GROUP_ID: groupId,
+        TOPIC_METRIC_CHANGES: changes,
+      }),
+      'sink',
+      (error) => fatal.push(error),
+    );
+    const error = await eventually('the fault is reported', () => fatal[0]);
+    await service.stop();
+    const committed = await kafkaAdmin.fetchOffsets({ groupId, topics: [changes] });
+    await kafkaAdmin.disconnect();
+
+    expect(String(error)).toMatch(/ResourceNotFound|not found|non-existent|does not exist/i);
+    expect(committed[0]?.partitions).toEqual([expect.objectContaining({ partition: 0, offset: '-1' })]);
   });
 
   it('runs the aggregate stage alone without AWS clients, probing only Kafka', async () => {
