@@ -311,7 +311,11 @@ describe('AggregateProcessor batch protocol', () => {
   it('drops a fenced group, pauses its partitions, and takes it back after the backoff', async () => {
     const fake = new FakeKafka();
     const fenced: number[] = [];
-    await startProcessor(fake, { onFenced: ({ group }) => fenced.push(group) });
+    const skipped: string[] = [];
+    await startProcessor(fake, {
+      onFenced: ({ group }) => fenced.push(group),
+      onSkippedBatch: ({ reason }) => skipped.push(reason),
+    });
     fake.join([0]);
     // Wrapped the way kafkajs' retrier wraps a non-retriable protocol error.
     const epoch = protocolError('INVALID_PRODUCER_EPOCH');
@@ -328,6 +332,7 @@ describe('AggregateProcessor batch protocol', () => {
     const queued = payload(TOPICS.updated, 0, [{ offset: 0, event: event('p-1', 2) }]);
     await fake.eachBatch!(queued);
     expect(queued.resolved).toEqual([]);
+    expect(skipped).toEqual(['fenced']);
 
     await vi.waitFor(() => expect(fake.resumed).toEqual(INPUTS.map((t) => `${t}/0`)));
     const again = payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }]);

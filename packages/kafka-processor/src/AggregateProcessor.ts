@@ -635,7 +635,7 @@ export class AggregateProcessor {
   #skip(
     ctx: GroupContext,
     payload: EachBatchPayload,
-    reason: 'not-running' | 'stale' | 'already-committed',
+    reason: 'not-running' | 'stale' | 'already-committed' | 'fenced',
     messages: number,
   ): void {
     const { topic, partition } = payload.batch;
@@ -653,7 +653,11 @@ export class AggregateProcessor {
       this.#skip(ctx, payload, 'stale', batch.messages.length);
       return;
     }
-    if (ctx.fencedTimer !== undefined || ctx.revoked) return;
+    if (ctx.fencedTimer !== undefined || ctx.revoked) {
+      // Paused after this member was fenced (or already given away): leave it to the new owner.
+      this.#skip(ctx, payload, 'fenced', batch.messages.length);
+      return;
+    }
     const started = performance.now();
     let attempts = 0;
     try {

@@ -54,12 +54,15 @@ export interface BatchMetrics {
 export interface ProcessorMetricsHooks {
   /** A batch was committed. */
   onBatch?(metrics: BatchMetrics): void;
-  /** A batch was skipped: consumer stopping, stale after a rebalance, or already committed before. */
+  /**
+   * A batch was skipped: the consumer is stopping, the batch is stale after a seek, its messages
+   * were committed before (redelivery), or the group is paused after this member was fenced.
+   */
   onSkippedBatch?(info: {
     group: number;
     topic: string;
     partition: number;
-    reason: 'not-running' | 'stale' | 'already-committed';
+    reason: 'not-running' | 'stale' | 'already-committed' | 'fenced';
     messages: number;
   }): void;
   /** A batch transaction failed and will be retried (after abort). */
