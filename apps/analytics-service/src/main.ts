@@ -88,6 +88,8 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
     readiness = () => running.readiness();
     log.info('started', { role: command.role });
   } catch (error) {
+    // A signal during start-up stops what is starting; the shutdown handler ends the process.
+    if (signals.shuttingDown()) return;
     log.error('failed to start', {
       error: error instanceof Error ? error.message : String(error),
       code: (error as { code?: unknown }).code,

@@ -87,7 +87,11 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   const log = libraryLogger(deps.logger, 'service');
   const runAggregate = role !== 'sink';
   const runSink = role !== 'aggregate';
+  // Aborted first thing on stop: a sink request waiting out a retry backoff gives up at once
+  // (its batch is not committed and comes back), so the stages stop within the bound.
+  const abort = new AbortController();
   const retry: RetryOptions = { retries: config.retries };
+  const sinkRetry: RetryOptions = { retries: config.retries, signal: abort.signal };
   // Leave part of the bound for closing clients after the stages stopped.
   const stageTimeoutMs = Math.max(100, Math.floor(config.shutdownTimeoutMs * 0.6));
   const consumer = {
@@ -104,6 +108,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   const groups: WatchedGroup[] = [];
   const lag = new LagMonitor(admin, groups, telemetry);
   const stopAll = async (): Promise<void> => {
+    abort.abort();
     const errors: unknown[] = [];
     const attempt = async (what: string, fn: () => Promise<void>) => {
       try {
@@ -164,7 +169,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         client: deps.dynamo,
         tableName: config.metricsTable,
         historyTtlDays: config.historyTtlDays,
-        retry,
+        retry: sinkRetry,
         logger: libraryLogger(deps.logger, 'dynamodb-sink'),
         metrics: dynamoHooks(telemetry),
       });
@@ -172,7 +177,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         client: deps.s3,
         bucket: config.archiveBucket,
         prefix: config.archivePrefix,
-        retry,
+        retry: sinkRetry,
         logger: libraryLogger(deps.logger, 's3-sink'),
         metrics: s3Hooks(telemetry),
       });
@@ -208,7 +213,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
           } catch (error) {
             // Transient faults were retried by the sinks; the batch is redelivered. A permanent
             // one (access denied, missing table or bucket) would fail forever: stop (§6).
-            if (!isRetryableError(error)) deps.onFatal?.(error);
+            if (!abort.signal.aborted && !isRetryableError(error)) deps.onFatal?.(error);
             throw error;
           } finally {
             telemetry.recordBatch('sink', (performance.now() - started) / 1000, ok);

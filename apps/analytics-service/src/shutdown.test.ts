@@ -91,8 +91,10 @@ describe('handleShutdownSignals', () => {
     const handle = handleShutdownSignals(shutdown, { timeoutMs: 1000, logger, exit, signals: ['SIGUSR2'] });
     dispose = handle.dispose;
 
+    expect(handle.shuttingDown()).toBe(false);
     await Promise.all([handle.trigger('--once'), handle.trigger('again')]);
 
+    expect(handle.shuttingDown()).toBe(true);
     expect(shutdown).toHaveBeenCalledTimes(1);
     expect(shutdown).toHaveBeenCalledWith('--once');
     expect(exit).toHaveBeenCalledWith(0);

@@ -22,7 +22,7 @@ export interface ShutdownOptions {
 export function handleShutdownSignals(
   shutdown: (reason: string) => Promise<void>,
   options: ShutdownOptions,
-): { trigger(reason: string, exitCode?: number): Promise<void>; dispose(): void } {
+): { trigger(reason: string, exitCode?: number): Promise<void>; shuttingDown(): boolean; dispose(): void } {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const forced = options.forcedExitCode ?? 1;
@@ -64,6 +64,7 @@ export function handleShutdownSignals(
 
   return {
     trigger,
+    shuttingDown: () => inProgress !== undefined,
     dispose: () => {
       for (const signal of signals) process.off(signal, onSignal);
     },
