@@ -144,7 +144,11 @@ export class Demo {
     this.progress.finish();
     this.say(`Drained in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 
-    const reader = new MetricsReader({ client: dynamo, tableName: config.metricsTable });
+    const reader = new MetricsReader({
+      client: dynamo,
+      tableName: config.metricsTable,
+      retry: { retries: config.retries },
+    });
     const report = await readReport(reader, ids);
     this.say(`\nMetrics read back from DynamoDB:\n${formatReport(report)}\n`);
     return report;

@@ -16,7 +16,11 @@ export async function runMetricsCommand(
 ): Promise<number> {
   const client = createDynamoClient(config);
   try {
-    const reader = new MetricsReader({ client, tableName: config.metricsTable });
+    const reader = new MetricsReader({
+      client,
+      tableName: config.metricsTable,
+      retry: { retries: config.retries },
+    });
     const value =
       command.entity === 'seller'
         ? await reader.getSellerMetrics(command.id)
