@@ -63,6 +63,31 @@ describe('kafkaLogCreator', () => {
 
     expect(lines[0]).toMatchObject({ level: 20, msg: 'Response InitProducerId(key: 22, version: 1)' });
   });
+
+  it('logs errors that kafkajs is about to retry (they carry retryCount) at info', () => {
+    const { logger, lines } = capture();
+    const log = kafkaLogCreator(logger)(logLevel.INFO);
+
+    log({
+      namespace: 'Producer',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: {
+        timestamp: 't',
+        message: 'Failed to send messages: concurrent transactions',
+        retryCount: 0,
+        retryTime: 300,
+      },
+    });
+    log({
+      namespace: 'Producer',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp: 't', message: 'gave up' },
+    });
+
+    expect(lines.map((line) => line['level'])).toEqual([30, 50]);
+  });
 });
 
 describe('clients', () => {

@@ -35,15 +35,21 @@ function kafkaLogLevel(level: ServiceConfig['logLevel']): logLevel {
 
 /**
  * Sends kafkajs logs to pino (component `kafkajs`). `Connection` entries go to debug: they report
- * every error response (coordinator loading, not leader, ...) that kafkajs then retries itself;
- * what still fails reaches the stages, which log it.
+ * every error response (coordinator loading, not leader, ...) that kafkajs then retries itself.
+ * Errors logged from inside kafkajs's retry loop (they carry `retryCount`) go to info for the
+ * same reason. What still fails after kafkajs's retries reaches the stages, which log it.
  */
 export function kafkaLogCreator(logger: PinoLogger): logCreator {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, ...extra } = log;
-      const pinoLevel = namespace === 'Connection' ? 'debug' : (KAFKA_TO_PINO[level] ?? 'info');
+      const pinoLevel =
+        namespace === 'Connection'
+          ? 'debug'
+          : typeof extra['retryCount'] === 'number' && level <= logLevel.WARN
+            ? 'info'
+            : (KAFKA_TO_PINO[level] ?? 'info');
       kafkaLogger[pinoLevel]({ namespace, ...extra }, message);
     };
 }
