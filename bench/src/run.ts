@@ -29,7 +29,7 @@ const started = Date.now();
 
 if (only.has('1')) figures.push(benchAggregator({ events: quick ? 300_000 : 2_000_000, products: 100_000 }));
 if (only.has('2'))
-  figures.push(...(await benchWorkerPool({ events: quick ? 100_000 : 400_000, batchSize: 1000 })));
+  figures.push(...(await benchWorkerPool({ events: quick ? 100_000 : 400_000, batchSize: 3000 })));
 if (only.has('6')) figures.push(benchMemory({ products: quick ? 200_000 : 1_000_000 }));
 if (['3', '4', '5', '7'].some((id) => only.has(id))) {
   figures.push(...(await benchStack({ events: stackEvents, partitions: 6, only })));
