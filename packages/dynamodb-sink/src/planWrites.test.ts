@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { categoryRecord, lowStockRecord, sellerRecord, TOPIC } from '../test/fixtures.js';
+import {
+  categoryRecord,
+  lowStockRecord,
+  sellerRecord,
+  TOPIC,
+} from '../../aggregator/test/metricChangeRecords.js';
 import { InvalidRecordError } from './errors.js';
 import { planWrites } from './planWrites.js';
 

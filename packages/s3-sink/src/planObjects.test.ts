@@ -1,6 +1,11 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { categoryRecord, lowStockRecord, sellerRecord, TOPIC } from '../test/fixtures.js';
+import {
+  categoryRecord,
+  lowStockRecord,
+  sellerRecord,
+  TOPIC,
+} from '../../aggregator/test/metricChangeRecords.js';
 import { decodeRecordLine } from './archiveLines.js';
 import { ArchiveRecordError } from './errors.js';
 import { planObjects } from './planObjects.js';

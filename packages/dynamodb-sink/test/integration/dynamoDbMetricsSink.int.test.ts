@@ -1,5 +1,10 @@
 import { DeleteTableCommand, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  categoryRecord,
+  lowStockRecord,
+  sellerRecord,
+} from '../../../aggregator/test/metricChangeRecords.js';
 import { uniqueName } from '../../../local-stack/test/clients.js';
 import {
   DynamoDbMetricsSink,
@@ -8,7 +13,6 @@ import {
   InvalidRecordError,
   MetricsReader,
 } from '../../src/index.js';
-import { categoryRecord, lowStockRecord, sellerRecord } from '../fixtures.js';
 import { awsError, injectFaults, singleAttemptClient } from './helpers.js';
 
 const client = singleAttemptClient();

@@ -1,5 +1,6 @@
 import { DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { categoryRecord, sellerRecord, sellerValues } from '../../../aggregator/test/metricChangeRecords.js';
 import { uniqueName } from '../../../local-stack/test/clients.js';
 import {
   DynamoDbMetricsSink,
@@ -7,7 +8,6 @@ import {
   ensureMetricsTable,
   MetricsReader,
 } from '../../src/index.js';
-import { categoryRecord, sellerRecord, sellerValues } from '../fixtures.js';
 import { awsError, injectFaults, singleAttemptClient } from './helpers.js';
 
 const client = singleAttemptClient();

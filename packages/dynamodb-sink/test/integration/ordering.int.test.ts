@@ -2,9 +2,9 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { MetricChangeRecord } from '@marketplace/analytics-aggregator';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lowStockRecord, sellerRecord } from '../../../aggregator/test/metricChangeRecords.js';
 import { uniqueName } from '../../../local-stack/test/clients.js';
 import { DynamoDbMetricsSink, ensureMetricsTable, MetricsReader } from '../../src/index.js';
-import { lowStockRecord, sellerRecord } from '../fixtures.js';
 import { singleAttemptClient } from './helpers.js';
 
 const client = singleAttemptClient();

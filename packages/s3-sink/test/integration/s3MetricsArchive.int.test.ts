@@ -3,9 +3,14 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { MetricChangeRecord } from '@marketplace/analytics-aggregator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  categoryRecord,
+  lowStockRecord,
+  sellerRecord,
+  TOPIC,
+} from '../../../aggregator/test/metricChangeRecords.js';
 import { uniqueName } from '../../../local-stack/test/clients.js';
 import { CorruptArchiveError, readArchive, S3MetricsArchive, S3RequestError } from '../../src/index.js';
-import { categoryRecord, lowStockRecord, sellerRecord, TOPIC } from '../fixtures.js';
 import { awsError, createBucket, deleteBucket, injectFaults, singleAttemptClient } from './helpers.js';
 
 const client = singleAttemptClient();

@@ -1,9 +1,13 @@
+/**
+ * Test fixtures: metric-change records as stage 1 produces them, for the tests of the sinks
+ * (imported by relative path; not part of the published package).
+ */
 import type {
   CategoryMetricValues,
   LowStockEntry,
   MetricChangeRecord,
   SellerMetricValues,
-} from '@marketplace/analytics-aggregator';
+} from '../src/types.js';
 
 /** Source topic used by the fixtures. */
 export const TOPIC = 'analytics.metric-changes';
