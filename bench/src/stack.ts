@@ -105,10 +105,10 @@ async function produceStream(kafka: Kafka, topics: Topics, events: number, seed:
     }
     list.push({ key: m.key, value: m.value, headers: m.headers });
     sent++;
-    if (++buffered >= 20_000) {
+    if (++buffered >= 5_000) {
       await flush();
       buffered = 0;
-      if (sent % 200_000 < 20_000) progress(`produced ${sent} messages`);
+      if (sent % 200_000 < 5_000) progress(`produced ${sent} messages`);
     }
   }
   await flush();
