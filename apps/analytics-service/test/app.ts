@@ -132,13 +132,18 @@ export interface AppProcess {
   kill(): void;
 }
 
-/** Starts `node dist/main.js ...args` with exactly `env`. */
-export function startApp(env: NodeJS.ProcessEnv, args: string[] = []): AppProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    cwd: APP_DIR,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Starts `node dist/main.js ...args` with exactly `env`; with `viaPnpmStart`, runs the README's
+ * command instead: `pnpm start -- ...args` from the repository root (turbo build, then the app).
+ */
+export function startApp(
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+  options: { viaPnpmStart?: boolean } = {},
+): AppProcess {
+  const child = options.viaPnpmStart
+    ? spawn('pnpm', ['start', '--', ...args], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [MAIN, ...args], { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -1,6 +1,7 @@
 /**
  * The built app from the outside: bad configuration is refused before anything starts, and the
- * demo runs non-interactively (`--once`) on its own local stack, printing the report.
+ * demo runs non-interactively through the README's `pnpm start -- --once` on its own local
+ * stack, printing the report.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, ensureBuilt, startApp } from './app.js';
@@ -42,7 +43,7 @@ describe('analytics-service command line (built app)', () => {
     expect(app.stderr()).toContain('Usage:');
   });
 
-  it('runs the demo with --once: drains the stream, prints the report, exits 0', async () => {
+  it('runs the demo through `pnpm start -- --once`: drains the stream, prints the report, exits 0', async () => {
     const app = startApp(
       baseEnv({
         DEMO_EVENTS: '2000',
@@ -54,6 +55,7 @@ describe('analytics-service command line (built app)', () => {
         SHUTDOWN_TIMEOUT_MS: '60000',
       }),
       ['--once'],
+      { viaPnpmStart: true },
     );
 
     const { code } = await app.exited;
