@@ -1,6 +1,6 @@
 import type { ProductState } from '@marketplace/analytics-aggregator';
 import { applyEvent } from '@marketplace/analytics-aggregator';
-import { parseProductEvent } from '@marketplace/product-events';
+import { type ParseOptions, parseProductEvent } from '@marketplace/product-events';
 import type { InvalidMessage, RawMessage, ReduceCounts, ReduceResult, ReduceTask } from './types.js';
 
 /** An invalid message by its position in the batch (what crosses the thread boundary). */
@@ -31,14 +31,16 @@ export function reduceMessages(
     invalid: 0,
     byType: { 'product.created': 0, 'product.updated': 0, 'product.deleted': 0 },
   };
-  let maxOccurredAtMs = Number.NEGATIVE_INFINITY;
+  // Canonical ISO-8601 UTC strings (`YYYY-MM-DDTHH:mm:ss.sssZ`) sort like the instants they name.
+  let maxOccurredAt = '';
+  // One options object for the whole batch: the parser reads it synchronously.
+  const parseOptions: ParseOptions = { key: null };
 
   for (let index = 0; index < messages.length; index += 1) {
     const message = messages[index] as Omit<RawMessage, 'offset'>;
-    const parsed = parseProductEvent(message.value, {
-      key: message.key,
-      ...(message.headers === undefined ? {} : { headers: message.headers }),
-    });
+    parseOptions.key = message.key;
+    parseOptions.headers = message.headers;
+    const parsed = parseProductEvent(message.value, parseOptions);
     if (!parsed.ok) {
       const { code, path, message: reason } = parsed.error;
       invalid.push({ index, code, path, message: reason });
@@ -55,17 +57,32 @@ export function reduceMessages(
     }
     counts.applied += 1;
     changed.set(event.productId, outcome.state);
-    // Compare instants, not strings: ISO strings with and without milliseconds do not sort.
-    const occurredAtMs = Date.parse(event.occurredAt);
-    if (occurredAtMs > maxOccurredAtMs) maxOccurredAtMs = occurredAtMs;
+    const occurredAt = canonicalInstant(event.occurredAt);
+    if (occurredAt > maxOccurredAt) maxOccurredAt = occurredAt;
   }
 
   return {
     states: [...changed.values()],
     invalid,
     counts,
-    maxOccurredAt: Number.isFinite(maxOccurredAtMs) ? new Date(maxOccurredAtMs).toISOString() : null,
+    maxOccurredAt: maxOccurredAt === '' ? null : maxOccurredAt,
   };
+}
+
+/**
+ * `occurredAt` as `YYYY-MM-DDTHH:mm:ss.sssZ`. Producers of this platform already write that form
+ * (kept as is, no parsing on the hot path); other valid forms (no milliseconds, an offset) are
+ * normalised, since ISO strings of different forms do not sort like their instants.
+ */
+function canonicalInstant(occurredAt: string): string {
+  if (
+    occurredAt.length === 24 &&
+    occurredAt.charCodeAt(23) === 90 /* Z */ &&
+    occurredAt.charCodeAt(19) === 46 /* . */
+  ) {
+    return occurredAt;
+  }
+  return new Date(Date.parse(occurredAt)).toISOString();
 }
 
 /**
