@@ -38,6 +38,7 @@ class FakeKafka {
   failNext: Error[] = [];
   failOffsets: Error[] = [];
   offsetsGate: Promise<void> = Promise.resolve();
+  failFetchOffsets: Error | undefined;
   listeners = new Map<string, (event: { payload: unknown }) => void>();
   eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   consumerStopped = false;
@@ -61,6 +62,7 @@ class FakeKafka {
     ],
     fetchOffsets: async ({ topics }: { topics: string[] }) => {
       await this.offsetsGate;
+      if (this.failFetchOffsets) throw this.failFetchOffsets;
       return topics.map((topic) => ({
         topic,
         partitions: [0, 1].map((partition) => ({
@@ -135,6 +137,10 @@ class FakeKafka {
     this.listeners.get('consumer.group_join')?.({
       payload: { memberAssignment: Object.fromEntries(INPUTS.map((t) => [t, groups])) },
     });
+  }
+
+  crash(error: Error, restart: boolean): void {
+    this.listeners.get('consumer.crash')?.({ payload: { error, groupId: 'app-aggregate', restart } });
   }
 
   commits(): FakeTransaction[] {
@@ -443,5 +449,98 @@ describe('AggregateProcessor batch protocol', () => {
     await expect(fake.eachBatch!(p)).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' });
     expect(p.resolved).toEqual([]);
     expect(fake.commits()).toEqual([]);
+  });
+
+  it('counts the invalid messages of a batch by parse error code', async () => {
+    const fake = new FakeKafka();
+    const batches: BatchMetrics[] = [];
+    await startProcessor(fake, { onBatch: (m) => batches.push(m) });
+    fake.join([0]);
+    const p = payload(TOPICS.created, 0, [
+      { offset: 0, event: event('p-1', 1) },
+      { offset: 1, event: event('p-2', 1) },
+      { offset: 2, event: event('p-3', 1) },
+    ]);
+    const [, notJson, notObject] = p.batch.messages;
+    notJson!.value = Buffer.from('{not json');
+    notObject!.value = Buffer.from('[1]');
+
+    await fake.eachBatch!(p);
+
+    expect(batches[0]).toMatchObject({
+      invalid: 2,
+      applied: 1,
+      invalidByCode: { INVALID_JSON: 1, NOT_AN_OBJECT: 1 },
+    });
+  });
+});
+
+describe('AggregateProcessor fatal failures', () => {
+  it('reports a consumer crash that kafkajs will not restart once, and is no longer ready', async () => {
+    const fake = new FakeKafka();
+    const fatal: unknown[] = [];
+    const processor = await startProcessor(fake, {}, { onFatal: (error) => fatal.push(error) });
+    fake.join([0]);
+    const crash = protocolError('GROUP_AUTHORIZATION_FAILED');
+
+    fake.crash(crash, false);
+    fake.crash(crash, false);
+    fake.join([0]);
+
+    expect(fatal).toEqual([crash]);
+    expect(processor.ready).toBe(false);
+  });
+
+  it('treats a crash kafkajs restarts as not fatal: not ready until the member rejoins', async () => {
+    const fake = new FakeKafka();
+    const fatal: unknown[] = [];
+    const processor = await startProcessor(fake, {}, { onFatal: (error) => fatal.push(error) });
+    fake.join([0]);
+
+    fake.crash(new Error('connection lost'), true);
+    const whileRestarting = processor.ready;
+    fake.join([0]);
+
+    expect(whileRestarting).toBe(false);
+    expect(processor.ready).toBe(true);
+    expect(fatal).toEqual([]);
+  });
+
+  it('reports a batch that fails with a permanent error, commits nothing and hands the batch back', async () => {
+    const fake = new FakeKafka();
+    const fatal: unknown[] = [];
+    const processor = await startProcessor(fake, {}, { onFatal: (error) => fatal.push(error) });
+    fake.join([0]);
+    const denied = protocolError('GROUP_AUTHORIZATION_FAILED');
+    fake.failFetchOffsets = denied;
+    const p = payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }]);
+
+    await expect(fake.eachBatch!(p)).rejects.toBe(denied);
+    await expect(fake.eachBatch!(p)).rejects.toBe(denied);
+
+    expect(fatal).toEqual([denied]);
+    expect(processor.ready).toBe(false);
+    expect(p.resolved).toEqual([]);
+    expect(fake.commits()).toEqual([]);
+  });
+
+  it('does not report transient faults whose retries ran out as fatal', async () => {
+    const fake = new FakeKafka();
+    const fatal: unknown[] = [];
+    const processor = await startProcessor(
+      fake,
+      {},
+      { retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 }, onFatal: (error) => fatal.push(error) },
+    );
+    fake.join([0]);
+    const broken = protocolError('NOT_LEADER_FOR_PARTITION');
+    fake.failNext.push(broken, broken);
+
+    await expect(
+      fake.eachBatch!(payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }])),
+    ).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' });
+
+    expect(fatal).toEqual([]);
+    expect(processor.ready).toBe(true);
   });
 });

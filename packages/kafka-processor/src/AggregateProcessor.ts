@@ -7,7 +7,7 @@ import {
   PartialAggregates,
   type ProductState,
 } from '@marketplace/analytics-aggregator';
-import { DEFAULT_TOPICS, type ProductTopics } from '@marketplace/product-events';
+import { DEFAULT_TOPICS, type ParseErrorCode, type ProductTopics } from '@marketplace/product-events';
 import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
 import type { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
@@ -25,7 +25,12 @@ import {
   ShutdownTimeoutError,
   TransactionError,
 } from './errors.js';
-import { isConcurrentTransactionsError, isProducerFencedError, isRebalanceError } from './kafkaErrors.js';
+import {
+  isConcurrentTransactionsError,
+  isPermanentError,
+  isProducerFencedError,
+  isRebalanceError,
+} from './kafkaErrors.js';
 import { prepareTopics } from './prepareTopics.js';
 import { chunkBySize, deadLetterMessage, lowStockAlertMessage, toRawMessage } from './records.js';
 import { restoreGroupStates } from './restoreGroupStates.js';
@@ -119,6 +124,20 @@ export interface AggregateProcessorOptions {
   maxRequestBytes?: number;
   /** Consumer tuning (session timeout, heartbeat interval, fetch sizes). */
   consumer?: ProcessorConsumerOptions;
+  /**
+   * Called once when the stage cannot go on by itself: a batch failed with a permanent error (not
+   * retryable per `isRetryableError`, e.g. an authorization failure or a changelog record that is
+   * not a product state; nothing of it is committed), or the kafkajs consumer crashed and will not
+   * restart (`consumer.crash` with `restart: false`). `ready` turns false for good. The processor
+   * is left as it is (the failed batch is handed back to kafkajs, which redelivers it); the caller
+   * decides, typically `stop()` and exit. Fencing, rebalances and retries spent on transient
+   * faults are not fatal.
+   *
+   * kafkajs restarts a crashed consumer by default: a crash without restart takes a non-retriable
+   * kafkajs error or a Kafka client whose `retry.restartOnFailure` resolves false.
+   * @default none
+   */
+  onFatal?: (error: unknown) => void;
 }
 
 interface ResolvedOptions {
@@ -198,6 +217,9 @@ function resolveOptions(options: AggregateProcessorOptions): ResolvedOptions {
   if (options.logger !== undefined) checkObject('logger', options.logger, ['debug', 'info', 'warn', 'error']);
   if (options.metrics !== undefined && (typeof options.metrics !== 'object' || options.metrics === null)) {
     throw new InvalidProcessorOptionsError('metrics', 'expected an object of hook functions');
+  }
+  if (options.onFatal !== undefined && typeof options.onFatal !== 'function') {
+    throw new InvalidProcessorOptionsError('onFatal', 'expected a function');
   }
   return {
     applicationId,
@@ -283,11 +305,13 @@ export class AggregateProcessor {
   readonly #options: ResolvedOptions;
   readonly #logger: ProcessorLogger;
   readonly #metrics: ProcessorMetricsHooks;
+  readonly #onFatal: ((error: unknown) => void) | undefined;
   readonly #groups = new Map<number, GroupContext>();
   readonly #background = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
   #state: ProcessorState = 'created';
   #ready = false;
+  #failed = false;
   #admin: Admin | undefined;
   #consumer: Consumer | undefined;
   #groupCount = 0;
@@ -301,9 +325,13 @@ export class AggregateProcessor {
     this.#pool = options.pool;
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#metrics = options.metrics ?? {};
+    this.#onFatal = options.onFatal;
   }
 
-  /** True once the consumer joined its group (and until `stop()`). */
+  /**
+   * True once the consumer joined its group, until `stop()`, a consumer crash (until kafkajs
+   * rejoined) or a fatal failure (for good, see `onFatal`).
+   */
   get ready(): boolean {
     return this.#ready;
   }
@@ -350,9 +378,7 @@ export class AggregateProcessor {
       });
       this.#consumer = consumer;
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.#onGroupJoin(payload.memberAssignment));
-      consumer.on(consumer.events.CRASH, ({ payload }) =>
-        this.#logger.error('aggregate consumer crashed', { error: payload.error, restart: payload.restart }),
-      );
+      consumer.on(consumer.events.CRASH, ({ payload }) => this.#onCrash(payload.error, payload.restart));
       await consumer.connect();
       await consumer.subscribe({ topics: o.inputTopics, fromBeginning: true });
       await consumer.run({
@@ -421,6 +447,25 @@ export class AggregateProcessor {
     if (timedOut) throw new ShutdownTimeoutError(this.#options.shutdownTimeoutMs);
   }
 
+  #onCrash(error: unknown, restart: boolean): void {
+    if (this.#isStopping()) return;
+    this.#ready = false;
+    if (restart) {
+      this.#logger.warn('aggregate consumer crashed; kafkajs restarts it', { error });
+      return;
+    }
+    this.#fail(error, 'aggregate consumer crashed and will not restart');
+  }
+
+  /** Reports a failure the stage cannot get past: once, and only while running. */
+  #fail(error: unknown, message: string): void {
+    if (this.#failed || this.#isStopping()) return;
+    this.#failed = true;
+    this.#ready = false;
+    this.#logger.error(message, { groupId: this.#options.groupId, error });
+    this.#onFatal?.(error);
+  }
+
   /** Not narrowed by TypeScript across awaits, unlike a direct comparison of `#state`. */
   #isStopping(): boolean {
     return this.#state === 'stopping' || this.#state === 'stopped';
@@ -453,7 +498,7 @@ export class AggregateProcessor {
       this.#groups.set(group, ctx);
       fresh.push(ctx);
     }
-    this.#ready = !this.#isStopping();
+    this.#ready = !this.#isStopping() && !this.#failed;
     const groups = this.assignedGroups;
     this.#logger.info('assignment changed', { groups, acquiring: fresh.map((c) => c.group) });
     this.#metrics.onAssignment?.({ groups });
@@ -715,6 +760,11 @@ export class AggregateProcessor {
         this.#logger.info('batch interrupted by a rebalance', { group: ctx.group, topic: batch.topic });
         throw error;
       }
+      if (isPermanentError(error, isRetryableError)) {
+        // Redelivering the batch would fail the same way: nothing is committed, the caller stops.
+        this.#fail(error, `batch of group ${ctx.group} (${batch.topic}) failed with a permanent error`);
+        throw error;
+      }
       this.#logger.error('batch failed after retries; it will be redelivered', {
         group: ctx.group,
         topic: batch.topic,
@@ -801,7 +851,9 @@ export class AggregateProcessor {
     }));
     const byOffset = new Map(messages.map((m) => [m.offset, m]));
     const deadLetters: Message[] = [];
+    const invalidByCode: Partial<Record<ParseErrorCode, number>> = {};
     for (const invalid of result.invalid) {
+      invalidByCode[invalid.code] = (invalidByCode[invalid.code] ?? 0) + 1;
       const original = byOffset.get(invalid.offset);
       if (original) deadLetters.push(deadLetterMessage(batch, original, invalid, group));
     }
@@ -837,6 +889,7 @@ export class AggregateProcessor {
         duplicate: counts.duplicate,
         stale: counts.stale,
         invalid: counts.invalid,
+        invalidByCode,
         changedStates: stateRecords.length,
         metricChanges: changeRecords.length,
         alerts: alerts.length,

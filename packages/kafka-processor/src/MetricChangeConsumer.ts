@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { decodeMetricChange, type MetricChangeRecord } from '@marketplace/analytics-aggregator';
-import { type RetryOptions, withRetry } from '@marketplace/retry';
+import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import {
   DEFAULT_INTERNAL_TOPICS,
@@ -8,7 +8,7 @@ import {
   type ProcessorConsumerOptions,
 } from './defaults.js';
 import { InvalidProcessorOptionsError, ProcessorError, ShutdownTimeoutError } from './errors.js';
-import { isRebalanceError } from './kafkaErrors.js';
+import { isPermanentError, isRebalanceError } from './kafkaErrors.js';
 import { type MetricChangeConsumerMetricsHooks, type ProcessorLogger, SILENT_LOGGER } from './types.js';
 import { checkInteger, checkName, checkObject } from './validateOptions.js';
 
@@ -50,6 +50,20 @@ export interface MetricChangeConsumerOptions {
   logger?: ProcessorLogger;
   /** @default none */
   metrics?: MetricChangeConsumerMetricsHooks;
+  /**
+   * Called once when the stage cannot go on by itself: `handleBatch` failed with a permanent error
+   * (not retryable per `retry.isRetryable`, default `isRetryableError`; the batch is not
+   * committed), or the kafkajs consumer crashed and will not restart (`consumer.crash` with
+   * `restart: false`). `ready` turns false for good. The consumer is left as it is (a permanent
+   * error is handed back to kafkajs, which redelivers the batch); the caller decides, typically
+   * `stop()` and exit.
+   *
+   * kafkajs restarts a crashed consumer by default: a crash without restart takes a non-retriable
+   * kafkajs error (e.g. an authorization failure) or a Kafka client whose
+   * `retry.restartOnFailure` resolves false.
+   * @default none
+   */
+  onFatal?: (error: unknown) => void;
 }
 
 /**
@@ -88,10 +102,12 @@ export class MetricChangeConsumer {
   readonly #consumerOptions: Required<ProcessorConsumerOptions>;
   readonly #logger: ProcessorLogger;
   readonly #metrics: MetricChangeConsumerMetricsHooks;
+  readonly #onFatal: ((error: unknown) => void) | undefined;
   readonly #abort = new AbortController();
   #consumer: Consumer | undefined;
   #state: 'created' | 'running' | 'stopped' = 'created';
   #ready = false;
+  #failed = false;
 
   /**
    * @throws {InvalidProcessorOptionsError} code `INVALID_OPTIONS` naming the invalid field.
@@ -126,9 +142,16 @@ export class MetricChangeConsumer {
       checkObject('logger', options.logger, ['debug', 'info', 'warn', 'error']);
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#metrics = options.metrics ?? {};
+    if (options.onFatal !== undefined && typeof options.onFatal !== 'function') {
+      throw new InvalidProcessorOptionsError('onFatal', 'expected a function');
+    }
+    this.#onFatal = options.onFatal;
   }
 
-  /** True once the consumer joined its group (and until `stop()`). */
+  /**
+   * True once the consumer joined its group, until `stop()`, a consumer crash (until kafkajs
+   * rejoined) or a fatal failure (for good, see `onFatal`).
+   */
   get ready(): boolean {
     return this.#ready;
   }
@@ -149,7 +172,16 @@ export class MetricChangeConsumer {
     });
     this.#consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      this.#ready = this.#state === 'running';
+      this.#ready = this.#state === 'running' && !this.#failed;
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.#state !== 'running') return;
+      this.#ready = false;
+      if (payload.restart) {
+        this.#logger.warn('metric-change consumer crashed; kafkajs restarts it', { error: payload.error });
+        return;
+      }
+      this.#fail(payload.error, 'metric-change consumer crashed and will not restart');
     });
     try {
       await consumer.connect();
@@ -198,6 +230,15 @@ export class MetricChangeConsumer {
     await this.#consumer?.disconnect().catch(() => {});
   }
 
+  /** Reports a failure the stage cannot get past: once, and only while running. */
+  #fail(error: unknown, message: string): void {
+    if (this.#failed || this.#state !== 'running') return;
+    this.#failed = true;
+    this.#ready = false;
+    this.#logger.error(message, { groupId: this.#groupId, topic: this.#topic, error });
+    this.#onFatal?.(error);
+  }
+
   #decode(payload: EachBatchPayload): MetricChangeRecord[] {
     const { topic, partition } = payload.batch;
     const records: MetricChangeRecord[] = [];
@@ -226,6 +267,7 @@ export class MetricChangeConsumer {
     if (!payload.isRunning() || payload.isStale()) return;
     const started = performance.now();
     const records = this.#decode(payload);
+    let handled = false;
     try {
       if (records.length > 0) {
         await withRetry(() => this.#handleBatch(records), {
@@ -244,6 +286,7 @@ export class MetricChangeConsumer {
           },
         });
       }
+      handled = true;
       const next = (BigInt(batch.lastOffset()) + 1n).toString();
       await payload.commitOffsetsIfNecessary({
         topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
@@ -261,7 +304,11 @@ export class MetricChangeConsumer {
         this.#logger.info('batch abandoned: stopping', { topic: batch.topic, partition: batch.partition });
         return;
       }
-      if (!isRebalanceError(error)) {
+      if (isRebalanceError(error)) throw error;
+      if (!handled && isPermanentError(error, this.#retry.isRetryable ?? isRetryableError)) {
+        // Redelivering the batch would fail the same way: nothing is committed, the caller stops.
+        this.#fail(error, 'metric-change batch failed with a permanent error');
+      } else {
         this.#logger.error('metric-change batch failed; it will be redelivered', {
           topic: batch.topic,
           partition: batch.partition,

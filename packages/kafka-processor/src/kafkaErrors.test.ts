@@ -1,7 +1,13 @@
+import { isRetryableError, RetryError } from '@marketplace/retry';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { ProducerFencedError } from './errors.js';
-import { isConcurrentTransactionsError, isProducerFencedError, isRebalanceError } from './kafkaErrors.js';
+import {
+  isConcurrentTransactionsError,
+  isPermanentError,
+  isProducerFencedError,
+  isRebalanceError,
+} from './kafkaErrors.js';
 
 const { KafkaJSNonRetriableError, KafkaJSProtocolError } = kafkajs;
 
@@ -64,5 +70,28 @@ describe('isRebalanceError', () => {
       expect(isRebalanceError(new Error('wrapped', { cause: protocolError(type, 27, type) }))).toBe(true);
     }
     expect(isRebalanceError(new Error('other'))).toBe(false);
+  });
+});
+
+describe('isPermanentError', () => {
+  it('calls an error that is not retryable permanent (access denied, an undecodable changelog)', () => {
+    expect(isPermanentError(Object.assign(new Error('denied'), { retryable: false }), isRetryableError)).toBe(
+      true,
+    );
+    expect(
+      isPermanentError(protocolError('GROUP_AUTHORIZATION_FAILED', 30, 'denied'), isRetryableError),
+    ).toBe(true);
+  });
+
+  it('does not call retries spent on a transient fault permanent, ours or kafkajs', () => {
+    const throttled = Object.assign(new Error('throttled'), { retryable: true });
+    const spent = new RetryError('RETRIES_EXHAUSTED', 'gave up', { attempts: 3, cause: throttled });
+    const kafkaSpent = Object.assign(new Error('spent'), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      retriable: false,
+    });
+    expect(isPermanentError(spent, isRetryableError)).toBe(false);
+    expect(isPermanentError(kafkaSpent, isRetryableError)).toBe(false);
+    expect(isPermanentError(throttled, isRetryableError)).toBe(false);
   });
 });

@@ -1,3 +1,5 @@
+import { RetryError } from '@marketplace/retry';
+
 /** Kafka error types that mean "a newer producer with this transactional id exists". */
 const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
@@ -47,4 +49,17 @@ export function isRebalanceError(error: unknown): boolean {
     if (link.type === 'ILLEGAL_GENERATION' || link.type === 'UNKNOWN_MEMBER_ID') return true;
   }
   return false;
+}
+
+/**
+ * Whether a failure that came out of `withRetry` (with `isRetryable` as its predicate) is
+ * permanent, i.e. processing the same batch again cannot succeed: `withRetry` rethrows such an
+ * error as is. Not permanent: a `RetryError` (retries spent on a transient fault, or aborted) and
+ * kafkajs' `KafkaJSNumberOfRetriesExceeded` (kafkajs spent its own retries on a transient fault;
+ * kafkajs itself restarts a consumer on it).
+ */
+export function isPermanentError(error: unknown, isRetryable: (error: unknown) => boolean): boolean {
+  if (error instanceof RetryError && error.code !== 'INVALID_OPTIONS') return false;
+  for (const link of causeChain(error)) if (link.name === 'KafkaJSNumberOfRetriesExceeded') return false;
+  return !isRetryable(error);
 }

@@ -60,6 +60,7 @@ describe('AggregateProcessor options', () => {
     ['transactionTimeoutMs', () => new AggregateProcessor({ ...valid, transactionTimeoutMs: 0 })],
     ['fencedBackoffMs', () => new AggregateProcessor({ ...valid, fencedBackoffMs: -1 })],
     ['maxRequestBytes', () => new AggregateProcessor({ ...valid, maxRequestBytes: 10 })],
+    ['onFatal', () => new AggregateProcessor({ ...valid, onFatal: 'exit' as never })],
   ])('rejects an invalid %s, naming it', (field, make) => {
     expect(fieldOf(make)).toBe(field);
   });
@@ -92,6 +93,7 @@ describe('MetricChangeConsumer options', () => {
     ['shutdownTimeoutMs', () => new MetricChangeConsumer({ ...ok, shutdownTimeoutMs: 0 })],
     ['consumer.maxWaitTimeInMs', () => new MetricChangeConsumer({ ...ok, consumer: { maxWaitTimeInMs: 0 } })],
     ['logger', () => new MetricChangeConsumer({ ...ok, logger: {} as never })],
+    ['onFatal', () => new MetricChangeConsumer({ ...ok, onFatal: 'exit' as never })],
   ])('rejects an invalid %s, naming it', (field, make) => {
     expect(fieldOf(make)).toBe(field);
   });

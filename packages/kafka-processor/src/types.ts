@@ -1,4 +1,4 @@
-import type { ProductEventType } from '@marketplace/product-events';
+import type { ParseErrorCode, ProductEventType } from '@marketplace/product-events';
 
 /** Structured logger injected by the application (pino-compatible shape); silent by default. */
 export interface ProcessorLogger {
@@ -36,6 +36,8 @@ export interface BatchMetrics {
   stale: number;
   /** Invalid messages sent to the dead-letter topic. */
   invalid: number;
+  /** Invalid messages by parse error code (codes without any are absent); sums to `invalid`. */
+  invalidByCode: Partial<Record<ParseErrorCode, number>>;
   /** Product states written to the changelog. */
   changedStates: number;
   /** Metric changes produced. */

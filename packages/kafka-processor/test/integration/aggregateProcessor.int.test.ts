@@ -265,6 +265,52 @@ describe('AggregateProcessor against a real broker', () => {
     );
   });
 
+  it('reports a group it cannot restore (a changelog record that is not a product state) once through onFatal, committing nothing for it', async () => {
+    const t = track(testTopics('corrupt'));
+    await createInputTopics(admin, t.topics, PARTITIONS);
+    await createTopicsAndWait(admin, [
+      {
+        topic: t.internalTopics.productState,
+        numPartitions: PARTITIONS,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ]);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: t.internalTopics.productState,
+      messages: [{ key: 'p-1', value: '{"not":"a product state"}', partition: 0 }],
+    });
+    await producer.disconnect();
+    await produceAll(kafka, records(smallStream(60), t));
+    const applicationId = uniqueName('corrupt');
+    const fatal: unknown[] = [];
+    const processor = new AggregateProcessor({
+      kafka,
+      applicationId,
+      topics: t.topics,
+      internalTopics: t.internalTopics,
+      pool,
+      onFatal: (error) => fatal.push(error),
+    });
+    await processor.start();
+    try {
+      const error = await eventually(() => fatal[0]);
+      expect(error).toMatchObject({ code: 'RESTORE_FAILED', retryable: false, groups: [0] });
+      expect(processor.ready).toBe(false);
+    } finally {
+      await processor.stop();
+    }
+    expect(fatal).toHaveLength(1);
+    const committed = await admin.fetchOffsets({
+      groupId: `${applicationId}-aggregate`,
+      topics: Object.values(t.topics),
+    });
+    for (const { partitions } of committed) {
+      expect(partitions.find((p) => p.partition === 0)?.offset).toBe('-1');
+    }
+  });
+
   it('stops within the shutdown bound while a batch is stuck', async () => {
     const t = track(testTopics('stuck'));
     await createInputTopics(admin, t.topics, PARTITIONS);

@@ -191,4 +191,69 @@ describe('MetricChangeConsumer against a real broker', () => {
     const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
     expect(committed[0]!.partitions[0]!.offset).toBe('-1');
   });
+
+  it('reports a handler that fails permanently once through onFatal, is no longer ready, and commits nothing', async () => {
+    const topic = await topicWith([sellerChange(0, 's-1', 1)]);
+    const groupId = uniqueName('sink');
+    const denied = Object.assign(new Error('access denied'), { retryable: false });
+    const fatal: unknown[] = [];
+    let calls = 0;
+    const loop = new MetricChangeConsumer({
+      kafka,
+      groupId,
+      topic,
+      consumer: { maxWaitTimeInMs: 100 },
+      onFatal: (error) => fatal.push(error),
+      handleBatch: async () => {
+        calls += 1;
+        throw denied;
+      },
+    });
+    await loop.start();
+    try {
+      // kafkajs redelivers the batch it was handed back: still one report.
+      await eventually(() => (calls >= 2 ? true : undefined), 30_000);
+      expect(fatal).toEqual([denied]);
+      expect(loop.ready).toBe(false);
+    } finally {
+      await loop.stop();
+    }
+    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    expect(committed[0]!.partitions[0]!.offset).toBe('-1');
+  });
+
+  it('reports a consumer crash kafkajs will not restart (retry.restartOnFailure false) after a transient fault outlasts every retry', async () => {
+    const topic = await topicWith([sellerChange(0, 's-1', 1)]);
+    const groupId = uniqueName('sink');
+    // The consumer retries its fetch loop 5 times (kafkajs' consumer default) from 50 ms, then
+    // crashes with KafkaJSNumberOfRetriesExceeded; restartOnFailure decides there is no restart.
+    const noRestart = kafkaClient(uniqueName('no-restart'), {
+      retry: { initialRetryTime: 50, restartOnFailure: async () => false },
+    });
+    const fatal: unknown[] = [];
+    let calls = 0;
+    const loop = new MetricChangeConsumer({
+      kafka: noRestart,
+      groupId,
+      topic,
+      retry: { retries: 0 },
+      consumer: { maxWaitTimeInMs: 100 },
+      onFatal: (error) => fatal.push(error),
+      handleBatch: async () => {
+        calls += 1;
+        throw Object.assign(new Error('throttled'), { retryable: true });
+      },
+    });
+    await loop.start();
+    try {
+      await eventually(() => fatal[0], 30_000);
+      expect(fatal).toEqual([expect.objectContaining({ name: 'KafkaJSNumberOfRetriesExceeded' })]);
+      expect(calls).toBeGreaterThan(1);
+      expect(loop.ready).toBe(false);
+    } finally {
+      await loop.stop();
+    }
+    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    expect(committed[0]!.partitions[0]!.offset).toBe('-1');
+  });
 });
