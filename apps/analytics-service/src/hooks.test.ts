@@ -17,7 +17,8 @@ describe('library hooks mapped to Prometheus metrics', () => {
       applied: 5,
       duplicate: 2,
       stale: 1,
-      invalid: 2,
+      invalid: 3,
+      invalidByCode: { INVALID_JSON: 2, SCHEMA_VIOLATION: 1 },
       changedStates: 5,
       metricChanges: 6,
       alerts: 0,
@@ -32,11 +33,12 @@ describe('library hooks mapped to Prometheus metrics', () => {
     expect(text).toContain('analytics_events_total{type="product.deleted"} 1');
     expect(text).toContain('analytics_events_skipped_total{reason="duplicate"} 2');
     expect(text).toContain('analytics_events_skipped_total{reason="stale"} 1');
-    expect(text).toContain('analytics_events_invalid_total 2');
+    expect(text).toContain('analytics_events_invalid_total{code="INVALID_JSON"} 2');
+    expect(text).toContain('analytics_events_invalid_total{code="SCHEMA_VIOLATION"} 1');
     expect(text).toContain('analytics_metric_changes_total{stage="aggregate"} 6');
     expect(text).toContain('analytics_batch_duration_seconds_sum{stage="aggregate"} 0.04');
     expect(text).toContain('analytics_retries_total{operation="kafka.transaction"} 1');
-    expect(telemetry.stats).toMatchObject({ processed: 10, deadLettered: 2 });
+    expect(telemetry.stats).toMatchObject({ processed: 10, deadLettered: 3 });
   });
 
   it('counts the sink: records consumed, rows and objects written, retries by operation', async () => {

@@ -13,7 +13,9 @@ export function processorHooks(telemetry: Telemetry): ProcessorMetricsHooks {
       for (const [type, count] of Object.entries(batch.eventsByType)) telemetry.recordEvents(type, count);
       telemetry.recordSkipped('duplicate', batch.duplicate);
       telemetry.recordSkipped('stale', batch.stale);
-      telemetry.recordInvalid(batch.invalid);
+      for (const [code, count] of Object.entries(batch.invalidByCode)) {
+        telemetry.recordInvalid(code, count ?? 0);
+      }
       telemetry.recordProcessed(batch.messages);
       telemetry.recordMetricChanges('aggregate', batch.metricChanges);
       telemetry.recordBatch('aggregate', batch.durationMs / 1000);

@@ -65,7 +65,7 @@ describe('operations HTTP endpoints', () => {
   it('serves Prometheus metrics including process defaults and pipeline counters', async () => {
     const telemetry = new Telemetry();
     telemetry.recordEvents('product.created', 3);
-    telemetry.recordInvalid(2);
+    telemetry.recordInvalid('INVALID_JSON', 2);
     telemetry.recordSkipped('duplicate', 1);
     telemetry.recordBatch('aggregate', 0.02);
     telemetry.recordDynamoWrite(10, 4);
@@ -81,7 +81,7 @@ describe('operations HTTP endpoints', () => {
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).toContain('analytics_events_total{type="product.created"} 3');
-    expect(text).toContain('analytics_events_invalid_total 2');
+    expect(text).toContain('analytics_events_invalid_total{code="INVALID_JSON"} 2');
     expect(text).toContain('analytics_events_skipped_total{reason="duplicate"} 1');
     expect(text).toContain('analytics_batch_duration_seconds_count{stage="aggregate"} 1');
     expect(text).toContain('analytics_consumer_lag{group="g",topic="product.created",partition="0"} 7');

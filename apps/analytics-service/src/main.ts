@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { PRODUCT_EVENT_TYPES } from '@marketplace/product-events';
+import { PARSE_ERROR_CODES, PRODUCT_EVENT_TYPES } from '@marketplace/product-events';
 import { type Command, parseArgs, USAGE } from './args.js';
 import { createDynamoClient, createKafka, createS3Client } from './clients.js';
 import { loadConfig, redactConfig, type ServiceConfig } from './config.js';
@@ -21,7 +21,7 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
   const progress = new ProgressReporter(process.stdout);
   const logger = createLogger({ level: config.logLevel, pretty: demo, beforeWrite: () => progress.clear() });
   const log = libraryLogger(logger, 'main');
-  const telemetry = new Telemetry(PRODUCT_EVENT_TYPES);
+  const telemetry = new Telemetry(PRODUCT_EVENT_TYPES, PARSE_ERROR_CODES);
 
   let readiness: () => Promise<Readiness> = async () => ({ ready: false, reasons: ['starting'] });
   const http = await startHttpServer(
@@ -76,12 +76,9 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
       ...(needsAws ? { dynamo: createDynamoClient(config), s3: createS3Client(config) } : {}),
       logger,
       telemetry,
-      onFatal: (error) => {
-        log.error('permanent fault: stopping (fix the cause, then restart)', {
-          error: error instanceof Error ? error.message : String(error),
-          code: (error as { code?: unknown }).code,
-        });
-        void signals.trigger('permanent fault', EXIT.failed);
+      // The service logged `stage failed: stopping` with the error; fix the cause, then restart.
+      onFatal: () => {
+        void signals.trigger('stage failed', EXIT.failed);
       },
     });
     const running = service;

@@ -2,7 +2,7 @@ import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetricsSink } from '@marketplace/dynamodb-sink';
 import { AggregateProcessor, MetricChangeConsumer } from '@marketplace/kafka-processor';
-import { isRetryableError, type RetryOptions } from '@marketplace/retry';
+import type { RetryOptions } from '@marketplace/retry';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
@@ -26,9 +26,11 @@ export interface ServiceDeps {
   logger: PinoLogger;
   telemetry: Telemetry;
   /**
-   * Called when a stage hits a permanent fault (not retryable per `isRetryableError`), e.g. the
-   * table or bucket is missing or access is denied; the batch is not committed. `main` stops the
-   * process with exit code 1.
+   * Called once a stage cannot go on (its `onFatal`): a batch failed with a permanent fault (not
+   * retryable per `isRetryableError`, e.g. the table or bucket is missing or access is denied; the
+   * batch is not committed), or its Kafka consumer crashed and will not restart. The service has
+   * logged `stage failed: stopping` and `/readyz` names the stage; `main` stops the process
+   * gracefully with exit code 1.
    */
   onFatal?: (error: unknown) => void;
   /** Interval of the consumer-lag poll. @default 5000 */
@@ -106,6 +108,21 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   let processor: AggregateProcessor | undefined;
   let sinkConsumer: MetricChangeConsumer | undefined;
   const groups: WatchedGroup[] = [];
+  /** Stages that failed for good (their `onFatal`), with what went wrong, for `/readyz`. */
+  const failures = new Map<'aggregate' | 'sink', string>();
+  const stageFailed =
+    (stage: 'aggregate' | 'sink') =>
+    (error: unknown): void => {
+      // Stopping cuts sink retries short: what fails then is not a fault of the stage.
+      if (abort.signal.aborted || failures.has(stage)) return;
+      failures.set(stage, describeError(error));
+      log.error('stage failed: stopping', {
+        stage,
+        error: describeError(error),
+        code: (error as { code?: unknown } | undefined)?.code,
+      });
+      deps.onFatal?.(error);
+    };
   const lag = new LagMonitor(admin, groups, telemetry);
   const stopAll = async (): Promise<void> => {
     abort.abort();
@@ -152,6 +169,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         shutdownTimeoutMs: stageTimeoutMs,
         retry,
         consumer,
+        onFatal: stageFailed('aggregate'),
       });
       groups.push({
         groupId: config.aggregateGroupId,
@@ -190,8 +208,11 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         shutdownTimeoutMs: stageTimeoutMs,
         consumer,
         // One retry layer: the sinks retry each request (RETRIES); a batch that still fails is
-        // handed back to kafkajs and redelivered rather than retried again here.
+        // handed back to kafkajs and redelivered rather than retried again here. A permanent
+        // fault (access denied, missing table or bucket) would fail forever: the consumer reports
+        // it through onFatal and the service stops (§6).
         retry: { retries: 0 },
+        onFatal: stageFailed('sink'),
         // DynamoDB first (current values), then the archive; offsets are committed after both.
         handleBatch: async (records) => {
           const started = performance.now();
@@ -210,11 +231,6 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
               throw error;
             }
             ok = true;
-          } catch (error) {
-            // Transient faults were retried by the sinks; the batch is redelivered. A permanent
-            // one (access denied, missing table or bucket) would fail forever: stop (§6).
-            if (!abort.signal.aborted && !isRetryableError(error)) deps.onFatal?.(error);
-            throw error;
           } finally {
             telemetry.recordBatch('sink', (performance.now() - started) / 1000, ok);
           }
@@ -258,9 +274,10 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
     async readiness() {
       if (stopping !== undefined) return { ready: false, reasons: ['shutting down'] };
       const reasons: string[] = [];
-      if (processor !== undefined && !processor.ready)
+      for (const [stage, error] of failures) reasons.push(`${stage} stage failed: ${error}`);
+      if (processor !== undefined && !processor.ready && !failures.has('aggregate'))
         reasons.push('aggregate stage has not joined its group');
-      if (sinkConsumer !== undefined && !sinkConsumer.ready)
+      if (sinkConsumer !== undefined && !sinkConsumer.ready && !failures.has('sink'))
         reasons.push('sink stage has not joined its group');
       reasons.push(...(await probes()));
       return { ready: reasons.length === 0, reasons };

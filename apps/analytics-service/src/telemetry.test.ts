@@ -6,8 +6,9 @@ describe('Telemetry', () => {
     const telemetry = new Telemetry();
 
     telemetry.recordProcessed(100);
-    telemetry.recordInvalid(3);
-    telemetry.recordInvalid(0);
+    telemetry.recordInvalid('INVALID_JSON', 2);
+    telemetry.recordInvalid('SCHEMA_VIOLATION', 1);
+    telemetry.recordInvalid('MISSING_KEY', 0);
     telemetry.recordMetricChanges('sink', 40);
     telemetry.recordMetricChanges('aggregate', 40);
     telemetry.recordDynamoWrite(12, 5);
@@ -38,11 +39,15 @@ describe('Telemetry', () => {
     expect(text).toContain('analytics_batches_total{stage="sink",outcome="failed"} 1');
   });
 
-  it('exposes every event type, skip reason and batch outcome from the first scrape', async () => {
-    const text = await new Telemetry(['product.created', 'product.deleted']).registry.metrics();
+  it('exposes every event type, invalid code, skip reason and batch outcome from the first scrape', async () => {
+    const text = await new Telemetry(
+      ['product.created', 'product.deleted'],
+      ['INVALID_JSON'],
+    ).registry.metrics();
 
     expect(text).toContain('analytics_events_total{type="product.created"} 0');
     expect(text).toContain('analytics_events_total{type="product.deleted"} 0');
+    expect(text).toContain('analytics_events_invalid_total{code="INVALID_JSON"} 0');
     expect(text).toContain('analytics_events_skipped_total{reason="stale"} 0');
     expect(text).toContain('analytics_batches_total{stage="sink",outcome="failed"} 0');
   });

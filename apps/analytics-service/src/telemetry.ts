@@ -62,8 +62,9 @@ export class Telemetry {
   /**
    * @param eventTypes Event types whose counters start at 0, so every series exists from the
    * first scrape (rates and alerts need a starting point).
+   * @param invalidCodes Parse error codes whose invalid-message counters start at 0, likewise.
    */
-  constructor(eventTypes: readonly string[] = []) {
+  constructor(eventTypes: readonly string[] = [], invalidCodes: readonly string[] = []) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.events = new Counter({
@@ -74,7 +75,8 @@ export class Telemetry {
     });
     this.invalidEvents = new Counter({
       name: 'analytics_events_invalid_total',
-      help: 'Invalid input messages sent to the dead-letter topic.',
+      help: 'Invalid input messages sent to the dead-letter topic, by parse error code.',
+      labelNames: ['code'],
       registers,
     });
     this.skipped = new Counter({
@@ -145,6 +147,7 @@ export class Telemetry {
       registers,
     });
     for (const type of eventTypes) this.events.inc({ type }, 0);
+    for (const code of invalidCodes) this.invalidEvents.inc({ code }, 0);
     for (const reason of ['duplicate', 'stale']) this.skipped.inc({ reason }, 0);
     for (const stage of ['aggregate', 'sink']) {
       for (const outcome of ['ok', 'failed']) this.batches.inc({ stage, outcome }, 0);
@@ -205,10 +208,10 @@ export class Telemetry {
     if (count > 0) this.events.inc({ type }, count);
   }
 
-  /** Stage 1 dead-lettered `count` invalid messages. */
-  recordInvalid(count: number): void {
+  /** Stage 1 dead-lettered `count` invalid messages that failed with parse error `code`. */
+  recordInvalid(code: string, count: number): void {
     if (count <= 0) return;
-    this.invalidEvents.inc(count);
+    this.invalidEvents.inc({ code }, count);
     this.stats.deadLettered += count;
   }
 

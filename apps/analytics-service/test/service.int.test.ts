@@ -374,6 +374,6 @@ describe('analytics-service (built app, production mode, local stack)', () => {
     const { code } = await app.exited;
 
     expect(code).toBe(1);
-    expect(app.stdout()).toMatch(/"msg":"permanent fault: stopping \(fix the cause, then restart\)"/);
+    expect(app.stdout()).toMatch(/"msg":"stage failed: stopping"/);
   });
 });

@@ -217,7 +217,7 @@ describe('startService', () => {
     await service.stop();
   });
 
-  it('reports a permanent fault (missing table) instead of retrying it forever, committing nothing', async () => {
+  it('reports a permanent fault (missing table) once and on /readyz instead of retrying it forever, committing nothing', async () => {
     const changes = uniqueName('svc-fatal-changes');
     const groupId = uniqueName('svc-fatal-sink');
     const kafkaAdmin = kafka.admin();
@@ -255,11 +255,20 @@ describe('startService', () => {
       (error) => fatal.push(error),
     );
     const error = await eventually('the fault is reported', () => fatal[0]);
+    const readiness = await service.readiness();
     await service.stop();
     const committed = await kafkaAdmin.fetchOffsets({ groupId, topics: [changes] });
     await kafkaAdmin.disconnect();
 
     expect(String(error)).toMatch(/ResourceNotFound|not found|non-existent|does not exist/i);
+    expect(fatal).toHaveLength(1);
+    expect(readiness.ready).toBe(false);
+    expect(readiness.reasons).toContainEqual(
+      expect.stringMatching(
+        /^sink stage failed: .*(ResourceNotFound|not found|non-existent|does not exist)/i,
+      ),
+    );
+    expect(readiness.reasons).not.toContainEqual(expect.stringContaining('has not joined'));
     expect(committed[0]?.partitions).toEqual([expect.objectContaining({ partition: 0, offset: '-1' })]);
   });
 
