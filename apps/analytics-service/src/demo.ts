@@ -29,6 +29,8 @@ export interface DemoOptions {
   setReadiness(readiness: () => Promise<Readiness>): void;
   /** Progress refresh on a terminal. @default 200 */
   tickMs?: number;
+  /** A stage cannot go on (see `ServiceDeps.onFatal`); `main` stops the demo with exit code 1. */
+  onFatal?: (error: unknown) => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -108,6 +110,7 @@ export class Demo {
       logger,
       telemetry,
       lagIntervalMs: 500,
+      ...(this.options.onFatal === undefined ? {} : { onFatal: this.options.onFatal }),
     });
     const service = this.service;
     this.options.setReadiness(() => service.readiness());

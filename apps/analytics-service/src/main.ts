@@ -33,6 +33,10 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
 
   let service: RunningService | undefined;
   let demoRun: Demo | undefined;
+  // The service logged `stage failed: stopping` with the error; fix the cause, then restart.
+  const onFatal = (): void => {
+    void signals.trigger('stage failed', EXIT.failed);
+  };
   const signals = handleShutdownSignals(
     async () => {
       await demoRun?.stop();
@@ -53,6 +57,7 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
         telemetry,
         out: process.stdout,
         progress,
+        onFatal,
         setReadiness: (fn) => {
           readiness = fn;
         },
@@ -76,10 +81,7 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
       ...(needsAws ? { dynamo: createDynamoClient(config), s3: createS3Client(config) } : {}),
       logger,
       telemetry,
-      // The service logged `stage failed: stopping` with the error; fix the cause, then restart.
-      onFatal: () => {
-        void signals.trigger('stage failed', EXIT.failed);
-      },
+      onFatal,
     });
     const running = service;
     readiness = () => running.readiness();
