@@ -130,4 +130,13 @@ describe('chunkBySize', () => {
     expect(approximateSize({ key: null, value: null })).toBe(64);
     expect(approximateSize({ value: 'abc' })).toBe(67);
   });
+
+  it('also caps the records per chunk, keeping their order', () => {
+    const records = Array.from({ length: 7 }, () => record(10));
+
+    const chunks = chunkBySize(records, 1_000_000, 3);
+
+    expect(chunks.map((c) => c.length)).toEqual([3, 3, 1]);
+    expect(chunks.flat()).toEqual(records);
+  });
 });

@@ -90,16 +90,20 @@ export function approximateSize(message: Message): number {
 
 /**
  * Splits records into consecutive chunks of at most `maxBytes` (approximately; a single larger
- * record gets a chunk of its own), so no produce request exceeds the broker's record-batch limit.
- * Order is kept.
+ * record gets a chunk of its own), so no produce request exceeds the broker's record-batch limit,
+ * and of at most `maxRecords` records. Order is kept.
  */
-export function chunkBySize(messages: readonly Message[], maxBytes: number): Message[][] {
+export function chunkBySize(
+  messages: readonly Message[],
+  maxBytes: number,
+  maxRecords = Number.POSITIVE_INFINITY,
+): Message[][] {
   const chunks: Message[][] = [];
   let current: Message[] = [];
   let size = 0;
   for (const message of messages) {
     const next = approximateSize(message);
-    if (current.length > 0 && size + next > maxBytes) {
+    if (current.length > 0 && (size + next > maxBytes || current.length >= maxRecords)) {
       chunks.push(current);
       current = [];
       size = 0;
