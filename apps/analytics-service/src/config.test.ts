@@ -54,6 +54,8 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
     expect(config.aggregateGroupId).toBe('marketplace-analytics');
     expect(config.sinkGroupId).toBe('marketplace-analytics-sink');
+    // Unset: each stage keeps its library default (stage 1 fetches 4 MiB, stage 2 1 MiB).
+    expect(config.kafka.maxBytesPerPartition).toBeUndefined();
   });
 
   it('derives group ids from APPLICATION_ID unless set explicitly', () => {

@@ -97,7 +97,10 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   // Leave part of the bound for closing clients after the stages stopped.
   const stageTimeoutMs = Math.max(100, Math.floor(config.shutdownTimeoutMs * 0.6));
   const consumer = {
-    maxBytesPerPartition: config.kafka.maxBytesPerPartition,
+    // Unset: each stage's own default (stage 1 fetches more per partition than stage 2).
+    ...(config.kafka.maxBytesPerPartition === undefined
+      ? {}
+      : { maxBytesPerPartition: config.kafka.maxBytesPerPartition }),
     maxWaitTimeInMs: config.kafka.maxWaitTimeMs,
   };
 
