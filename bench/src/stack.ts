@@ -77,10 +77,6 @@ async function produceStream(kafka: Kafka, topics: Topics, events: number, seed:
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   let sent = 0;
-  let pending: {
-    topic: string;
-    messages: { key: string; value: Buffer; headers: Record<string, string> }[];
-  }[] = [];
   const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
   const flush = async (): Promise<void> => {
     const pending = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
