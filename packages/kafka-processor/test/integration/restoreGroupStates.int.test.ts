@@ -59,11 +59,8 @@ describe('restoreGroupStates', () => {
 
   it('restores the latest committed state per product of each group, skipping aborted writes and tombstoned keys', async () => {
     const topic = await changelog(3);
-    const producer = kafka.producer({
-      transactionalId: uniqueName('tx'),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
+    const transactionalId = uniqueName('tx');
+    const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const committed = await producer.transaction();
     await committed.send({
@@ -86,8 +83,13 @@ describe('restoreGroupStates', () => {
     await tombstone.send({ topic, messages: [{ key: 'p-2', value: null, partition: 0 }] });
     await tombstone.commit();
     await producer.disconnect();
+    // As in the processor, restore while holding the group's producer: initialising it waits for
+    // the commit markers of earlier transactions, which the broker writes after commit() returns.
+    const holder = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+    await holder.connect();
+    await (await holder.transaction()).abort();
 
-    const restored = await restoreGroupStates(options(topic, [0, 1, 2]));
+    const restored = await restoreGroupStates(options(topic, [0, 1, 2])).finally(() => holder.disconnect());
 
     expect(restored.get(0)!.states).toEqual(new Map([['p-1', state('p-1', 2, 7)]]));
     expect(restored.get(0)!.records).toBe(4);
