@@ -13,10 +13,8 @@ import {
 } from '@aws-sdk/client-s3';
 import {
   type CategoryMetrics,
-  computeMetrics,
   foldMetricChanges,
   type MetricsSnapshot,
-  replayToStates,
   type SellerMetricValues,
 } from '@marketplace/analytics-aggregator';
 import { ensureMetricsTable, MetricsReader } from '@marketplace/dynamodb-sink';
@@ -28,6 +26,7 @@ import {
 import { parseArchiveKey, readArchive } from '@marketplace/s3-sink';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oracleMetrics } from '../../../packages/aggregator/test/independentOracle.js';
 import {
   dynamoClient,
   kafkaClient,
@@ -69,7 +68,8 @@ const messages: GeneratedMessage[] = [
   }),
 ];
 const events: ProductEvent[] = messages.flatMap((m) => (m.event === undefined ? [] : [m.event]));
-const oracle: MetricsSnapshot = computeMetrics(replayToStates(events).values());
+/** The independent oracle (shares no code with the aggregator). */
+const oracle: MetricsSnapshot = oracleMetrics(events);
 const occurred = events.map((e) => Date.parse(e.occurredAt));
 const firstEventMs = Math.min(...occurred);
 const lastEventMs = Math.max(...occurred);

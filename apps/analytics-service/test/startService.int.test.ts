@@ -10,17 +10,12 @@ import {
   DeleteObjectsCommand,
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
-import {
-  computeMetrics,
-  encodeMetricChange,
-  type MetricChange,
-  metricChangeKey,
-  replayToStates,
-} from '@marketplace/analytics-aggregator';
+import { encodeMetricChange, type MetricChange, metricChangeKey } from '@marketplace/analytics-aggregator';
 import { ensureMetricsTable, MetricsReader } from '@marketplace/dynamodb-sink';
 import { generateMarketplaceStream, type ProductEvent } from '@marketplace/product-events';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oracleMetrics } from '../../../packages/aggregator/test/independentOracle.js';
 import {
   dynamoClient,
   kafkaClient,
@@ -156,7 +151,7 @@ describe('startService', () => {
       }),
     ];
     const events = messages.flatMap((m): ProductEvent[] => (m.event ? [m.event] : []));
-    const oracle = computeMetrics(replayToStates(events).values());
+    const oracle = oracleMetrics(events);
     const producer = kafka.producer();
     await producer.connect();
     await producer.sendBatch({

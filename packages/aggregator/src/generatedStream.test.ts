@@ -1,7 +1,8 @@
 import { generateMarketplaceStream, type ProductEvent, parseProductEvent } from '@marketplace/product-events';
 import { describe, expect, it } from 'vitest';
-import { applyEvent, replayToStates } from './applyEvent.js';
-import { computeMetrics, type MetricsSnapshot } from './computeMetrics.js';
+import { oracleMetrics } from '../test/independentOracle.js';
+import { applyEvent } from './applyEvent.js';
+import type { MetricsSnapshot } from './computeMetrics.js';
 import { decodeMetricChange, encodeMetricChange, foldMetricChanges } from './metricChanges.js';
 import { PartialAggregates } from './PartialAggregates.js';
 import { decodeProductState, encodeProductState } from './productStateCodec.js';
@@ -104,10 +105,8 @@ describe('aggregating a generated marketplace stream', () => {
       flush(-1);
 
       const changes: MetricChange[] = wire.map((bytes) => decodeMetricChange(bytes));
-      const inVersionOrder = [...valid].sort(
-        (a, b) => a.productId.localeCompare(b.productId) || a.version - b.version,
-      );
-      const oracle = computeMetrics(replayToStates(inVersionOrder).values());
+      // The independent oracle (shares no code with the aggregator).
+      const oracle = oracleMetrics(valid) as MetricsSnapshot;
 
       expect(malformed).toBeGreaterThan(0);
       expect(oracle.lowStock.size).toBeGreaterThan(0);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  computeMetrics,
   decodeMetricChange,
   decodeProductState,
   foldMetricChanges,
@@ -11,6 +10,7 @@ import { encodeProductEvent, type ProductEvent, topicForEventType } from '@marke
 import { ReducerPool, WorkerPoolError } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oracleMetrics } from '../../../aggregator/test/independentOracle.js';
 import { eventually, kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
 import { AggregateProcessor } from '../../src/AggregateProcessor.js';
 import { DEAD_LETTER_HEADERS } from '../../src/defaults.js';
@@ -260,9 +260,7 @@ describe('AggregateProcessor against a real broker', () => {
     expect(restoredAfterRestart.states).toBe(40);
     const { metricChanges } = await readOutputs(kafka, admin, t.internalTopics);
     const changes = metricChanges.map((r) => decodeMetricChange(r.value!));
-    expect(foldMetricChanges(changes)).toEqual(
-      computeMetrics(replayToStates([...first, ...second]).values()),
-    );
+    expect(foldMetricChanges(changes)).toEqual(oracleMetrics([...first, ...second]));
   });
 
   it('reports a group it cannot restore (a changelog record that is not a product state) once through onFatal, committing nothing for it', async () => {
@@ -405,7 +403,7 @@ describe('AggregateProcessor against a real broker', () => {
     expect(batches.reduce((a, b) => a + b.duplicate, 0)).toBeGreaterThanOrEqual(1);
 
     const expectedStates = replayToStates(events);
-    const oracle = computeMetrics(expectedStates.values());
+    const oracle = oracleMetrics(events);
 
     const changelog = latestByKey(await readToEnd(kafka, admin, t.internalTopics.productState));
     expect(new Map([...changelog].map(([k, v]) => [k, decodeProductState(v!)]))).toEqual(expectedStates);
