@@ -273,7 +273,7 @@ function delay(ms: number): Promise<void> {
 }
 
 /**
- * Stage 1 of the pipeline (ARCHITECTURE §4): consumes the three co-partitioned product topics
+ * Stage 1 of the pipeline (docs/architecture.md#stage-1-aggregate-exactly-once): consumes the three co-partitioned product topics
  * and, exactly once per input record, maintains the latest state per product and the partial
  * aggregates of each group (= input partition index), producing per batch in ONE Kafka
  * transaction the changed states (changelog), the changed partial metrics (absolute values),
