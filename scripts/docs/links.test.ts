@@ -53,7 +53,7 @@ const anchorsOf = (file: string): Set<string> => {
   return anchors;
 };
 
-/** What is wrong with a link target written in `file`, or undefined when it resolves inside the repository. */
+/** What is wrong with a link target written in `file`; undefined when it resolves inside the repository. */
 function problemOf(file: string, target: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//') || /^www\./i.test(target)) {
     return ALLOWED_URL_PREFIXES.some((prefix) => target.startsWith(prefix))

@@ -54,7 +54,8 @@ function lineAt(text: string, index: number): number {
  * definitions `[id]: target`, autolinks `<https://...>`, bare URLs (GitHub links them too) and
  * HTML `href`/`src` attributes. Code and HTML comments are skipped.
  * @example
- * markdownLinks('See [the design](docs/architecture.md#metrics).'); // [{ target: 'docs/architecture.md#metrics', line: 1, kind: 'inline' }]
+ * markdownLinks('See [the design](docs/architecture.md#metrics).');
+ * // [{ target: 'docs/architecture.md#metrics', line: 1, kind: 'inline' }]
  */
 export function markdownLinks(markdown: string): MarkdownLink[] {
   const prose = proseOf(markdown);
