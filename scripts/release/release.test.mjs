@@ -102,7 +102,7 @@ function publicPackages() {
   return packages.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-/** Expected metrics of one product from its raw event JSON, by the formulas of ARCHITECTURE §1. */
+/** Expected metrics of one product from its raw event JSON, by docs/architecture.md#metrics. */
 function oneProductMetrics(raw, threshold = 10) {
   const event = JSON.parse(raw);
   const d = event.data;

@@ -11,9 +11,9 @@ import { decodeProductState, encodeProductState } from './productStateCodec.js';
 import type { MetricChange, ProductState } from './types.js';
 
 /*
- * ARCHITECTURE §2: for any input stream, with any duplication, any batching, any crash/restart
- * points and any interleaving of the three topics that keeps each product's versions in order
- * within a topic, the metrics equal computeMetrics(latest states) of the oracle.
+ * docs/architecture.md#processing-rules: for any input stream, with any duplication, any batching,
+ * any crash/restart points and any interleaving of the three topics that keeps each product's
+ * versions in order within a topic, the metrics equal computeMetrics(latest states) of the oracle.
  */
 
 const MAX = Number.MAX_SAFE_INTEGER;

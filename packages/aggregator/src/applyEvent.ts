@@ -18,7 +18,8 @@ const DUPLICATE: ApplyResult = Object.freeze({ kind: 'duplicate' });
 const STALE: ApplyResult = Object.freeze({ kind: 'stale' });
 
 /**
- * Applies one event to the latest known state of its product, by the rules of ARCHITECTURE §2:
+ * Applies one event to the latest known state of its product, by the rules of
+ * docs/architecture.md#processing-rules:
  *
  * - an event whose `version` is not greater than the stored one is ignored (`duplicate` when
  *   equal, `stale` when lower);

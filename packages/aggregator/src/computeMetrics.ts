@@ -16,7 +16,7 @@ export interface MetricsSnapshot {
 }
 
 /**
- * The oracle: computes every metric of ARCHITECTURE §1 from scratch, straight from the
+ * The oracle: computes every metric of docs/architecture.md#metrics from scratch, straight from the
  * definitions, with `bigint` arithmetic throughout. Deliberately naive (no caching, no fast
  * paths) so that it can serve as the reference every incremental layer is tested against.
  *

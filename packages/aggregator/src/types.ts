@@ -12,8 +12,9 @@ export type ProductStatus = 'active' | 'inactive';
 
 /**
  * The latest known state of one product, ordered by the event's per-product `version`
- * (ARCHITECTURE §2). A deleted product keeps a tombstoned state (`deleted: true`) so that it
- * still counts in `totalProducts` and `deletedProducts`, and so that stale events stay ignored.
+ * (docs/architecture.md#processing-rules). A deleted product keeps a tombstoned state
+ * (`deleted: true`) so that it still counts in `totalProducts` and `deletedProducts`, and so that
+ * stale events stay ignored.
  */
 export interface ProductState {
   /** Product id (the Kafka key). */

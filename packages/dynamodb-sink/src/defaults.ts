@@ -1,4 +1,4 @@
-/** Default name of the metrics table (ARCHITECTURE §5). */
+/** Default name of the metrics table (docs/architecture.md#dynamodb-layout). */
 export const DEFAULT_TABLE_NAME = 'analytics-metrics';
 
 /** Name of the TTL attribute of history rows and low-stock tombstones. */

@@ -58,7 +58,8 @@ export interface WriteResult {
 const CONDITION = 'attribute_not_exists(pk) OR sourceOffset < :offset';
 
 /**
- * Writes metric-change records to the metrics table (ARCHITECTURE §5), ordered and idempotent.
+ * Writes metric-change records to the metrics table (docs/architecture.md#dynamodb-layout), ordered
+ * and idempotent.
  *
  * Every row is written by a single-item conditional `PutItem` that succeeds only if the row is new
  * or was written from an older source offset (`attribute_not_exists(pk) OR sourceOffset < :offset`):

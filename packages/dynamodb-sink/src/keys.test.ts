@@ -12,7 +12,7 @@ import {
 } from './keys.js';
 
 describe('row keys', () => {
-  it('builds the keys of ARCHITECTURE §5', () => {
+  it('builds the keys of the DynamoDB layout', () => {
     expect(entityPk('seller', 's-1')).toBe('SELLER#s-1');
     expect(entityPk('category', 'books')).toBe('CATEGORY#books');
     expect(lowStockPk('s-1')).toBe('LOWSTOCK#s-1');

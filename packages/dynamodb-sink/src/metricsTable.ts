@@ -12,8 +12,9 @@ import { type Logger, SILENT_LOGGER } from './logger.js';
 import { checkInteger, checkLogger, checkTableName, stripUndefined } from './validateOptions.js';
 
 /**
- * The metrics table (ARCHITECTURE §5): string keys `pk` (HASH) and `sk` (RANGE), on-demand billing,
- * TTL on attribute `ttl`. The same definition ships as `infra/metrics-table.cloudformation.yaml`.
+ * The metrics table (docs/architecture.md#dynamodb-layout): string keys `pk` (HASH) and `sk`
+ * (RANGE), on-demand billing, TTL on attribute `ttl`. The same definition ships as
+ * `infra/metrics-table.cloudformation.yaml`.
  */
 export function metricsTableDefinition(
   tableName: string = DEFAULT_ENSURE_TABLE_OPTIONS.tableName,

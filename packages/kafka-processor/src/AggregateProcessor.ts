@@ -273,11 +273,11 @@ function delay(ms: number): Promise<void> {
 }
 
 /**
- * Stage 1 of the pipeline (ARCHITECTURE §4): consumes the three co-partitioned product topics
- * and, exactly once per input record, maintains the latest state per product and the partial
- * aggregates of each group (= input partition index), producing per batch in ONE Kafka
- * transaction the changed states (changelog), the changed partial metrics (absolute values),
- * dead letters, low-stock alerts and the consumed offsets.
+ * Stage 1 of the pipeline (docs/architecture.md#stage-1-aggregate-exactly-once): consumes the three
+ * co-partitioned product topics and, exactly once per input record, maintains the latest state per
+ * product and the partial aggregates of each group (= input partition index), producing per batch
+ * in ONE Kafka transaction the changed states (changelog), the changed partial metrics (absolute
+ * values), dead letters, low-stock alerts and the consumed offsets.
  *
  * How: a co-partitioned assigner gives partition *i* of the three topics to one member; on
  * assignment the member initialises the group's transactional producer

@@ -1,4 +1,4 @@
-/** Names of the topics stage 1 writes (ARCHITECTURE §4). */
+/** Names of the topics stage 1 writes (docs/architecture.md#topic-contracts). */
 export interface InternalTopics {
   /** Compacted changelog of the latest product state, key productId; partition g holds group g. */
   productState: string;

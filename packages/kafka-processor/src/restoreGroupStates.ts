@@ -32,7 +32,8 @@ export interface RestoredGroup {
 
 /**
  * A kafkajs assigner for a one-member throwaway group that takes exactly the given partitions:
- * kafkajs has no manual assignment, so this is how one changelog partition is read (ARCHITECTURE §7).
+ * kafkajs has no manual assignment, so this is how one changelog partition is read
+ * (docs/architecture.md#d5-restore-through-a-throwaway-consumer-group).
  */
 export function exactPartitionsAssigner(topic: string, partitions: readonly number[]): PartitionAssigner {
   return () => ({

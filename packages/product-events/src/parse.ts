@@ -83,7 +83,7 @@ const fail = (code: ParseErrorCode, path: string, message: string): ParseResult 
 });
 
 /**
- * Parses and validates one product event (contract v1, ARCHITECTURE §1b).
+ * Parses and validates one product event (contract v1, docs/architecture.md#event-contract).
  *
  * Accepts the raw Kafka record value (`Buffer`/`Uint8Array`), a JSON string, or an already
  * parsed value. Checks, in this order: size (`PAYLOAD_TOO_LARGE`), UTF-8 (`INVALID_UTF8`,

@@ -1,5 +1,5 @@
 /**
- * TypeScript types of the product event contract, version 1 (ARCHITECTURE §1b).
+ * TypeScript types of the product event contract, version 1 (docs/architecture.md#event-contract).
  * The runtime schemas in `schema.ts` must stay equivalent to these (checked at compile time).
  */
 

@@ -1,6 +1,6 @@
 import type { ProductCreatedEvent, ProductDeletedEvent, ProductUpdatedEvent } from '../src/types.js';
 
-/** A valid `product.updated` event (the example of ARCHITECTURE §1b). */
+/** A valid `product.updated` event (the example of docs/architecture.md#event-contract). */
 export function updatedEvent(overrides: Partial<ProductUpdatedEvent> = {}): ProductUpdatedEvent {
   return {
     eventId: '3f0c7a52-0d4e-4b0c-9a51-0c1f3c2d9e11',

@@ -78,7 +78,10 @@ function roundTrip(event: ProductEvent): ParseResult {
   return parseProductEvent(encoded.value, { key: encoded.key, headers: encoded.headers });
 }
 
-/** Hand-written events with metrics known from the spec (ARCHITECTURE §1, §2). */
+/**
+ * Hand-written events with metrics known from the spec (docs/architecture.md#metrics,
+ * docs/architecture.md#processing-rules).
+ */
 function specScenario(): Json {
   const base = { schemaVersion: 1 as const, occurredAt: '2026-11-25T17:00:00.000Z' };
   const data = (over: Partial<ProductData> & { sellerId: string }): ProductData => ({

@@ -1,6 +1,7 @@
 /**
- * The end-to-end property of stage 1 (ARCHITECTURE §2): whatever the batching, duplication,
- * reordering, crashes and rebalances, the committed outputs equal the naive oracle.
+ * The end-to-end property of stage 1 (docs/architecture.md#processing-rules): whatever the
+ * batching, duplication, reordering, crashes and rebalances, the committed outputs equal the naive
+ * oracle.
  */
 import {
   decodeMetricChange,

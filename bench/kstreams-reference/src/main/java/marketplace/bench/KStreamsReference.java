@@ -24,9 +24,9 @@ import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * Kafka Streams reference for the benchmark: latest product state per product id (ordered by the
- * event's per-product version, as in ARCHITECTURE §2), then seller and category aggregates with
- * adder and subtractor, exactly_once_v2. Output: JSON values keyed by seller id / category on
- * the seller and category output topics.
+ * event's per-product version, as in docs/architecture.md#processing-rules), then seller and
+ * category aggregates with adder and subtractor, exactly_once_v2. Output: JSON values keyed by
+ * seller id / category on the seller and category output topics.
  *
  * <p>Arguments: bootstrapServers applicationId createdTopic updatedTopic deletedTopic
  * sellerOutTopic categoryOutTopic stateDir [threads].
