@@ -1,7 +1,13 @@
-import { logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createDynamoClient, createKafka, createS3Client, kafkaLogCreator } from './clients.js';
+import {
+  createDynamoClient,
+  createKafka,
+  createS3Client,
+  kafkaClientConfig,
+  kafkaLogCreator,
+} from './clients.js';
 import { loadConfig } from './config.js';
 
 function capture() {
@@ -102,10 +108,14 @@ describe('clients', () => {
       ARCHIVE_BUCKET: 'bucket-name',
     });
 
-    const kafka = createKafka(config, config.kafka.brokers, capture().logger);
+    const kafkaConfig = kafkaClientConfig(config, config.kafka.brokers, capture().logger);
 
-    expect(kafka).toBeDefined();
-    expect(kafka.admin()).toBeDefined();
+    expect(kafkaConfig).toMatchObject({
+      brokers: ['b:9092'],
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-256', username: 'u', password: 'p' },
+    });
+    expect(createKafka(config, config.kafka.brokers, capture().logger)).toBeInstanceOf(Kafka);
   });
 
   it('turns the AWS SDK retries off (one retry layer) and honours endpoints and path style', async () => {

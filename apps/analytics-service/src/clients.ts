@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { Kafka, type LogEntry, type logCreator, logLevel, type SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig, type LogEntry, type logCreator, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
 import type { ServiceConfig } from './config.js';
 
@@ -56,6 +56,15 @@ export function kafkaLogCreator(logger: PinoLogger): logCreator {
 
 /** The kafkajs client from the configuration (TLS, SASL), logging through pino. */
 export function createKafka(config: ServiceConfig, brokers: readonly string[], logger: PinoLogger): Kafka {
+  return new Kafka(kafkaClientConfig(config, brokers, logger));
+}
+
+/** The kafkajs client configuration {@link createKafka} uses: brokers, TLS, SASL and logging. */
+export function kafkaClientConfig(
+  config: ServiceConfig,
+  brokers: readonly string[],
+  logger: PinoLogger,
+): KafkaConfig {
   const sasl: SASLOptions | undefined =
     config.kafka.sasl === null
       ? undefined
@@ -64,14 +73,14 @@ export function createKafka(config: ServiceConfig, brokers: readonly string[], l
           username: config.kafka.sasl.username,
           password: config.kafka.sasl.password,
         } as SASLOptions);
-  return new Kafka({
+  return {
     clientId: config.kafka.clientId,
     brokers: [...brokers],
     ssl: config.kafka.ssl,
     ...(sasl === undefined ? {} : { sasl }),
     logLevel: kafkaLogLevel(config.logLevel),
     logCreator: kafkaLogCreator(logger),
-  });
+  };
 }
 
 /**

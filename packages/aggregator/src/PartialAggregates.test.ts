@@ -454,7 +454,12 @@ describe('PartialAggregates low stock', () => {
 
     expect(partials.lowStockThreshold).toBe(3);
     expect(partials.lowStock('p-1')).toBeUndefined();
-    expect(partials.lowStock('p-2')).toBeDefined();
+    expect(partials.lowStock('p-2')).toEqual({
+      productId: 'p-2',
+      sellerId: 's-1',
+      category: 'books',
+      quantity: 2,
+    });
   });
 
   it('tracks no low stock with a threshold of 0', () => {

@@ -108,7 +108,8 @@ describe('planWrites', () => {
     const tombstone = writes.find((w) => w.sk === 'p-2');
     expect(tombstone).toMatchObject({ kind: 'lowStockRemoval', pk: 'LOWSTOCK#s-1' });
     expect(tombstone?.item).toMatchObject({ removed: { BOOL: true }, sourceOffset: { N: '2' } });
-    expect(tombstone?.item['ttl']?.N).toBeDefined();
+    // Event time 2026-11-25T17:05Z: end of that hour plus 30 days.
+    expect(tombstone?.item['ttl']?.N).toBe(String(Date.parse('2026-12-25T18:00:00Z') / 1000));
   });
 
   it('lets a later removal in the batch win over an earlier put of the same entry', () => {

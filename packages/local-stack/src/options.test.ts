@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CREDENTIALS, DEFAULT_KAFKA_OPTIONS, DEFAULT_REGION } from './defaults.js';
+import {
+  DEFAULT_CREDENTIALS,
+  DEFAULT_DYNAMO_OPTIONS,
+  DEFAULT_KAFKA_OPTIONS,
+  DEFAULT_REGION,
+  DEFAULT_S3_OPTIONS,
+} from './defaults.js';
 import { LocalStackError } from './errors.js';
 import { resolveOptions } from './options.js';
 
@@ -8,8 +14,8 @@ describe('resolveOptions', () => {
     const resolved = resolveOptions();
 
     expect(resolved.kafka).toEqual(DEFAULT_KAFKA_OPTIONS);
-    expect(resolved.dynamodb).toBeDefined();
-    expect(resolved.s3).toBeDefined();
+    expect(resolved.dynamodb).toEqual(DEFAULT_DYNAMO_OPTIONS);
+    expect(resolved.s3).toEqual(DEFAULT_S3_OPTIONS);
     expect(resolved.region).toBe(DEFAULT_REGION);
     expect(resolved.credentials).toEqual(DEFAULT_CREDENTIALS);
     expect(resolved.detached).toBe(false);

@@ -53,7 +53,8 @@ export interface PoolUtilization {
 
 /**
  * Test-only fault injection (not exported from the package): `pool[injectFault]('exit')` makes
- * the thread that runs the next threaded batch die, to test crash handling.
+ * the thread that runs the next threaded batch die, to test crash handling; `'throw'` kills it
+ * with an uncaught exception, `'fail'` rejects that batch, `'hang'` never finishes it.
  */
 export const injectFault: unique symbol = Symbol('ReducerPool.injectFault');
 

@@ -50,7 +50,7 @@ const HEADER_STRING = 2;
  * Test-only fault injection: `exit` and `throw` make the worker thread die while running the
  * task (process.exit / uncaught exception); `fail` makes reducing throw inside the task.
  */
-export type InjectedFault = 'exit' | 'throw' | 'fail';
+export type InjectedFault = 'exit' | 'throw' | 'fail' | 'hang';
 
 /**
  * A task as it crosses into a worker thread. Offsets stay behind: the worker reports invalid

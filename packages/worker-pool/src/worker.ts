@@ -19,6 +19,8 @@ function crash(fault: 'exit' | 'throw'): Promise<never> {
 /** Reduces one wire task. */
 export default async function reduceWireTask(wire: WireTask): Promise<WireResponse> {
   if (wire.fault === 'exit' || wire.fault === 'throw') return crash(wire.fault);
+  // A reduction that never finishes (a stuck thread), for shutdown-bound tests.
+  if (wire.fault === 'hang') return new Promise<never>(() => {});
   try {
     if (wire.fault === 'fail') throw new Error('fault injected: reducing failed');
     const { messages, priorStates } = decodeTask(wire);
