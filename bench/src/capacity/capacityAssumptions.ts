@@ -22,6 +22,8 @@ export interface CapacityAssumptions {
   readonly kafkaSegmentBytes: number;
   /** Kafka `segment.ms` default, in seconds: the active segment rolls after this long at the latest. */
   readonly kafkaSegmentSeconds: number;
+  /** `segment.ms` the runbook advises for `analytics.product-state`, in seconds: bounds the uncompacted tail a restore reads. */
+  readonly advisedChangelogSegmentSeconds: number;
   /** Kafka `min.cleanable.dirty.ratio` default: a compacted log may hold up to 1 / (1 - ratio) times its clean size. */
   readonly kafkaDirtyRatio: number;
   /** Partition replicas per broker that Amazon MSK recommends at most for its large and xlarge sizes. */
@@ -67,6 +69,7 @@ export const DEFAULT_CAPACITY_ASSUMPTIONS: CapacityAssumptions = Object.freeze({
   kafkaReplication: 3,
   kafkaSegmentBytes: GiB,
   kafkaSegmentSeconds: 7 * 24 * 3600,
+  advisedChangelogSegmentSeconds: 3600,
   kafkaDirtyRatio: 0.5,
   kafkaReplicasPerBroker: 1000,
   topicsPerGroup: 7,

@@ -99,6 +99,20 @@ describe('pnpm capacity', () => {
     expect(stderr).toMatch(/old\.json has no usable figure 8d \(restoreRecordsPerSecond\); rerun pnpm bench/);
   });
 
+  it('writes the document to --out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capacity-'));
+    dirs.push(dir);
+    const { code, stdout } = run(
+      ['--doc', '--from', join(fixtureDir, 'bench-fixture.json'), '--out', 'capacity.md'],
+      dir,
+    );
+    expect(code).toBe(0);
+    expect(stdout).toBe('capacity: wrote capacity.md\n');
+    const doc = readFileSync(join(dir, 'capacity.md'), 'utf8');
+    expect(doc).toMatch(/^# Capacity and cost\n/);
+    expect(doc).toContain('### 10,000 events/s, 10,000,000 products');
+  });
+
   it('prints the usage with --help', () => {
     const { code, stdout } = run(['--help']);
     expect(code).toBe(0);

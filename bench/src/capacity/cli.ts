@@ -1,9 +1,10 @@
 /**
  * `pnpm capacity --rate <events/s> --products <N> [--from bench.json] [--json]` prints a capacity
  * and cost plan derived from the bench's measured figures; `pnpm capacity --doc` prints
- * `docs/capacity.md`. Exit codes: 0 done, 1 the bench JSON is unreadable or lacks a figure,
+ * `docs/capacity.md` (`--out <file>` writes it). Exit codes: 0 done, 1 the bench JSON is unreadable or lacks a figure,
  * 2 invalid flags.
  */
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AWS_PRICES } from './awsPrices.js';
@@ -46,7 +47,12 @@ export function runCapacity(argv: readonly string[], io: CapacityIo): number {
         ? readBenchFigures(DEFAULT_BENCH_RESULTS.path, DEFAULT_BENCH_RESULTS.label)
         : readBenchFigures(resolve(io.cwd, args.from), args.from);
     if (args.doc) {
-      io.stdout(renderCapacityDoc(bench, AWS_PRICES, DEFAULT_CAPACITY_ASSUMPTIONS));
+      const doc = renderCapacityDoc(bench, AWS_PRICES, DEFAULT_CAPACITY_ASSUMPTIONS);
+      if (args.out === undefined) io.stdout(doc);
+      else {
+        writeFileSync(resolve(io.cwd, args.out), doc);
+        io.stdout(`capacity: wrote ${args.out}\n`);
+      }
       return 0;
     }
     const workload = workloadFromArgs({ ...args, rate: args.rate!, products: args.products! });

@@ -86,7 +86,7 @@ export function formatPlanText(
     row(
       'restore after a loss',
       formatDuration(r.afterMemberLossSeconds),
-      `${assumptions.sessionTimeoutSeconds} s session timeout + ${r.groupsLost} group(s) over the survivors at ${formatCount(bench.restoreRecordsPerSecond)} records/s`,
+      `${assumptions.sessionTimeoutSeconds} s session timeout + ${r.groupsLost} group(s) over ${Math.max(1, plan.stage1.instances - 1)} survivor(s) at ${formatCount(bench.restoreRecordsPerSecond)} records/s`,
     ),
     row(
       'restore of one group',
@@ -97,6 +97,11 @@ export function formatPlanText(
       'cold start, all members',
       formatDuration(r.coldStartSeconds),
       'every member restores its groups at once',
+    ),
+    row(
+      `with segment.ms ${assumptions.advisedChangelogSegmentSeconds * 1000}`,
+      formatDuration(r.advised.afterMemberLossSeconds),
+      `after a loss; one group ${formatDuration(r.advised.groupSeconds)} (${formatLargeCount(r.advised.recordsPerGroup)} records) with that segment.ms on analytics.product-state`,
     ),
     '',
     'DynamoDB (on demand)',

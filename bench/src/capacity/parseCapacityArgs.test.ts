@@ -45,7 +45,11 @@ describe('parseCapacityArgs', () => {
     [['--rate', '10', '--products', '10', '--categories', '11'], /--categories \(11\) cannot exceed/],
     [['--rate', '10', '--products', '10', '--speed'], /Unknown option '--speed'/],
     [['--rate'], /--rate/],
-    [['--doc', '--rate', '10'], /--doc prints the standard scenarios and takes only --from, not --rate/],
+    [['--rate', '10', '--products', '10', '--out', 'x.md'], /--out goes with --doc/],
+    [
+      ['--doc', '--rate', '10'],
+      /--doc prints the standard scenarios and takes only --from and --out, not --rate/,
+    ],
   ])('rejects %j with a message naming the flag', (argv, message) => {
     expect(() => parseCapacityArgs(argv)).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) }),

@@ -21,6 +21,8 @@ export interface CapacityArgs {
   readonly json: boolean;
   /** Print `docs/capacity.md` (`--doc`) instead of one plan. */
   readonly doc: boolean;
+  /** With `--doc`: write the document to this file instead of stdout (`--out`). */
+  readonly out: string | undefined;
   /** Print the usage (`--help`). */
   readonly help: boolean;
 }
@@ -35,7 +37,7 @@ export const DEFAULT_CAPACITY_ARGS: Readonly<{
 
 /** The usage text of `pnpm capacity`. */
 export const CAPACITY_USAGE = `Usage: pnpm capacity --rate <events/s> --products <N> [options]
-       pnpm capacity --doc [--from <bench.json>]     (prints docs/capacity.md)
+       pnpm capacity --doc [--from <bench.json>] [--out docs/capacity.md]
 
 Prints a capacity and cost plan derived from the bench's measured figures.
 
@@ -48,6 +50,7 @@ Prints a capacity and cost plan derived from the bench's measured figures.
   --from <file>      bench JSON (default: bench/results/latest.json)
   --json             print the plan as JSON
   --doc              print the capacity document for 1k/10k/100k events/s x 1M/10M/100M products
+  --out <file>       with --doc: write the document to <file> (written only when complete)
   --help             this text
 
 Numbers may use _ or , as separators and the suffixes k, M, G (10k = 10000).`;
@@ -94,6 +97,7 @@ export function parseCapacityArgs(argv: readonly string[]): CapacityArgs {
         from: { type: 'string' },
         json: { type: 'boolean' },
         doc: { type: 'boolean' },
+        out: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -119,9 +123,12 @@ export function parseCapacityArgs(argv: readonly string[]): CapacityArgs {
     from: str('from'),
     json: values['json'] === true,
     doc: values['doc'] === true,
+    out: str('out'),
     help: values['help'] === true,
   };
   if (args.help) return args;
+  if (args.out !== undefined && !args.doc)
+    throw new CapacityError('INVALID_ARGUMENT', '--out goes with --doc');
   if (args.doc) {
     const workload = ['rate', 'products', 'sellers', 'categories', 'reads', 'growth', 'json'].filter(
       (f) => values[f] !== undefined,
@@ -129,7 +136,7 @@ export function parseCapacityArgs(argv: readonly string[]): CapacityArgs {
     if (workload.length > 0) {
       throw new CapacityError(
         'INVALID_ARGUMENT',
-        `--doc prints the standard scenarios and takes only --from, not --${workload.join(', --')}`,
+        `--doc prints the standard scenarios and takes only --from and --out, not --${workload.join(', --')}`,
       );
     }
     return args;

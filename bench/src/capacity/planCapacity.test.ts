@@ -68,6 +68,13 @@ describe('planCapacity on the fixture bench', () => {
     expect(plan.restore.withinRestoreTimeout).toBe(true);
   });
 
+  it('shows the restore with the advised one-hour segments on the changelog', () => {
+    // tail per partition: 300,000 B/s / 12 x 3600 s = 90 MB = 900,000 records; + 200,000
+    expect(plan.restore.advised.recordsPerGroup).toBeCloseTo(1_100_000, 6);
+    expect(plan.restore.advised.groupSeconds).toBeCloseTo(2.75, 10);
+    expect(plan.restore.advised.afterMemberLossSeconds).toBeCloseTo(30 + 6 * 2.75, 10);
+  });
+
   it('derives DynamoDB units, rows and storage', () => {
     const d = plan.dynamodb;
     expect(d.writesPerSecond).toBe(300);

@@ -83,6 +83,12 @@ export interface CapacityPlan {
     readonly afterMemberLossSeconds: number;
     readonly coldStartSeconds: number;
     readonly withinRestoreTimeout: boolean;
+    /** The same with `advisedChangelogSegmentSeconds` as the changelog's `segment.ms`. */
+    readonly advised: {
+      readonly recordsPerGroup: number;
+      readonly groupSeconds: number;
+      readonly afterMemberLossSeconds: number;
+    };
   };
   readonly dynamodb: {
     readonly writesPerSecond: number;
@@ -225,17 +231,17 @@ export function planCapacity(
   );
 
   // Restore: the busiest survivor reads its new groups' changelog partitions at the measured rate.
-  const activePerPartition = Math.min(
-    (changelog.writeBytesPerSecond / partitions) * a.kafkaSegmentSeconds,
-    a.kafkaSegmentBytes,
-  );
-  const recordsPerGroup =
+  const recordsPerGroupWith = (segmentSeconds: number): number =>
     workload.products / partitions / (1 - a.kafkaDirtyRatio) +
-    activePerPartition / bench.changelogBytesPerRecord;
+    Math.min((changelog.writeBytesPerSecond / partitions) * segmentSeconds, a.kafkaSegmentBytes) /
+      bench.changelogBytesPerRecord;
+  const recordsPerGroup = recordsPerGroupWith(a.kafkaSegmentSeconds);
   const groupSeconds = recordsPerGroup / bench.restoreRecordsPerSecond;
   const groupsLost = Math.ceil(partitions / stage1);
   const survivors = Math.max(1, stage1 - 1);
   const afterMemberLossSeconds = a.sessionTimeoutSeconds + Math.ceil(groupsLost / survivors) * groupSeconds;
+  const advisedRecordsPerGroup = recordsPerGroupWith(a.advisedChangelogSegmentSeconds);
+  const advisedGroupSeconds = advisedRecordsPerGroup / bench.restoreRecordsPerSecond;
   const coldStartSeconds = Math.ceil(partitions / stage1) * groupSeconds;
 
   // DynamoDB.
@@ -344,6 +350,12 @@ export function planCapacity(
       afterMemberLossSeconds,
       coldStartSeconds,
       withinRestoreTimeout: groupSeconds <= a.restoreTimeoutSeconds,
+      advised: {
+        recordsPerGroup: advisedRecordsPerGroup,
+        groupSeconds: advisedGroupSeconds,
+        afterMemberLossSeconds:
+          a.sessionTimeoutSeconds + Math.ceil(groupsLost / survivors) * advisedGroupSeconds,
+      },
     },
     dynamodb: {
       writesPerSecond,

@@ -1,7 +1,14 @@
 import type { AwsPrices } from './awsPrices.js';
 import type { CapacityAssumptions } from './capacityAssumptions.js';
 import { formatPlanText, planTitle } from './formatPlanText.js';
-import { formatBytes, formatCount, formatDuration, formatPercent, formatUsd } from './formatUnits.js';
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatLargeCount,
+  formatPercent,
+  formatUsd,
+} from './formatUnits.js';
 import { DEFAULT_CAPACITY_ARGS } from './parseCapacityArgs.js';
 import { type CapacityPlan, planCapacity } from './planCapacity.js';
 import { type BenchFigures, FIGURE_SOURCES } from './readBenchFigures.js';
@@ -63,6 +70,11 @@ function assumptionRows(a: CapacityAssumptions): string[][] {
       'Kafka segment.bytes / segment.ms',
       `${formatBytes(a.kafkaSegmentBytes)} / ${a.kafkaSegmentSeconds / 86400} days`,
       'Kafka defaults (the processor creates topics with only cleanup.policy); the active segment is never compacted',
+    ],
+    [
+      'advised segment.ms of analytics.product-state',
+      `${a.advisedChangelogSegmentSeconds} s`,
+      'the runbook (docs/operations.md) sets it to bound the uncompacted tail a restore reads',
     ],
     [
       'Kafka min.cleanable.dirty.ratio',
@@ -138,10 +150,6 @@ export function renderCapacityDoc(
         categories: undefined,
         reads: DEFAULT_CAPACITY_ARGS.reads,
         growth: DEFAULT_CAPACITY_ARGS.growth,
-        from: undefined,
-        json: false,
-        doc: true,
-        help: false,
       });
       plans.push(planCapacity(bench, workload, prices, assumptions));
     }
@@ -179,9 +187,11 @@ export function renderCapacityDoc(
     `The bench ran on ${bench.date.slice(0, 10)} (${bench.date}) on ${bench.machine.cpu}, ${bench.machine.cores} cores,`,
     `${bench.machine.memoryGiB} GiB, Node ${bench.machine.node}, with the Kafka broker, dynalite and S3Proxy on the same cores.`,
     bench.conditions ? `Conditions: ${bench.conditions}` : 'No conditions were recorded with the run.',
-    bench.load
-      ? `1-minute load average ${formatCount(bench.load.atStart)} at the start and ${formatCount(bench.load.atEnd)} at the end of the run, on ${bench.machine.cores} cores.`
-      : 'No load average was recorded with the run.',
+    ...(bench.load
+      ? [
+          `1-minute load average ${formatCount(bench.load.atStart)} at the start and ${formatCount(bench.load.atEnd)} at the end of the run, on ${bench.machine.cores} cores.`,
+        ]
+      : []),
     `The plan counts one instance as that machine: ${bench.machine.cores} vCPUs, measured with the broker and the other`,
     'load beside it, so the per-instance rates are lower bounds and the instance counts upper bounds.',
     '',
@@ -199,6 +209,10 @@ export function renderCapacityDoc(
     '- **Instances scale out linearly** from one measured instance: stage 1 adds members that own',
     '  whole groups, stage 2 adds consumers of the metric-changes partitions. Not measured with more',
     '  than one member; the brokers, DynamoDB and S3 are assumed not to be the limit.',
+    '- **Stage 2** was measured against dynalite (a single-process DynamoDB emulator on LevelDB)',
+    '  and S3Proxy on the same cores: each conditional write waits for the emulator. DynamoDB',
+    "  itself answers in milliseconds to the sink's 16 concurrent writes, so the stage-2 counts",
+    '  are upper bounds; DynamoDB and S3 request volumes do not depend on this rate.',
     '- **Heap** is state x figure 6 (measured at 1M products) for 10M and 100M products; the GC factor',
     '  and the base heap are assumptions, not measurements.',
     '- **Restore** reads the changelog at figure 8d records/s per member, measured on 100k products.',
@@ -217,6 +231,7 @@ export function renderCapacityDoc(
         'input partitions',
         'heap per stage-1 member',
         'restore after a member loss',
+        `the same with segment.ms ${assumptions.advisedChangelogSegmentSeconds / 3600} h`,
         'DynamoDB WRU/s',
         'S3 stored after 12 months',
         'Kafka storage',
@@ -230,6 +245,7 @@ export function renderCapacityDoc(
         String(p.partitions.input),
         formatBytes(p.memory.heapBytesPerInstance),
         formatDuration(p.restore.afterMemberLossSeconds),
+        formatDuration(p.restore.advised.afterMemberLossSeconds),
         formatCount(p.dynamodb.writeUnitsPerSecond),
         formatBytes(p.s3.archive.at(-1)!.bytes),
         formatBytes(p.kafka.changelog.bytes + p.kafka.metricChanges.bytes),
@@ -280,6 +296,16 @@ export function renderCapacityDoc(
     '- Above the per-group column, a single seller or category cannot be written fast enough',
     '  without changing the key design (e.g. a write-sharded partition key per group).',
     '',
+    '### DynamoDB: hourly history per group',
+    '',
+    'Each seller and category keeps one hourly row per group it has products in, for',
+    `${assumptions.historyTtlDays} days. With many sellers, many groups and a rate that touches most of them every hour, that is`,
+    `sellers x groups x ${assumptions.historyTtlDays * 24} rows: ${formatLargeCount(biggest.dynamodb.historyRows)} rows and ${formatBytes(biggest.dynamodb.storageBytes)} in the largest plan`,
+    `(${formatUsd(biggest.costs.find((c) => c.item === 'DynamoDB storage')!.usdPerMonth)} a month, beside ${formatUsd(biggest.costs.find((c) => c.item === 'DynamoDB write request units')!.usdPerMonth)} for its writes). The per-group rows that spread hot keys multiply the history`,
+    'by the number of groups; a coarser history (daily rows after a day) or a history folded across',
+    'groups would cut it. The model assumes events spread evenly, so skewed traffic touches fewer',
+    'rows per hour and stores less.',
+    '',
     '### Kafka partitions',
     '',
     'Every input partition is a group: stage 1 cannot use more members than groups, and the',
@@ -311,7 +337,10 @@ export function renderCapacityDoc(
     'busy changelog partition can hold far more records than the group has products, and restore',
     'reads all of it. The restore column counts that tail. Setting `segment.ms` (e.g. one hour) on',
     '`analytics.product-state` bounds it; the restore bound (`restoreTimeoutMs`, 120 s per group by',
-    'default) must stay above the "restore of one group" line of each plan.',
+    'default) must stay above the "restore of one group" line of each plan: a longer restore fails',
+    "(`RESTORE_FAILED`, retried), so the group never comes back. With Kafka's defaults one group's",
+    `restore takes longer than that in ${plans.filter((p) => !p.restore.withinRestoreTimeout).length} of the ${plans.length} plans above; with \`segment.ms\` of one hour in`,
+    `${plans.filter((p) => p.restore.advised.groupSeconds > assumptions.restoreTimeoutSeconds).length}. These are upper bounds: just before a segment rolls, at the restore rate measured under load.`,
     '',
     '### S3 objects at low rates',
     '',
@@ -325,7 +354,8 @@ export function renderCapacityDoc(
     '',
     "- Kafka brokers (instances, CPU, network) and the input topics' storage: shared infrastructure",
     "  sized by the producers' retention.",
-    '- Low-stock rows in DynamoDB and their metric-change keys (one per product in low stock).',
+    '- Low-stock rows in DynamoDB and their metric-change keys (one per product in low stock; in the',
+    "  bench's generated data they were most of the table's items, see figure 4d's note).",
     '- DynamoDB reads of history (each hour of a seller is one row per group).',
     '- Data transfer, NAT, CloudWatch, backups.',
     '',

@@ -5,7 +5,12 @@ import type { Workload } from './planCapacity.js';
  * The workload of a parsed command line, defaults applied: sellers = products / 100 (at least 1),
  * categories = 1000 (at most the products).
  */
-export function workloadFromArgs(args: CapacityArgs & { rate: number; products: number }): Workload {
+export function workloadFromArgs(
+  args: Pick<CapacityArgs, 'sellers' | 'categories' | 'reads' | 'growth'> & {
+    rate: number;
+    products: number;
+  },
+): Workload {
   return {
     eventsPerSecond: args.rate,
     products: args.products,
