@@ -71,6 +71,11 @@ export function formatPlanText(
       `${formatCount(w.growth)}x the ${p.neededNow} instance(s) a stage needs now: room for ${formatCount(p.maxEventsPerSecond)} events/s`,
     ),
     row(
+      'rescale path',
+      'new topics',
+      'more partitions later move keys off their changelog partition: migrate to new topics (issue 18)',
+    ),
+    row(
       'Kafka partitions',
       formatCount(p.kafkaPartitions),
       `${assumptions.topicsPerGroup} topics x ${p.input}; ${formatCount(p.kafkaReplicas)} replicas at RF ${assumptions.kafkaReplication}: >= ${p.brokersForReplicaLimit} broker(s) at ${formatCount(assumptions.kafkaReplicasPerBroker)} replicas each`,

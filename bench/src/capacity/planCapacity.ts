@@ -149,6 +149,14 @@ export function expectedGroupsHit(groups: number, items: number): number {
  *   spread evenly over sellers and categories (an upper bound);
  * - S3: figure 4b objects and bytes per event; Kafka: figures 8a-8c on compacted topics.
  * @throws {CapacityError} `INVALID_ARGUMENT` when the rate needs more partitions than the ladder holds.
+ * @example
+ * ```ts
+ * const bench = readBenchFigures('bench/results/latest.json');
+ * const workload = { eventsPerSecond: 10_000, products: 10_000_000, sellers: 100_000, categories: 1000, readsPerSecond: 100, growth: 4 };
+ * const plan = planCapacity(bench, workload, AWS_PRICES, DEFAULT_CAPACITY_ASSUMPTIONS);
+ * plan.stage1.instances; // members of stage 1, spare included
+ * plan.totalUsdPerMonth;
+ * ```
  */
 export function planCapacity(
   bench: BenchFigures,
