@@ -1,5 +1,5 @@
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const twoDecimals = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+const cents = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const threeSignificant = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });
 
 /** A count with thousands separators: whole above 100, three significant digits below. */
@@ -29,7 +29,7 @@ export function formatBytes(bytes: number): string {
 
 /** US dollars with cents below 1000, whole dollars above. */
 export function formatUsd(usd: number): string {
-  return usd >= 1000 ? `$${integer.format(usd)}` : `$${twoDecimals.format(usd)}`;
+  return usd >= 1000 ? `$${integer.format(usd)}` : `$${cents.format(usd)}`;
 }
 
 /** A duration: seconds below two minutes, else minutes, else hours. */
