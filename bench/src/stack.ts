@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   decodeMetricChange,
@@ -20,6 +20,7 @@ import { generateMarketplaceStream } from '@marketplace/product-events';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { dynamoItemBytes, topicLogBytes } from './capacityFigures.js';
 import { type Figure, progress } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -113,22 +114,22 @@ async function produceStream(kafka: Kafka, topics: Topics, events: number, seed:
 }
 
 /**
- * Reads a transactional topic (read_committed) up to the end offsets taken when called. Every
- * partition written by transactions ends with a commit marker, so a partition is done when the
- * last data message seen is within 2 of its end offset; a partition that stops moving for 5 s is
- * treated as done too (aborted data at its tail).
+ * Reads a transactional topic (read_committed) up to the end offsets taken when called, handing
+ * each record to `onRecord`. Every partition written by transactions ends with a commit marker, so
+ * a partition is done when the last data message seen is within 2 of its end offset; a partition
+ * that stops moving for 5 s is treated as done too (aborted data at its tail).
  */
-async function readTopicToEnd(
+async function scanTopic(
   kafka: Kafka,
   topic: string,
-): Promise<{ key: string; value: Buffer; source: MetricChangeRecord['source'] }[]> {
+  onRecord: (key: Buffer | null, value: Buffer, source: MetricChangeRecord['source']) => void,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await endOffsets(admin, [topic]);
   await admin.disconnect();
-  const out: { key: string; value: Buffer; source: MetricChangeRecord['source'] }[] = [];
   const pending = [...ends].filter(([, end]) => end > 0n);
-  if (pending.length === 0) return out;
+  if (pending.length === 0) return;
   const consumer = kafka.consumer({
     groupId: `bench-read-${process.pid}-${Date.now()}`,
     readUncommitted: false,
@@ -136,16 +137,15 @@ async function readTopicToEnd(
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const lastSeen = new Map<number, bigint>();
+  let seen = 0;
   let lastProgress = Date.now();
   await consumer.run({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {
-        if (m.value)
-          out.push({
-            key: m.key?.toString() ?? '',
-            value: m.value,
-            source: { topic, partition: batch.partition, offset: m.offset },
-          });
+        if (m.value) {
+          seen++;
+          onRecord(m.key, m.value, { topic, partition: batch.partition, offset: m.offset });
+        }
         lastSeen.set(batch.partition, BigInt(m.offset));
       }
       lastProgress = Date.now();
@@ -157,11 +157,33 @@ async function readTopicToEnd(
       pending.every(
         ([key, end]) => (lastSeen.get(Number(key.slice(key.lastIndexOf('/') + 1))) ?? -10n) + 2n >= end,
       ) ||
-      (out.length > 0 && Date.now() - lastProgress > 5000),
+      (seen > 0 && Date.now() - lastProgress > 5000),
     600_000,
   );
   await consumer.disconnect();
+}
+
+/** Reads a transactional topic to its end (see {@link scanTopic}) and returns its records. */
+async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+): Promise<{ key: string; value: Buffer; source: MetricChangeRecord['source'] }[]> {
+  const out: { key: string; value: Buffer; source: MetricChangeRecord['source'] }[] = [];
+  await scanTopic(kafka, topic, (key, value, source) => {
+    out.push({ key: key?.toString() ?? '', value, source });
+  });
   return out;
+}
+
+/** Records of a topic and their key + value bytes, without keeping them (see {@link scanTopic}). */
+async function measureTopic(kafka: Kafka, topic: string): Promise<{ records: number; bytes: number }> {
+  let records = 0;
+  let bytes = 0;
+  await scanTopic(kafka, topic, (key, value) => {
+    records++;
+    bytes += (key?.length ?? 0) + value.length;
+  });
+  return { records, bytes };
 }
 
 function snapshotFromTopic(records: { value: Buffer }[]): MetricsSnapshot {
@@ -373,9 +395,9 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
       });
     }
 
+    let restored: { states: number; durationMs: number } | undefined;
     if (options.only.has('5')) {
       progress('figure 5: restore from the changelog');
-      let restored: { states: number; durationMs: number } | undefined;
       const again = new AggregateProcessor({
         kafka,
         applicationId: appId,
@@ -407,6 +429,72 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
 
     const changeRecords = await readTopicToEnd(kafka, internal.metricChanges);
     const ours = snapshotFromTopic(changeRecords);
+
+    if (options.only.has('8')) {
+      progress('figure 8: sizes of the changelog and metric-change records');
+      const changelog = await measureTopic(kafka, internal.productState);
+      const changelogDisk = topicLogBytes(stack.dir, internal.productState);
+      const changeBytes = changeRecords.reduce(
+        (sum, r) => sum + Buffer.byteLength(r.key) + r.value.length,
+        0,
+      );
+      const changesDisk = topicLogBytes(stack.dir, internal.metricChanges);
+      figures.push(
+        {
+          id: '8a',
+          name: 'product-state changelog bytes per record on the broker disk',
+          value: changelogDisk / Math.max(1, changelog.records),
+          unit: 'B',
+          reference: {
+            name: 'key + value bytes per record',
+            value: changelog.bytes / Math.max(1, changelog.records),
+            unit: 'B',
+          },
+          target: 'reported',
+          met: null,
+          note: `${changelog.records} records, ${changelogDisk} bytes of log segments (uncompressed, batch headers and transaction markers included, not compacted yet)`,
+        },
+        {
+          id: '8b',
+          name: 'product-state changelog records per 1000 input events',
+          value: (changelog.records / produced) * 1000,
+          unit: 'records',
+          target: 'reported',
+          met: null,
+          note: 'changed product states after coalescing within each stage-1 batch',
+        },
+        {
+          id: '8c',
+          name: 'metric-changes bytes per record on the broker disk',
+          value: changesDisk / Math.max(1, changeRecords.length),
+          unit: 'B',
+          reference: {
+            name: 'key + value bytes per record',
+            value: changeBytes / Math.max(1, changeRecords.length),
+            unit: 'B',
+          },
+          target: 'reported',
+          met: null,
+          note: `${changeRecords.length} records, ${changesDisk} bytes of log segments`,
+        },
+      );
+      if (restored) {
+        figures.push({
+          id: '8d',
+          name: 'restore rate in changelog records read',
+          value: changelog.records / (restored.durationMs / 1000),
+          unit: 'records/s',
+          reference: {
+            name: 'changelog records per product',
+            value: changelog.records / restored.states,
+            unit: 'records',
+          },
+          target: 'reported',
+          met: null,
+          note: `figure 5 read ${changelog.records} records (nothing compacted yet) for ${restored.states} products`,
+        });
+      }
+    }
 
     if (options.only.has('7')) {
       const out = { seller: `${run}.kstreams.sellers`, category: `${run}.kstreams.categories` };
@@ -497,6 +585,28 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
       );
       const sinkMs = performance.now() - sinkStart;
       await consumer.stop();
+      progress('figure 4: sizes of the DynamoDB items');
+      let items = 0,
+        itemBytes = 0,
+        maxItemBytes = 0,
+        currentItems = 0,
+        historyItems = 0;
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await dynamo.send(
+          new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }),
+        );
+        for (const item of page.Items ?? []) {
+          const size = dynamoItemBytes(item);
+          items++;
+          itemBytes += size;
+          maxItemBytes = Math.max(maxItemBytes, size);
+          const sk = item['sk']?.S ?? '';
+          if (sk.startsWith('CUR#')) currentItems++;
+          else if (sk.startsWith('H#')) historyItems++;
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
       const perK = (n: number): number => (n / produced) * 1000;
       figures.push({
         id: '4a',
@@ -522,6 +632,30 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
         target: 'reported',
         met: null,
         note: `${objects} objects, ${bytes} bytes gzip JSON Lines`,
+      });
+      figures.push({
+        id: '4c',
+        name: 'stage 2 sink rate (DynamoDB + S3, one consumer)',
+        value: records / (sinkMs / 1000),
+        unit: 'metric changes/s',
+        reference: {
+          name: 'DynamoDB write requests/s',
+          value: requests / (sinkMs / 1000),
+          unit: 'requests/s',
+        },
+        target: 'reported',
+        met: null,
+        note: `${records} metric changes in ${(sinkMs / 1000).toFixed(1)} s against dynalite and S3Proxy on the same cores (a lower bound for DynamoDB and S3)`,
+      });
+      figures.push({
+        id: '4d',
+        name: 'DynamoDB item size (mean)',
+        value: itemBytes / Math.max(1, items),
+        unit: 'B',
+        reference: { name: 'largest item', value: maxItemBytes, unit: 'B' },
+        target: 'reported',
+        met: null,
+        note: `${items} items: ${currentItems} current (CUR#G<g>), ${historyItems} hourly history, ${items - currentItems - historyItems} low-stock`,
       });
       dynamo.destroy();
       s3.destroy();
