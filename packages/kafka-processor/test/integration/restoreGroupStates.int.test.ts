@@ -97,6 +97,25 @@ describe('restoreGroupStates', () => {
     expect(restored.get(2)!.states.size).toBe(0);
   });
 
+  it('skips a record whose key is empty (not a product id)', async () => {
+    const topic = await changelog(1);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        { key: '', value: encodeProductState(state('p-0', 1)), partition: 0 },
+        { key: 'p-1', value: encodeProductState(state('p-1', 1)), partition: 0 },
+      ],
+    });
+    await producer.disconnect();
+
+    const restored = await restoreGroupStates(options(topic, [0]));
+
+    expect(restored.get(0)!.states).toEqual(new Map([['p-1', state('p-1', 1)]]));
+    expect(restored.get(0)!.records).toBe(1);
+  });
+
   it('fails without retrying when a changelog record is not a product state', async () => {
     const topic = await changelog(1);
     const producer = kafka.producer();
