@@ -3,6 +3,7 @@
  * stages process a small generated stream into DynamoDB equal to the oracle and stop cleanly.
  */
 
+import { isDeepStrictEqual } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
@@ -163,21 +164,29 @@ describe('startService', () => {
     await producer.disconnect();
     const reader = new MetricsReader({ client: admin, tableName: names.table });
 
+    const readAll = async () => {
+      const sellers = [];
+      for (const id of oracle.sellers.keys()) sellers.push([id, await reader.getSellerMetrics(id)]);
+      const categories = [];
+      for (const id of oracle.categories.keys()) categories.push([id, await reader.getCategoryMetrics(id)]);
+      const lowStock = [];
+      for (const id of oracle.sellers.keys()) lowStock.push(...(await reader.listLowStock(id)));
+      lowStock.sort((a, b) => a.productId.localeCompare(b.productId));
+      return { sellers, categories, lowStock };
+    };
+    const expected = {
+      sellers: [...oracle.sellers],
+      categories: [...oracle.categories],
+      lowStock: [...oracle.lowStock.values()].sort((a, b) => a.productId.localeCompare(b.productId)),
+    };
     await eventually(
-      'every seller equals the oracle',
-      async () => {
-        for (const [id, expected] of oracle.sellers) {
-          const actual = await reader.getSellerMetrics(id);
-          if (
-            JSON.stringify(actual, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) !==
-            JSON.stringify(expected, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))
-          )
-            return undefined;
-        }
-        return true;
-      },
+      'every seller, category and low-stock entry equals the oracle',
+      async () => (isDeepStrictEqual(await readAll(), expected) ? true : undefined),
       60_000,
-    );
+    ).catch(async (error: unknown) => {
+      expect(await readAll()).toEqual(expected); // shows the difference
+      throw error;
+    });
     await eventually('no lag left', () => (service.lag.total() === 0 ? true : undefined));
     await service.stop();
 
