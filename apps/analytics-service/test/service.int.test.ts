@@ -140,6 +140,49 @@ async function produce(batch: readonly GeneratedMessage[]): Promise<void> {
   }
 }
 
+let produced = 0;
+
+/** Produces the stream up to `end` (each message once, whichever test gets there first). */
+async function produceUpTo(end: number): Promise<void> {
+  if (end <= produced) return;
+  const from = produced;
+  produced = end;
+  await produce(messages.slice(from, end));
+}
+
+let serving: Promise<{ app: AppProcess; url: string }> | undefined;
+
+/** The app that runs after the mid-stream stop (launched once, by whichever test needs it first). */
+function servingApp(): Promise<{ app: AppProcess; url: string }> {
+  serving ??= launch();
+  return serving;
+}
+
+let convergence: Promise<MetricsSnapshot> | undefined;
+
+/**
+ * The whole stream produced and consumed, DynamoDB equal to the oracle: the state the later tests
+ * start from. Memoised, so each test can run alone (`-t`) or in any order.
+ */
+function converged(): Promise<MetricsSnapshot> {
+  convergence ??= (async () => {
+    await servingApp();
+    await produceUpTo(messages.length);
+    return eventually(
+      'DynamoDB metrics equal the oracle',
+      async () => {
+        const snapshot = await readBack();
+        return equalSnapshots(snapshot, oracle) ? snapshot : undefined;
+      },
+      120_000,
+    ).catch(async (error: unknown) => {
+      expectEqualSnapshots(await readBack(), oracle); // shows the difference
+      throw error;
+    });
+  })();
+  return convergence;
+}
+
 /** Input messages the aggregate group has not committed yet. */
 async function inputLag(): Promise<number> {
   if (kafka === undefined) throw new Error('beforeAll did not run');
@@ -290,7 +333,7 @@ afterAll(async () => {
 describe('analytics-service (built app, production mode, local stack)', () => {
   it('stops cleanly on SIGTERM mid-stream within the shutdown bound', async () => {
     const { app, url } = await launch();
-    await produce(messages.slice(0, (messages.length * 3) / 4));
+    await produceUpTo((messages.length * 3) / 4);
     await eventually('a first batch is committed', async () => {
       const text = await (await fetch(`${url}/metrics`)).text();
       return (metricValue(text, 'analytics_batches_total{stage="aggregate",outcome="ok"}') ?? 0) > 0
@@ -307,20 +350,9 @@ describe('analytics-service (built app, production mode, local stack)', () => {
   });
 
   it('after a restart, DynamoDB metrics equal the oracle and /readyz and /metrics answer', async () => {
-    const { url } = await launch();
-    await produce(messages.slice((messages.length * 3) / 4));
+    const stored = await converged();
+    const { url } = await servingApp();
 
-    const stored = await eventually(
-      'DynamoDB metrics equal the oracle',
-      async () => {
-        const snapshot = await readBack();
-        return equalSnapshots(snapshot, oracle) ? snapshot : undefined;
-      },
-      120_000,
-    ).catch(async (error: unknown) => {
-      expectEqualSnapshots(await readBack(), oracle); // shows the difference
-      throw error;
-    });
     expectEqualSnapshots(stored, oracle);
     // Nothing beyond the oracle's entities is stored.
     expect(await scanLiveEntities()).toEqual({
@@ -341,6 +373,7 @@ describe('analytics-service (built app, production mode, local stack)', () => {
   });
 
   it('archives every change to S3 under the dates of the events, and the archive folds to the oracle', async () => {
+    await converged();
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: names.bucket, Prefix: `${PREFIX}/` }));
     const parts = (listed.Contents ?? []).map((o) => parseArchiveKey(PREFIX, o.Key as string));
     const hourOf = (ms: number) => new Date(ms).toISOString().slice(0, 13);
@@ -367,6 +400,7 @@ describe('analytics-service (built app, production mode, local stack)', () => {
   });
 
   it('prints a seller, a category and a low-stock list as JSON with the metrics subcommand', async () => {
+    await converged();
     const [sellerId, seller] = sorted(oracle.sellers)[0] as [string, SellerMetricValues];
     const [category, categoryValues] = sorted(oracle.categories)[0] as [string, CategoryMetrics];
     const env = appEnv();
@@ -389,7 +423,8 @@ describe('analytics-service (built app, production mode, local stack)', () => {
   });
 
   it('exits 0 on SIGTERM when idle', async () => {
-    const app = apps.at(-1) as AppProcess;
+    await converged();
+    const { app } = await servingApp();
 
     const { code, ms } = await app.terminate();
 
