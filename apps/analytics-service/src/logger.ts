@@ -4,6 +4,12 @@ import pretty from 'pino-pretty';
 import type { LogLevel } from './config.js';
 
 /**
+ * Errors under `error` (the key every library uses) are logged with type, message, code and
+ * stack; pino would write an Error as `{}`.
+ */
+const ERROR_SERIALIZERS = { error: pino.stdSerializers.err };
+
+/**
  * The service's pino logger: JSON lines on stdout in production; in the demo, human-readable
  * (pino-pretty) on stderr so that the progress line on stdout stays readable. Both synchronous,
  * so nothing is lost when the process exits.
@@ -26,12 +32,12 @@ export function createLogger(options: {
       },
     });
     return pino(
-      { level: options.level, base: undefined },
+      { level: options.level, base: undefined, serializers: ERROR_SERIALIZERS },
       pretty({ destination, sync: true, colorize: target.isTTY === true, ignore: 'pid,hostname' }),
     );
   }
   return pino(
-    { level: options.level, base: { service: 'analytics-service' } },
+    { level: options.level, base: { service: 'analytics-service' }, serializers: ERROR_SERIALIZERS },
     pino.destination({ dest: 1, sync: true }),
   );
 }
