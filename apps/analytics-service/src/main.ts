@@ -4,7 +4,8 @@ import { type Command, parseArgs, USAGE } from './args.js';
 import { createDynamoClient, createKafka, createS3Client } from './clients.js';
 import { loadConfig, redactConfig, type ServiceConfig } from './config.js';
 import type { Demo } from './demo.js';
-import { ArgumentsError, ConfigError } from './errors.js';
+import { checkDemoDependencies } from './demoDependencies.js';
+import { ArgumentsError, ConfigError, MissingDemoDependencyError } from './errors.js';
 import {
   createHttpHandler,
   HTTP_ENDPOINTS,
@@ -25,6 +26,8 @@ const EXIT = Object.freeze({ ok: 0, failed: 1, badConfig: 2 });
 
 async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run' }>): Promise<void> {
   const demo = config.mode === 'demo';
+  // The demo's packages are development dependencies: say so plainly when they are absent.
+  if (demo) checkDemoDependencies();
   const progress = new ProgressReporter(process.stdout);
   const logger = createLogger({ level: config.logLevel, pretty: demo, beforeWrite: () => progress.clear() });
   const log = libraryLogger(logger, 'main');
@@ -157,9 +160,11 @@ main(process.argv.slice(2)).then(
     if (code !== undefined) process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(
-      `analytics-service: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    const text =
+      error instanceof MissingDemoDependencyError
+        ? error.message
+        : `fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    process.stderr.write(`analytics-service: ${text}\n`);
     process.exitCode = EXIT.failed;
   },
 );
