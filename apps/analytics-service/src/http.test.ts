@@ -238,6 +238,19 @@ describe('operations HTTP endpoints', () => {
     expect(health.status).toBe(200);
   });
 
+  it('destroys the socket and logs when a handler rejects after all (a handler from elsewhere)', async () => {
+    server = await startHttpServer(() => Promise.reject(new Error('handler bug')), {
+      host: '127.0.0.1',
+      port: 0,
+      logger,
+    });
+
+    const answer = await rawExchange(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+
+    expect(answer).toBe('');
+    expect(logger.error).toHaveBeenCalledWith('HTTP handler failed', { error: new Error('handler bug') });
+  });
+
   it('fails to start with the listen error when the port is taken', async () => {
     await serve(() => ({ ready: true, reasons: [] }));
     const port = server?.port ?? 0;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { CONFIG_DEFAULTS } from './config.js';
 import type { LibraryLogger } from './logger.js';
 
 /** Why the service is not ready; the `code` of a {@link ReadinessReason}. */
@@ -188,7 +189,7 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
   };
 }
 
-/** Options of {@link startHttpServer}; the bounds default to the documented `HTTP_*` defaults. */
+/** Options of {@link startHttpServer}; the bounds default to the `HTTP_*` values of `CONFIG_DEFAULTS`. */
 export interface HttpServerOptions {
   host: string;
   /** 0 picks a free port. */
@@ -223,15 +224,15 @@ export interface HttpServer {
  */
 export async function startHttpServer(handler: HttpHandler, options: HttpServerOptions): Promise<HttpServer> {
   const logger = options.logger ?? SILENT;
-  const headersTimeout = options.headersTimeoutMs ?? 10_000;
-  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout = options.headersTimeoutMs ?? CONFIG_DEFAULTS.HTTP_HEADERS_TIMEOUT_MS;
+  const requestTimeout = options.requestTimeoutMs ?? CONFIG_DEFAULTS.HTTP_REQUEST_TIMEOUT_MS;
   const server: Server = createServer({
     headersTimeout,
     requestTimeout,
     connectionsCheckingInterval: Math.min(1000, headersTimeout),
   });
-  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5000;
-  server.maxConnections = options.maxConnections ?? 64;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? CONFIG_DEFAULTS.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  server.maxConnections = options.maxConnections ?? CONFIG_DEFAULTS.HTTP_MAX_CONNECTIONS;
   // A socket with no traffic at all (e.g. waiting for an answer that never comes) is destroyed.
   server.setTimeout(requestTimeout);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
