@@ -6,6 +6,7 @@ import { loadConfig, redactConfig, type ServiceConfig } from './config.js';
 import type { Demo } from './demo.js';
 import { checkDemoDependencies } from './demoDependencies.js';
 import { ArgumentsError, ConfigError, MissingDemoDependencyError } from './errors.js';
+import { handleProcessFaults } from './handleProcessFaults.js';
 import {
   createHttpHandler,
   HTTP_ENDPOINTS,
@@ -15,7 +16,6 @@ import {
 } from './http.js';
 import { createLogger, libraryLogger } from './logger.js';
 import { runMetricsCommand } from './metricsCommand.js';
-import { handleProcessFaults } from './processFaults.js';
 import { ProgressReporter } from './progress.js';
 import { type RunningService, startService } from './service.js';
 import { handleShutdownSignals } from './shutdown.js';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { handleProcessFaults } from './processFaults.js';
+import { handleProcessFaults } from './handleProcessFaults.js';
 
 describe('handleProcessFaults', () => {
   it('logs an uncaught exception, then starts the shutdown', () => {
