@@ -7,4 +7,7 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   platform: 'node',
+  // Development dependencies only the demo loads (DEMO_DEPENDENCIES in src/demoDependencies.ts):
+  // tsup would bundle them otherwise; they stay out of the production image.
+  external: ['@marketplace/local-stack', 'pino-pretty'],
 });

@@ -34,7 +34,14 @@ describe('loadConfig', () => {
     expect(config.historyTtlDays).toBe(30);
     expect(config.retries).toBe(10);
     expect(config.shutdownTimeoutMs).toBe(15_000);
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 9464,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5000,
+      maxConnections: 64,
+    });
     expect(config.logLevel).toBe('warn');
     expect(config.demo).toEqual({ events: 30_000, rate: 5000, seed: 42, partitions: 6 });
     expect(config.topics).toEqual({
@@ -99,6 +106,10 @@ describe('loadConfig', () => {
       WORKER_THREADS: '4',
       HTTP_HOST: '0.0.0.0',
       HTTP_PORT: '0',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '4000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '0',
+      HTTP_MAX_CONNECTIONS: '8',
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '5000',
     });
@@ -133,7 +144,14 @@ describe('loadConfig', () => {
       historyTtlDays: 7,
       retries: 3,
       workerThreads: 4,
-      http: { host: '0.0.0.0', port: 0 },
+      http: {
+        host: '0.0.0.0',
+        port: 0,
+        headersTimeoutMs: 2000,
+        requestTimeoutMs: 4000,
+        keepAliveTimeoutMs: 0,
+        maxConnections: 8,
+      },
       logLevel: 'debug',
       shutdownTimeoutMs: 5000,
     });
@@ -201,6 +219,11 @@ describe('loadConfig', () => {
     ['RETRIES', '101', 'between 0 and 100'],
     ['WORKER_THREADS', 'many', 'between 0 and 256'],
     ['HTTP_PORT', '-1', 'between 0 and 65535'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '50', 'between 100 and 600000'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '5000', 'must be >= HTTP_HEADERS_TIMEOUT_MS (10000)'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '-1', 'between 0 and 600000'],
+    ['HTTP_MAX_CONNECTIONS', '0', 'between 1 and 100000'],
+    ['KAFKA_ALLOW_INSECURE_SASL', 'yes', 'not a boolean'],
     ['LOG_LEVEL', 'verbose', 'not one of fatal, error, warn, info, debug, trace, silent'],
     ['SHUTDOWN_TIMEOUT_MS', '10', 'between 100 and 600000'],
     ['DEMO_EVENTS', '0', 'between 1 and 100000000'],
@@ -210,7 +233,7 @@ describe('loadConfig', () => {
   ])('rejects %s=%j with a clear message', (variable, value, expected) => {
     const env: Record<string, string> = { ...production, [variable]: value };
     if (variable === 'KAFKA_SASL_MECHANISM')
-      Object.assign(env, { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' });
+      Object.assign(env, { KAFKA_SSL: 'true', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' });
 
     const issues = issuesOf(env);
 
@@ -220,7 +243,7 @@ describe('loadConfig', () => {
   });
 
   it('requires SASL credentials when a mechanism is set', () => {
-    const issues = issuesOf({ ...production, KAFKA_SASL_MECHANISM: 'plain' });
+    const issues = issuesOf({ ...production, KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'plain' });
 
     expect(issues).toEqual([
       { variable: 'KAFKA_SASL_USERNAME', message: 'required when KAFKA_SASL_MECHANISM is set' },
@@ -252,9 +275,46 @@ describe('loadConfig', () => {
     expect(loadConfig({ KAFKA_BROKERS: '  ', HTTP_PORT: '' }).mode).toBe('demo');
   });
 
+  it.each(['plain', 'scram-sha-256', 'scram-sha-512'])(
+    'refuses SASL %s without TLS unless KAFKA_ALLOW_INSECURE_SASL=true',
+    (mechanism) => {
+      const sasl = {
+        ...production,
+        KAFKA_SASL_MECHANISM: mechanism,
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+      };
+
+      const issues = issuesOf(sasl);
+      const allowed = loadConfig({ ...sasl, KAFKA_ALLOW_INSECURE_SASL: 'true' });
+      const withTls = loadConfig({ ...sasl, KAFKA_SSL: 'true' });
+
+      expect(issues).toEqual([
+        { variable: 'KAFKA_SASL_MECHANISM', message: expect.stringContaining('SASL without TLS') },
+      ]);
+      expect(issues[0]?.message).toContain('KAFKA_ALLOW_INSECURE_SASL=true');
+      expect(allowed.kafka.sasl).toEqual({ mechanism, username: 'u', password: 'p' });
+      expect(allowed.kafka.ssl).toBe(false);
+      expect(withTls.kafka.sasl?.mechanism).toBe(mechanism);
+    },
+  );
+
+  it('refuses SASL without TLS even when KAFKA_ALLOW_INSECURE_SASL=false is explicit', () => {
+    expect(
+      issuesOf({
+        ...production,
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+        KAFKA_ALLOW_INSECURE_SASL: 'false',
+      }).map((issue) => issue.variable),
+    ).toEqual(['KAFKA_SASL_MECHANISM']);
+  });
+
   it('hides the SASL password when redacted for logging', () => {
     const config = loadConfig({
       ...production,
+      KAFKA_SSL: 'true',
       KAFKA_SASL_MECHANISM: 'plain',
       KAFKA_SASL_USERNAME: 'u',
       KAFKA_SASL_PASSWORD: 'hunter2',

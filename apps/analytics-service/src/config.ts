@@ -69,7 +69,8 @@ export interface ServiceConfig {
   readonly retries: number;
   /** Worker threads of the reducer pool; `undefined` = the pool's default. */
   readonly workerThreads: number | undefined;
-  readonly http: { readonly host: string; readonly port: number };
+  /** The operations HTTP server (`/healthz`, `/readyz`, `/metrics`). */
+  readonly http: HttpConfig;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   readonly demo: {
@@ -80,6 +81,20 @@ export interface ServiceConfig {
     /** Partitions of the demo's input topics. */
     readonly partitions: number;
   };
+}
+
+/** Settings of the operations HTTP server; every bound is explicit rather than Node's default. */
+export interface HttpConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Time a client has to send the request line and headers (Node `headersTimeout`). */
+  readonly headersTimeoutMs: number;
+  /** Time a client has to send the whole request (Node `requestTimeout`); >= `headersTimeoutMs`. */
+  readonly requestTimeoutMs: number;
+  /** Idle time after a response before a keep-alive connection is closed (Node `keepAliveTimeout`). */
+  readonly keepAliveTimeoutMs: number;
+  /** Open connections at most; further ones are closed at once (Node `maxConnections`). */
+  readonly maxConnections: number;
 }
 
 /** What the configuration is loaded for: decides which variables are required. */
@@ -102,6 +117,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   TOPIC_DEAD_LETTER: 'analytics.dead-letter',
   TOPIC_LOW_STOCK_ALERTS: 'inventory.low-stock',
   KAFKA_SSL: false,
+  KAFKA_ALLOW_INSECURE_SASL: false,
   KAFKA_MAX_WAIT_TIME_MS: 1000,
   METRICS_TABLE: 'analytics-metrics',
   ARCHIVE_PREFIX: 'metrics',
@@ -112,6 +128,10 @@ export const CONFIG_DEFAULTS = Object.freeze({
   RETRIES: 10,
   HTTP_HOST: '127.0.0.1',
   HTTP_PORT: 9464,
+  HTTP_HEADERS_TIMEOUT_MS: 10_000,
+  HTTP_REQUEST_TIMEOUT_MS: 30_000,
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
+  HTTP_MAX_CONNECTIONS: 64,
   LOG_LEVEL_PRODUCTION: 'info',
   LOG_LEVEL_DEMO: 'warn',
   SHUTDOWN_TIMEOUT_MS: 15_000,
@@ -282,6 +302,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
   }
 
   const ssl = r.bool('KAFKA_SSL', d.KAFKA_SSL);
+  const allowInsecureSasl = r.bool('KAFKA_ALLOW_INSECURE_SASL', d.KAFKA_ALLOW_INSECURE_SASL);
   const mechanismRaw = r.raw('KAFKA_SASL_MECHANISM');
   let sasl: ServiceConfig['kafka']['sasl'] = null;
   if (mechanismRaw !== undefined) {
@@ -292,6 +313,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     if (password === undefined) r.fail('KAFKA_SASL_PASSWORD', 'required when KAFKA_SASL_MECHANISM is set');
     if (mechanism !== 'none' && username !== undefined && password !== undefined) {
       sasl = { mechanism, username, password };
+    }
+    // Without TLS, PLAIN sends the password in clear and SCRAM exposes the whole session.
+    if (mechanism !== 'none' && !ssl && !allowInsecureSasl) {
+      r.fail(
+        'KAFKA_SASL_MECHANISM',
+        'SASL without TLS sends the credentials unencrypted: set KAFKA_SSL=true, or KAFKA_ALLOW_INSECURE_SASL=true to accept that',
+      );
     }
   }
   const clientId = r.string('KAFKA_CLIENT_ID', d.KAFKA_CLIENT_ID, KAFKA_NAME);
@@ -327,6 +355,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
 
   const host = r.string('HTTP_HOST', d.HTTP_HOST);
   const port = r.int('HTTP_PORT', d.HTTP_PORT, 0, 65_535);
+  const headersTimeoutMs = r.int('HTTP_HEADERS_TIMEOUT_MS', d.HTTP_HEADERS_TIMEOUT_MS, 100, 600_000);
+  const requestTimeoutMs = r.int('HTTP_REQUEST_TIMEOUT_MS', d.HTTP_REQUEST_TIMEOUT_MS, 100, 600_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    r.fail('HTTP_REQUEST_TIMEOUT_MS', `must be >= HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs})`);
+  }
+  const keepAliveTimeoutMs = r.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', d.HTTP_KEEP_ALIVE_TIMEOUT_MS, 0, 600_000);
+  const maxConnections = r.int('HTTP_MAX_CONNECTIONS', d.HTTP_MAX_CONNECTIONS, 1, 100_000);
   const logLevel = r.oneOf<LogLevel>(
     'LOG_LEVEL',
     LOG_LEVELS,
@@ -357,7 +392,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     historyTtlDays,
     retries,
     workerThreads,
-    http: { host, port },
+    http: { host, port, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections },
     logLevel,
     shutdownTimeoutMs,
     demo: { events: demoEvents, rate: demoRate, seed: demoSeed, partitions: demoPartitions },

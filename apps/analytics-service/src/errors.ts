@@ -1,5 +1,10 @@
 /** Error codes of the analytics service. */
-export const SERVICE_ERROR_CODES = ['INVALID_CONFIG', 'INVALID_ARGUMENTS', 'SHUTDOWN_TIMEOUT'] as const;
+export const SERVICE_ERROR_CODES = [
+  'INVALID_CONFIG',
+  'INVALID_ARGUMENTS',
+  'SHUTDOWN_TIMEOUT',
+  'MISSING_DEMO_DEPENDENCY',
+] as const;
 
 /** One of {@link SERVICE_ERROR_CODES}. */
 export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];
@@ -55,5 +60,26 @@ export class ArgumentsError extends ServiceError {
   constructor(message: string) {
     super('INVALID_ARGUMENTS', message);
     this.name = 'ArgumentsError';
+  }
+}
+
+/**
+ * Demo mode needs a development dependency that a production install leaves out (code
+ * `MISSING_DEMO_DEPENDENCY`); exit code 1. The production image has only production dependencies.
+ */
+export class MissingDemoDependencyError extends ServiceError {
+  /** The packages that could not be found. */
+  readonly missing: readonly string[];
+
+  constructor(missing: readonly string[], cause?: unknown) {
+    super(
+      'MISSING_DEMO_DEPENDENCY',
+      `demo mode (KAFKA_BROKERS is not set) needs ${missing.join(' and ')}, development ` +
+        'dependencies that production installs leave out: run the demo from a repository checkout ' +
+        'after `pnpm install`, or set KAFKA_BROKERS to run the service in production mode',
+      { cause },
+    );
+    this.name = 'MissingDemoDependencyError';
+    this.missing = missing;
   }
 }

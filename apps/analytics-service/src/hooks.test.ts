@@ -52,6 +52,12 @@ describe('library hooks mapped to Prometheus metrics', () => {
       lag: 0,
     });
     metricChangeConsumerHooks(telemetry).onRetry?.({ topic: 't', partition: 0, attempt: 1, error: null });
+    metricChangeConsumerHooks(telemetry).onInvalidRecord?.({
+      topic: 't',
+      partition: 0,
+      offset: '7',
+      error: new Error('bad'),
+    });
     dynamoHooks(telemetry).onBatchWritten?.({
       rowsWritten: 9,
       conditionalSkips: 1,
@@ -68,6 +74,7 @@ describe('library hooks mapped to Prometheus metrics', () => {
     expect(text).toContain('analytics_dynamodb_requests_total 10');
     expect(text).toContain('analytics_s3_bytes_written_total 300');
     expect(text).toContain('analytics_retries_total{operation="sink.batch"} 1');
+    expect(text).toContain('analytics_metric_changes_undecodable_total 1');
     expect(text).toContain('analytics_retries_total{operation="dynamodb.PutItem"} 1');
     expect(text).toContain('analytics_retries_total{operation="s3.PutObject"} 1');
   });

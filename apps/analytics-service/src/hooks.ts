@@ -35,6 +35,10 @@ export function metricChangeConsumerHooks(telemetry: Telemetry): MetricChangeCon
     onRetry() {
       telemetry.recordRetry('sink.batch');
     },
+    onInvalidRecord() {
+      // The library has logged topic, partition, offset and the error at warn.
+      telemetry.recordUndecodableMetricChange();
+    },
   };
 }
 

@@ -1,5 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpHandler, type HttpServer, type Readiness, startHttpServer } from './http.js';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  createHttpHandler,
+  type HttpServer,
+  type HttpServerOptions,
+  type Readiness,
+  requestPath,
+  startHttpServer,
+} from './http.js';
 import { Telemetry } from './telemetry.js';
 
 let server: HttpServer | undefined;
@@ -9,12 +17,40 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(readiness: () => Readiness | Promise<Readiness>, telemetry = new Telemetry()) {
-  server = await startHttpServer(createHttpHandler({ registry: telemetry.registry, readiness }), {
-    host: '127.0.0.1',
-    port: 0,
-  });
+const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+
+async function serve(
+  readiness: () => Readiness | Promise<Readiness>,
+  telemetry = new Telemetry(),
+  options: Partial<HttpServerOptions> & { readinessTimeoutMs?: number } = {},
+) {
+  const { readinessTimeoutMs, ...serverOptions } = options;
+  server = await startHttpServer(
+    createHttpHandler({
+      registry: telemetry.registry,
+      readiness,
+      logger,
+      ...(readinessTimeoutMs === undefined ? {} : { readinessTimeoutMs }),
+    }),
+    { host: '127.0.0.1', port: 0, logger, ...serverOptions },
+  );
   return `http://127.0.0.1:${server.port}`;
+}
+
+/** Sends `data` on a raw connection and resolves with everything the server answered until it closed. */
+function rawExchange(port: number, data: string | Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    // A reset (the server dropped the connection) ends in 'close' like any other end.
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(answer));
+    socket.write(data);
+  });
 }
 
 describe('operations HTTP endpoints', () => {
@@ -25,7 +61,7 @@ describe('operations HTTP endpoints', () => {
   });
 
   it('answers /healthz with 200 while the process runs', async () => {
-    const base = await serve(() => ({ ready: false, reasons: ['starting'] }));
+    const base = await serve(() => ({ ready: false, reasons: [{ code: 'STARTING' }] }));
 
     const res = await fetch(`${base}/healthz`);
 
@@ -33,10 +69,10 @@ describe('operations HTTP endpoints', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
-  it('answers /readyz with 503 and the reasons until ready, then 200', async () => {
+  it('answers /readyz with 503, code NOT_READY and the coded reasons until ready, then 200', async () => {
     let readiness: Readiness = {
       ready: false,
-      reasons: ['aggregate consumer not joined', 'DynamoDB unreachable'],
+      reasons: [{ code: 'AGGREGATE_NOT_JOINED' }, { code: 'DYNAMODB_TABLE_UNAVAILABLE', error: 'TIMEOUT' }],
     };
     const base = await serve(() => readiness);
 
@@ -48,18 +84,38 @@ describe('operations HTTP endpoints', () => {
     expect(before.status).toBe(503);
     expect(beforeBody).toEqual({
       ready: false,
-      reasons: ['aggregate consumer not joined', 'DynamoDB unreachable'],
+      code: 'NOT_READY',
+      reasons: [{ code: 'AGGREGATE_NOT_JOINED' }, { code: 'DYNAMODB_TABLE_UNAVAILABLE', error: 'TIMEOUT' }],
     });
     expect(after.status).toBe(200);
+    expect(await after.json()).toEqual({ ready: true, reasons: [] });
   });
 
-  it('answers /readyz with 500 when the check itself throws', async () => {
-    const base = await serve(() => Promise.reject(new Error('boom')));
+  it('answers 500 INTERNAL_ERROR without the error text when the check throws, and logs the error', async () => {
+    const secret = 'User: arn:aws:sts::123456789012:assumed-role/analytics is not authorized';
+    const base = await serve(() => Promise.reject(new Error(secret)));
+
+    const res = await fetch(`${base}/readyz`);
+    const text = await res.text();
+
+    expect(res.status).toBe(500);
+    expect(JSON.parse(text)).toEqual({ code: 'INTERNAL_ERROR', message: expect.any(String) });
+    expect(text).not.toContain('arn:aws');
+    expect(logger.error).toHaveBeenCalledWith(
+      'HTTP request failed',
+      expect.objectContaining({ path: '/readyz', error: new Error(secret) }),
+    );
+  });
+
+  it('answers 503 READINESS_TIMEOUT when the readiness check does not finish in time', async () => {
+    const base = await serve(() => new Promise<Readiness>(() => {}), new Telemetry(), {
+      readinessTimeoutMs: 20,
+    });
 
     const res = await fetch(`${base}/readyz`);
 
-    expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: 'boom' });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ code: 'READINESS_TIMEOUT' });
   });
 
   it('serves Prometheus metrics including process defaults and pipeline counters', async () => {
@@ -99,8 +155,100 @@ describe('operations HTTP endpoints', () => {
     const post = await fetch(`${base}/healthz`, { method: 'POST' });
 
     expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({
+      code: 'NOT_FOUND',
+      endpoints: ['/healthz', '/readyz', '/metrics'],
+    });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(await post.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+  });
+
+  it('answers a request target that is not a valid URL instead of crashing (GET //[ HTTP/1.1)', async () => {
+    await serve(() => ({ ready: true, reasons: [] }));
+
+    const answer = await rawExchange(
+      server?.port ?? 0,
+      'GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    const health = await fetch(`http://127.0.0.1:${server?.port}/healthz`);
+
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(health.status).toBe(200);
+  });
+
+  it('ignores the query string and fragment of a path', async () => {
+    const base = await serve(() => ({ ready: true, reasons: [] }));
+
+    const res = await fetch(`${base}/healthz?x=[`);
+
+    expect(res.status).toBe(200);
+    expect(requestPath('/readyz#frag?x')).toBe('/readyz');
+    expect(requestPath('/metrics?a#b')).toBe('/metrics');
+    expect(requestPath(undefined)).toBe('/');
+  });
+
+  it('closes the connection after answering a request that carries a body it does not read', async () => {
+    await serve(() => ({ ready: true, reasons: [] }));
+
+    const answer = await rawExchange(
+      server?.port ?? 0,
+      'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\npartial body',
+    );
+
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
+  });
+
+  it('closes a connection that does not finish its headers within headersTimeoutMs', async () => {
+    await serve(() => ({ ready: true, reasons: [] }), new Telemetry(), {
+      headersTimeoutMs: 200,
+      requestTimeoutMs: 200,
+    });
+
+    // Resolves only once the server closed the socket (the test's own timeout bounds the wait).
+    const answer = await rawExchange(server?.port ?? 0, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+
+    expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true);
+  });
+
+  it('closes connections over maxConnections at once', async () => {
+    await serve(() => ({ ready: true, reasons: [] }), new Telemetry(), { maxConnections: 1 });
+    const port = server?.port ?? 0;
+    const holder = connect(port, '127.0.0.1');
+    await new Promise((resolve) => holder.once('connect', resolve));
+    holder.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+
+    const refused = await rawExchange(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    holder.destroy();
+
+    expect(refused).toBe('');
+  });
+
+  it('answers oversized headers with 431 and keeps serving', async () => {
+    await serve(() => ({ ready: true, reasons: [] }));
+
+    const answer = await rawExchange(
+      server?.port ?? 0,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
+    );
+    const health = await fetch(`http://127.0.0.1:${server?.port}/healthz`);
+
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(health.status).toBe(200);
+  });
+
+  it('destroys the socket and logs when a handler rejects after all (a handler from elsewhere)', async () => {
+    server = await startHttpServer(() => Promise.reject(new Error('handler bug')), {
+      host: '127.0.0.1',
+      port: 0,
+      logger,
+    });
+
+    const answer = await rawExchange(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+
+    expect(answer).toBe('');
+    expect(logger.error).toHaveBeenCalledWith('HTTP handler failed', { error: new Error('handler bug') });
   });
 
   it('fails to start with the listen error when the port is taken', async () => {

@@ -59,4 +59,18 @@ describe('libraryLogger', () => {
     expect(out.text()).toMatch(/WARN.*w/);
     expect(out.text()).toMatch(/ERROR.*e\n\s+component: "dynamodb-sink"\n\s+code: "X"/);
   });
+
+  it('logs an Error under `error` with its type and message (pino alone writes {})', async () => {
+    const out = capture();
+    const logger = createLogger({ level: 'info', pretty: true, prettyStream: out.stream });
+
+    libraryLogger(logger, 'sink').warn('skipping', {
+      error: Object.assign(new TypeError('bad record'), { code: 'INVALID_RECORD' }),
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(out.text()).toContain('bad record');
+    expect(out.text()).toContain('TypeError');
+    expect(out.text()).toContain('INVALID_RECORD');
+  });
 });

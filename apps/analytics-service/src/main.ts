@@ -4,8 +4,16 @@ import { type Command, parseArgs, USAGE } from './args.js';
 import { createDynamoClient, createKafka, createS3Client } from './clients.js';
 import { loadConfig, redactConfig, type ServiceConfig } from './config.js';
 import type { Demo } from './demo.js';
-import { ArgumentsError, ConfigError } from './errors.js';
-import { createHttpHandler, type Readiness, startHttpServer } from './http.js';
+import { checkDemoDependencies } from './demoDependencies.js';
+import { ArgumentsError, ConfigError, MissingDemoDependencyError } from './errors.js';
+import { handleProcessFaults } from './handleProcessFaults.js';
+import {
+  createHttpHandler,
+  HTTP_ENDPOINTS,
+  type HttpServer,
+  type Readiness,
+  startHttpServer,
+} from './http.js';
 import { createLogger, libraryLogger } from './logger.js';
 import { runMetricsCommand } from './metricsCommand.js';
 import { ProgressReporter } from './progress.js';
@@ -18,35 +26,45 @@ const EXIT = Object.freeze({ ok: 0, failed: 1, badConfig: 2 });
 
 async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run' }>): Promise<void> {
   const demo = config.mode === 'demo';
+  // The demo's packages are development dependencies: say so plainly when they are absent.
+  if (demo) checkDemoDependencies();
   const progress = new ProgressReporter(process.stdout);
   const logger = createLogger({ level: config.logLevel, pretty: demo, beforeWrite: () => progress.clear() });
   const log = libraryLogger(logger, 'main');
   const telemetry = new Telemetry(PRODUCT_EVENT_TYPES, PARSE_ERROR_CODES);
 
-  let readiness: () => Promise<Readiness> = async () => ({ ready: false, reasons: ['starting'] });
-  const http = await startHttpServer(
-    createHttpHandler({ registry: telemetry.registry, readiness: () => readiness() }),
-    config.http,
-  );
-  const url = `http://${http.host}:${http.port}`;
-  log.info('HTTP endpoints listening', { url, endpoints: ['/healthz', '/readyz', '/metrics'] });
-
+  let http: HttpServer | undefined;
   let service: RunningService | undefined;
   let demoRun: Demo | undefined;
-  // The service logged `stage failed: stopping` with the error; fix the cause, then restart.
-  const onFatal = (): void => {
-    void signals.trigger('stage failed', EXIT.failed);
-  };
   const signals = handleShutdownSignals(
     async () => {
       await demoRun?.stop();
       await service?.stop();
-      await http.close();
+      await http?.close();
     },
     { timeoutMs: config.shutdownTimeoutMs, logger: log },
   );
+  // Whatever escapes (a rejected promise, a thrown callback) ends the process the same way as a
+  // permanent fault: logged, bounded graceful shutdown, exit 1.
+  handleProcessFaults({ logger: log, stop: (reason) => void signals.trigger(reason, EXIT.failed) });
+  // The service logged `stage failed: stopping` with the error; fix the cause, then restart.
+  const onFatal = (): void => {
+    void signals.trigger('stage failed', EXIT.failed);
+  };
+  let readiness: () => Promise<Readiness> = async () => ({ ready: false, reasons: [{ code: 'STARTING' }] });
 
   try {
+    http = await startHttpServer(
+      createHttpHandler({
+        registry: telemetry.registry,
+        readiness: () => readiness(),
+        logger: libraryLogger(logger, 'http'),
+      }),
+      { ...config.http, logger: libraryLogger(logger, 'http') },
+    );
+    const url = `http://${http.host}:${http.port}`;
+    log.info('HTTP endpoints listening', { url, endpoints: HTTP_ENDPOINTS });
+
     if (demo) {
       process.stdout.write(`Demo mode (KAFKA_BROKERS is not set). Metrics and health on ${url}/metrics\n`);
       // Loaded only in demo mode: production never loads the local stack or the generator.
@@ -94,7 +112,7 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
       code: (error as { code?: unknown }).code,
     });
     signals.dispose();
-    await Promise.allSettled([demoRun?.stop(), service?.stop(), http.close()]);
+    await Promise.allSettled([demoRun?.stop(), service?.stop(), http?.close()]);
     process.exit(EXIT.failed);
   }
 }
@@ -142,9 +160,11 @@ main(process.argv.slice(2)).then(
     if (code !== undefined) process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(
-      `analytics-service: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    const text =
+      error instanceof MissingDemoDependencyError
+        ? error.message
+        : `fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    process.stderr.write(`analytics-service: ${text}\n`);
     process.exitCode = EXIT.failed;
   },
 );

@@ -7,11 +7,13 @@ import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
+import { cachedSingleFlight } from './cachedSingleFlight.js';
 import type { Role, ServiceConfig } from './config.js';
 import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks } from './hooks.js';
-import type { Readiness } from './http.js';
+import type { Readiness, ReadinessCode, ReadinessReason } from './http.js';
 import { LagMonitor, type WatchedGroup } from './lag.js';
-import { libraryLogger } from './logger.js';
+import { type LibraryLogger, libraryLogger } from './logger.js';
+import { summarizeError } from './summarizeError.js';
 import type { Telemetry } from './telemetry.js';
 
 /** What {@link startService} wires together. */
@@ -47,7 +49,7 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** `name: message (HTTP status)`: AWS errors without a body (HeadBucket 404) say little else. */
+/** `name: message (HTTP status)` for the log: AWS errors without a body (HeadBucket 404) say little else. */
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -56,23 +58,32 @@ function describeError(error: unknown): string {
 }
 
 const PROBE_TIMEOUT_MS = 2000;
+/** Probe results are shared by concurrent `/readyz` requests and reused this long. */
 const PROBE_CACHE_MS = 5000;
 
-async function probe(name: string, check: () => Promise<unknown>): Promise<string | undefined> {
+/** Runs one readiness probe; a failure becomes a coded reason, its details go to the log. */
+async function probe(
+  code: ReadinessCode,
+  what: string,
+  check: () => Promise<unknown>,
+  log: LibraryLogger,
+): Promise<ReadinessReason | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       check(),
       new Promise((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)),
+          () =>
+            reject(Object.assign(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`), { code: 'TIMEOUT' })),
           PROBE_TIMEOUT_MS,
         );
       }),
     ]);
     return undefined;
   } catch (error) {
-    return `${name} check failed: ${describeError(error)}`;
+    log.warn('readiness check failed', { check: what, code, error: describeError(error) });
+    return { code, ...summarizeError(error) };
   } finally {
     clearTimeout(timer);
   }
@@ -112,13 +123,16 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   let sinkConsumer: MetricChangeConsumer | undefined;
   const groups: WatchedGroup[] = [];
   /** Stages that failed for good (their `onFatal`), with what went wrong, for `/readyz`. */
-  const failures = new Map<'aggregate' | 'sink', string>();
+  const failures = new Map<'aggregate' | 'sink', ReadinessReason>();
   const stageFailed =
     (stage: 'aggregate' | 'sink') =>
     (error: unknown): void => {
       // Stopping cuts sink retries short: what fails then is not a fault of the stage.
       if (abort.signal.aborted || failures.has(stage)) return;
-      failures.set(stage, describeError(error));
+      failures.set(stage, {
+        code: stage === 'aggregate' ? 'AGGREGATE_STAGE_FAILED' : 'SINK_STAGE_FAILED',
+        ...summarizeError(error),
+      });
       log.error('stage failed: stopping', {
         stage,
         error: describeError(error),
@@ -250,38 +264,42 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
 
   lag.start(deps.lagIntervalMs ?? 5000);
 
-  let cached: { at: number; reasons: string[] } | undefined;
-  const probes = async (): Promise<string[]> => {
-    if (cached !== undefined && performance.now() - cached.at < PROBE_CACHE_MS) return cached.reasons;
-    const checks: Array<Promise<string | undefined>> = [
-      probe('Kafka cluster', () => admin.describeCluster()),
-    ];
-    if (runSink) {
-      checks.push(
-        probe(`DynamoDB table ${config.metricsTable}`, () =>
-          deps.dynamo!.send(new DescribeTableCommand({ TableName: config.metricsTable })),
-        ),
-        probe(`S3 bucket ${config.archiveBucket}`, () =>
-          deps.s3!.send(new HeadBucketCommand({ Bucket: config.archiveBucket })),
-        ),
-      );
-    }
-    const reasons = (await Promise.all(checks)).filter((r): r is string => r !== undefined);
-    cached = { at: performance.now(), reasons };
-    return reasons;
-  };
+  const probes = cachedSingleFlight(
+    async (): Promise<ReadinessReason[]> => {
+      const checks: Array<Promise<ReadinessReason | undefined>> = [
+        probe('KAFKA_UNAVAILABLE', 'Kafka cluster', () => admin.describeCluster(), log),
+      ];
+      if (runSink) {
+        checks.push(
+          probe(
+            'DYNAMODB_TABLE_UNAVAILABLE',
+            `DynamoDB table ${config.metricsTable}`,
+            () => deps.dynamo!.send(new DescribeTableCommand({ TableName: config.metricsTable })),
+            log,
+          ),
+          probe(
+            'S3_BUCKET_UNAVAILABLE',
+            `S3 bucket ${config.archiveBucket}`,
+            () => deps.s3!.send(new HeadBucketCommand({ Bucket: config.archiveBucket })),
+            log,
+          ),
+        );
+      }
+      return (await Promise.all(checks)).filter((r): r is ReadinessReason => r !== undefined);
+    },
+    { ttlMs: PROBE_CACHE_MS },
+  );
 
   let stopping: Promise<void> | undefined;
   return {
     lag,
     async readiness() {
-      if (stopping !== undefined) return { ready: false, reasons: ['shutting down'] };
-      const reasons: string[] = [];
-      for (const [stage, error] of failures) reasons.push(`${stage} stage failed: ${error}`);
+      if (stopping !== undefined) return { ready: false, reasons: [{ code: 'SHUTTING_DOWN' }] };
+      const reasons: ReadinessReason[] = [...failures.values()];
       if (processor !== undefined && !processor.ready && !failures.has('aggregate'))
-        reasons.push('aggregate stage has not joined its group');
+        reasons.push({ code: 'AGGREGATE_NOT_JOINED' });
       if (sinkConsumer !== undefined && !sinkConsumer.ready && !failures.has('sink'))
-        reasons.push('sink stage has not joined its group');
+        reasons.push({ code: 'SINK_NOT_JOINED' });
       reasons.push(...(await probes()));
       return { ready: reasons.length === 0, reasons };
     },

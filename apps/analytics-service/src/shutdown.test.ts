@@ -99,4 +99,17 @@ describe('handleShutdownSignals', () => {
     expect(shutdown).toHaveBeenCalledWith('--once');
     expect(exit).toHaveBeenCalledWith(0);
   });
+
+  it('exits 1 when a fault is reported while a clean shutdown is already running', async () => {
+    const exit = vi.fn();
+    const shutdown = vi.fn(async () => {});
+    const handle = handleShutdownSignals(shutdown, { timeoutMs: 1000, logger, exit, signals: ['SIGUSR2'] });
+    dispose = handle.dispose;
+
+    await Promise.all([handle.trigger('SIGTERM'), handle.trigger('unhandled rejection', 1)]);
+
+    expect(shutdown).toHaveBeenCalledTimes(1);
+    expect(exit).toHaveBeenCalledTimes(1);
+    expect(exit).toHaveBeenCalledWith(1);
+  });
 });

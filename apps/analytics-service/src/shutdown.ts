@@ -17,7 +17,8 @@ export interface ShutdownOptions {
  * Runs `shutdown` on the first SIGTERM/SIGINT, then exits 0. If it throws or does not finish
  * within `timeoutMs`, or a second signal arrives, exits with `forcedExitCode` (1).
  * Returns `trigger`, to start the same shutdown from code (e.g. after the demo's `--once` report,
- * or with `exitCode` 1 after a permanent fault).
+ * or with `exitCode` 1 after a permanent fault). A `trigger` with a non-zero code while a shutdown
+ * already runs does not start another one, but the process then exits with that code.
  */
 export function handleShutdownSignals(
   shutdown: (reason: string) => Promise<void>,
@@ -27,8 +28,11 @@ export function handleShutdownSignals(
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const forced = options.forcedExitCode ?? 1;
   let inProgress: Promise<void> | undefined;
+  // A failure reported while a clean shutdown runs still ends the process with its code.
+  let exitCodeWhenDone = 0;
 
   const trigger = (reason: string, exitCode = 0): Promise<void> => {
+    exitCodeWhenDone = Math.max(exitCodeWhenDone, exitCode);
     if (inProgress !== undefined) return inProgress;
     options.logger.info('shutting down', { reason, timeoutMs: options.timeoutMs });
     const timer = setTimeout(() => {
@@ -38,8 +42,8 @@ export function handleShutdownSignals(
     inProgress = shutdown(reason).then(
       () => {
         clearTimeout(timer);
-        options.logger.info('shut down cleanly', { reason, exitCode });
-        exit(exitCode);
+        options.logger.info('shut down cleanly', { reason, exitCode: exitCodeWhenDone });
+        exit(exitCodeWhenDone);
       },
       (error: unknown) => {
         clearTimeout(timer);

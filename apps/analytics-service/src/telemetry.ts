@@ -57,6 +57,7 @@ export class Telemetry {
   private readonly s3Bytes: Counter;
   private readonly s3Failures: Counter;
   private readonly metricChanges: Counter<'stage'>;
+  private readonly undecodableMetricChanges: Counter;
   private poolSource: (() => PoolUtilization) | undefined;
 
   /**
@@ -144,6 +145,11 @@ export class Telemetry {
       name: 'analytics_metric_changes_total',
       help: 'Metric-change records produced by stage 1 (stage=aggregate) or consumed by stage 2 (stage=sink).',
       labelNames: ['stage'],
+      registers,
+    });
+    this.undecodableMetricChanges = new Counter({
+      name: 'analytics_metric_changes_undecodable_total',
+      help: 'Metric-change records stage 2 could not decode and skipped (logged with topic, partition and offset).',
       registers,
     });
     for (const type of eventTypes) this.events.inc({ type }, 0);
@@ -236,6 +242,11 @@ export class Telemetry {
     if (count <= 0) return;
     this.metricChanges.inc({ stage }, count);
     if (stage === 'sink') this.stats.sinkRecords += count;
+  }
+
+  /** Stage 2 skipped a metric-change record it could not decode. */
+  recordUndecodableMetricChange(): void {
+    this.undecodableMetricChanges.inc();
   }
 
   /** Current lag of one partition of a consumer group. */

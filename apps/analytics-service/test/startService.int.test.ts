@@ -77,6 +77,7 @@ async function start(
   cfg: ServiceConfig,
   role: 'all' | 'sink' | 'aggregate',
   onFatal?: (error: unknown) => void,
+  telemetry = new Telemetry(),
 ): Promise<RunningService> {
   const { credentials } = testStack();
   const service = await startService({
@@ -88,7 +89,7 @@ async function start(
       ? {}
       : { dynamo: createDynamoClient(cfg, credentials), s3: createS3Client(cfg, credentials) }),
     logger,
-    telemetry: new Telemetry(),
+    telemetry,
     lagIntervalMs: 200,
   });
   running.push(service);
@@ -190,7 +191,7 @@ describe('startService', () => {
     await eventually('no lag left', () => (service.lag.total() === 0 ? true : undefined));
     await service.stop();
 
-    expect(await service.readiness()).toEqual({ ready: false, reasons: ['shutting down'] });
+    expect(await service.readiness()).toEqual({ ready: false, reasons: [{ code: 'SHUTTING_DOWN' }] });
   });
 
   it('is not ready while the archive bucket is missing, and says so', async () => {
@@ -211,12 +212,13 @@ describe('startService', () => {
 
     const readiness = await eventually('the sink joined', async () => {
       const r = await service.readiness();
-      return r.reasons.some((reason) => reason.includes('has not joined')) ? undefined : r;
+      return r.reasons.some((reason) => reason.code === 'SINK_NOT_JOINED') ? undefined : r;
     });
 
     expect(readiness.ready).toBe(false);
+    // A code and the upstream status only: AWS's own text stays in the log.
     expect(readiness.reasons).toEqual([
-      expect.stringMatching(new RegExp(`^S3 bucket ${bucket} check failed: .*\\(HTTP 404\\)$`)),
+      { code: 'S3_BUCKET_UNAVAILABLE', error: expect.any(String), status: 404 },
     ]);
     await service.stop();
   });
@@ -267,13 +269,66 @@ describe('startService', () => {
     expect(String(error)).toMatch(/ResourceNotFound|not found|non-existent|does not exist/i);
     expect(fatal).toHaveLength(1);
     expect(readiness.ready).toBe(false);
-    expect(readiness.reasons).toContainEqual(
-      expect.stringMatching(
-        /^sink stage failed: .*(ResourceNotFound|not found|non-existent|does not exist)/i,
-      ),
-    );
-    expect(readiness.reasons).not.toContainEqual(expect.stringContaining('has not joined'));
+    const failed = readiness.reasons.find((reason) => reason.code === 'SINK_STAGE_FAILED');
+    expect(`${failed?.error} ${failed?.cause}`).toMatch(/ResourceNotFound/);
+    expect(readiness.reasons).not.toContainEqual({ code: 'SINK_NOT_JOINED' });
     expect(committed[0]?.partitions).toEqual([expect.objectContaining({ partition: 0, offset: '-1' })]);
+  });
+
+  it('counts and skips an undecodable record on the metric-change topic, and writes the records around it', async () => {
+    const changes = uniqueName('svc-garbage-changes');
+    const groupId = uniqueName('svc-garbage-sink');
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: changes, numPartitions: 1 }] });
+    const change = (id: string): MetricChange => ({
+      entity: 'seller',
+      id,
+      group: 0,
+      eventTime: '2026-11-25T10:00:00.000Z',
+      values: {
+        totalProducts: 2,
+        activeProducts: 2,
+        deletedProducts: 0,
+        totalValueCents: 300n,
+        lowStockCount: 0,
+      },
+    });
+    const before = change(uniqueName('s-before'));
+    const after = change(uniqueName('s-after'));
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: changes,
+      messages: [
+        { key: metricChangeKey(before), value: encodeMetricChange(before), partition: 0 },
+        { key: 'garbage', value: Buffer.from([0xff, 0x00, 0x7b, 0x22]), partition: 0 },
+        { key: metricChangeKey(after), value: encodeMetricChange(after), partition: 0 },
+      ],
+    });
+    await producer.disconnect();
+    const telemetry = new Telemetry();
+
+    const service = await start(
+      config({ SINK_GROUP_ID: groupId, TOPIC_METRIC_CHANGES: changes }),
+      'sink',
+      undefined,
+      telemetry,
+    );
+    await eventually('the partition moved past all three records', async () => {
+      const offsets = await kafkaAdmin.fetchOffsets({ groupId, topics: [changes] });
+      return offsets[0]?.partitions[0]?.offset === '3' ? true : undefined;
+    });
+    await service.stop();
+    await kafkaAdmin.deleteTopics({ topics: [changes] }).catch(() => {});
+    await kafkaAdmin.disconnect();
+    const reader = new MetricsReader({ client: admin, tableName: names.table });
+    const text = await telemetry.registry.metrics();
+
+    expect(text).toContain('analytics_metric_changes_undecodable_total 1');
+    expect(text).toContain('analytics_metric_changes_total{stage="sink"} 2');
+    expect((await reader.getSellerMetrics(before.id))?.totalProducts).toBe(2);
+    expect((await reader.getSellerMetrics(after.id))?.totalProducts).toBe(2);
   });
 
   it('runs the aggregate stage alone without AWS clients, probing only Kafka', async () => {

@@ -72,9 +72,9 @@ export interface MetricChangeConsumerOptions {
  * calls `handleBatch` (retried with backoff), then commits the batch's offsets. At least once;
  * effectively once because the sinks write conditionally on the source offset.
  *
- * A record that cannot be decoded is logged, reported to `metrics.onInvalidRecord` and skipped
- * (the topic is written only by stage 1, so this means a bug, and blocking the partition would
- * stop every metric behind it).
+ * A record that cannot be decoded is logged at warn (topic, partition, offset, size, error),
+ * reported to `metrics.onInvalidRecord` and skipped (the topic is written only by stage 1, so this
+ * means a bug or a foreign producer, and blocking the partition would stop every metric behind it).
  *
  * @example
  * ```ts
@@ -250,10 +250,11 @@ export class MetricChangeConsumer {
           source: { topic, partition, offset: message.offset },
         });
       } catch (error) {
-        this.#logger.error('skipping a metric change that cannot be decoded', {
+        this.#logger.warn('skipping a metric change that cannot be decoded', {
           topic,
           partition,
           offset: message.offset,
+          valueBytes: message.value?.length ?? null,
           error,
         });
         this.#metrics.onInvalidRecord?.({ topic, partition, offset: message.offset, error });

@@ -89,6 +89,9 @@ export interface MetricChangeConsumerMetricsHooks {
   }): void;
   /** `handleBatch` failed and will be retried. */
   onRetry?(info: { topic: string; partition: number; attempt: number; error: unknown }): void;
-  /** A record could not be decoded and was skipped. */
+  /**
+   * A record could not be decoded and was skipped (also logged at warn with topic, partition,
+   * offset and size). Map it to a counter: nothing else records the loss.
+   */
   onInvalidRecord?(info: { topic: string; partition: number; offset: string; error: unknown }): void;
 }

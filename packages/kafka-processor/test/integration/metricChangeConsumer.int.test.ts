@@ -67,6 +67,7 @@ describe('MetricChangeConsumer against a real broker', () => {
     const received: MetricChangeRecord[] = [];
     const retries: number[] = [];
     const invalid: string[] = [];
+    const warnings: Array<{ message: string; context?: Record<string, unknown> }> = [];
     let failNext = true;
     const groupId = uniqueName('sink');
     const loop = new MetricChangeConsumer({
@@ -74,6 +75,12 @@ describe('MetricChangeConsumer against a real broker', () => {
       groupId,
       topic,
       retry: { minDelayMs: 10, maxDelayMs: 20 },
+      logger: {
+        debug() {},
+        info() {},
+        warn: (message, context) => warnings.push({ message, ...(context === undefined ? {} : { context }) }),
+        error() {},
+      },
       handleBatch: async (records) => {
         if (failNext) {
           failNext = false;
@@ -95,6 +102,11 @@ describe('MetricChangeConsumer against a real broker', () => {
 
     expect(retries).toEqual([1]);
     expect(invalid).toEqual(['1/1', '1/2']);
+    const skipped = warnings.filter((w) => w.message === 'skipping a metric change that cannot be decoded');
+    expect(skipped.map((w) => w.context)).toEqual([
+      expect.objectContaining({ topic, partition: 1, offset: '1', valueBytes: 18 }),
+      expect.objectContaining({ topic, partition: 1, offset: '2', valueBytes: null }),
+    ]);
     const byPosition = (r: MetricChangeRecord) => `${r.source.partition}/${r.source.offset}`;
     expect(received.map(byPosition).sort()).toEqual(['0/0', '0/1', '1/0']);
     expect(received.find((r) => byPosition(r) === '0/1')).toMatchObject({
