@@ -17,6 +17,8 @@ import type { BatchMetrics, ProcessorMetricsHooks } from './types.js';
 const { KafkaJSProtocolError, KafkaJSNonRetriableError } = kafkajs;
 const TOPICS = { created: 'product.created', updated: 'product.updated', deleted: 'product.deleted' };
 const INPUTS = Object.values(TOPICS);
+/** Everything the consumer group reads: the inputs and the reroute topic. */
+const CONSUMED = [...INPUTS, DEFAULT_INTERNAL_TOPICS.reroute];
 
 function protocolError(type: string): Error {
   return new KafkaJSProtocolError({ type, code: 1, message: type, retriable: false } as unknown as Error);
@@ -135,7 +137,7 @@ class FakeKafka {
 
   join(groups: number[]): void {
     this.listeners.get('consumer.group_join')?.({
-      payload: { memberAssignment: Object.fromEntries(INPUTS.map((t) => [t, groups])) },
+      payload: { memberAssignment: Object.fromEntries(CONSUMED.map((t) => [t, groups])) },
     });
   }
 
@@ -330,7 +332,7 @@ describe('AggregateProcessor batch protocol', () => {
     await fake.eachBatch!(first);
     expect(fenced).toEqual([0]);
     expect(first.resolved).toEqual([]);
-    expect(fake.paused).toEqual(INPUTS.map((t) => `${t}/0`));
+    expect(fake.paused).toEqual(CONSUMED.map((t) => `${t}/0`));
     expect(fake.producers[0]!.disconnected).toBe(true);
     expect(fake.producers[0]!.transactions.at(-1)!.state).toBe('aborted');
 
@@ -340,7 +342,7 @@ describe('AggregateProcessor batch protocol', () => {
     expect(queued.resolved).toEqual([]);
     expect(skipped).toEqual(['fenced']);
 
-    await vi.waitFor(() => expect(fake.resumed).toEqual(INPUTS.map((t) => `${t}/0`)));
+    await vi.waitFor(() => expect(fake.resumed).toEqual(CONSUMED.map((t) => `${t}/0`)));
     const again = payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }]);
     await fake.eachBatch!(again);
     expect(again.resolved).toEqual(['0']);
@@ -356,7 +358,7 @@ describe('AggregateProcessor batch protocol', () => {
     await fake.eachBatch!(payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }]));
     expect(fake.resumed).toEqual([]);
     fake.join([0]);
-    expect(fake.resumed).toEqual(INPUTS.map((t) => `${t}/0`));
+    expect(fake.resumed).toEqual(CONSUMED.map((t) => `${t}/0`));
   });
 
   it('aborts a failed transaction, re-acquires the group and retries the batch', async () => {
@@ -459,7 +461,8 @@ describe('AggregateProcessor batch protocol', () => {
     const p = payload(TOPICS.created, 0, [
       { offset: 0, event: event('p-1', 1) },
       { offset: 1, event: event('p-2', 1) },
-      { offset: 2, event: event('p-3', 1) },
+      // p-5 and p-1 are owned by group 0 under murmur2 over 2 partitions (p-3 is not).
+      { offset: 2, event: event('p-5', 1) },
     ]);
     const [, notJson, notObject] = p.batch.messages;
     notJson!.value = Buffer.from('{not json');
