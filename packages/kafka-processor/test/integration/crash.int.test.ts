@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { generateMarketplaceStream } from '@marketplace/product-events';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,36 +12,7 @@ import {
   waitUntilConsumed,
 } from './helpers.js';
 import { expectOutputsMatchOracle } from './oracle.js';
-
-const FIXTURE = fileURLToPath(new URL('../fixtures/aggregateStage.ts', import.meta.url));
-
-function startStage(config: object): {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-} {
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    env: { ...process.env, AGGREGATE_STAGE_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
-
-async function committedCount(admin: Admin, groupId: string, topics: readonly string[]): Promise<bigint> {
-  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-  let sum = 0n;
-  for (const { partitions } of committed)
-    for (const p of partitions) if (BigInt(p.offset) > 0n) sum += BigInt(p.offset);
-  return sum;
-}
+import { committedCount, startStage } from './stageProcess.js';
 
 describe('AggregateProcessor crash recovery', () => {
   let kafka: Kafka;
