@@ -21,7 +21,7 @@ const { values } = parseArgs({
 });
 
 const quick = values.quick ?? false;
-const only = new Set((values.only ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
+const only = new Set((values.only ?? '1,2,3,4,5,6,7,8').split(',').map((s) => s.trim()));
 const stackEvents = values.events ? Number(values.events) : quick ? 100_000 : 1_000_000;
 
 const figures: Figure[] = [];
@@ -31,7 +31,7 @@ if (only.has('1')) figures.push(benchAggregator({ events: quick ? 300_000 : 2_00
 if (only.has('2'))
   figures.push(...(await benchWorkerPool({ events: quick ? 100_000 : 400_000, batchSize: 3000 })));
 if (only.has('6')) figures.push(benchMemory({ products: quick ? 200_000 : 1_000_000 }));
-if (['3', '4', '5', '7'].some((id) => only.has(id))) {
+if (['3', '4', '5', '7', '8'].some((id) => only.has(id))) {
   figures.push(...(await benchStack({ events: stackEvents, partitions: 6, only })));
 }
 

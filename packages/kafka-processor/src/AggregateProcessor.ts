@@ -9,7 +9,7 @@ import {
 } from '@marketplace/analytics-aggregator';
 import { DEFAULT_TOPICS, type ParseErrorCode, type ProductTopics } from '@marketplace/product-events';
 import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
-import type { ReducerPool } from '@marketplace/worker-pool';
+import type { ReducerPool, ReduceResult } from '@marketplace/worker-pool';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { createCoPartitionedAssigner } from './coPartitionedAssigner.js';
 import {
@@ -287,6 +287,20 @@ const MAX_RECORDS_PER_SEND = 250;
 
 /** Backoff while the previous transaction of the same producer completes (typically a few ms). */
 const CONCURRENT_TRANSACTIONS_RETRY = Object.freeze({ retries: 10, minDelayMs: 20, maxDelayMs: 500 });
+
+/** The reduce result of a batch with no record to apply here. */
+const NOTHING_REDUCED: ReduceResult = Object.freeze({
+  states: [],
+  invalid: [],
+  counts: {
+    applied: 0,
+    duplicate: 0,
+    stale: 0,
+    invalid: 0,
+    byType: { 'product.created': 0, 'product.updated': 0, 'product.deleted': 0 },
+  },
+  maxOccurredAt: null,
+});
 
 /** Fails a pending operation when the processor is stopping (not retried). */
 class StoppingError extends ProcessorError {
@@ -871,12 +885,16 @@ export class AggregateProcessor {
       const prior = key === undefined ? undefined : owned.states.get(key);
       if (prior) priorStates.set(prior.productId, prior);
     }
-    const result = await this.#pool.reduce({
-      topic: batch.topic,
-      partition: batch.partition,
-      messages: routed.local.map(toRawMessage),
-      priorStates,
-    });
+    // A batch that is all forwards has nothing to reduce: skip the round trip to the pool.
+    const result =
+      routed.local.length === 0
+        ? NOTHING_REDUCED
+        : await this.#pool.reduce({
+            topic: batch.topic,
+            partition: batch.partition,
+            messages: routed.local.map(toRawMessage),
+            priorStates,
+          });
 
     const stateRecords: Message[] = [];
     const alerts: Message[] = [];
