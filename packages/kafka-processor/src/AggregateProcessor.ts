@@ -9,7 +9,7 @@ import {
 } from '@marketplace/analytics-aggregator';
 import { DEFAULT_TOPICS, type ParseErrorCode, type ProductTopics } from '@marketplace/product-events';
 import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
-import type { ReducerPool, ReduceResult } from '@marketplace/worker-pool';
+import type { ReduceResult, ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { createCoPartitionedAssigner } from './coPartitionedAssigner.js';
 import {
@@ -31,7 +31,7 @@ import {
   isProducerFencedError,
   isRebalanceError,
 } from './kafkaErrors.js';
-import { PartitionerSampler, type PartitionerVerdict } from './PartitionerSampler.js';
+import { PartitionerSampler } from './PartitionerSampler.js';
 import { isPartitionerName, PARTITIONERS, type PartitionerName } from './partitioners.js';
 import { prepareTopics } from './prepareTopics.js';
 import { chunkBySize, deadLetterMessage, lowStockAlertMessage, toRawMessage } from './records.js';
@@ -869,13 +869,13 @@ export class AggregateProcessor {
 
     // The owner of a product is a function of its key (ARCHITECTURE, misrouted input): records of
     // another group are forwarded to it in this transaction instead of being applied here.
-    const rerouted = batch.topic === o.internalTopics.reroute;
-    if (!rerouted) this.#samplePartitioner(batch.topic, batch.partition, messages);
+    const fromReroute = batch.topic === o.internalTopics.reroute;
+    if (!fromReroute) this.#samplePartitioner(batch.topic, batch.partition, messages);
     const routed = routeRecords(messages, group, this.#groupCount, o.partitioner);
     const forwards: Message[] = [];
     const notOwned: Message[] = [];
     for (const { message, owner } of routed.misrouted) {
-      if (!rerouted) forwards.push(rerouteMessage(batch, message, owner));
+      if (!fromReroute) forwards.push(rerouteMessage(batch, message, owner));
       else notOwned.push(this.#notOwnedDeadLetter(batch, message, owner, group));
     }
 
@@ -924,7 +924,7 @@ export class AggregateProcessor {
       invalidByCode[invalid.code] = (invalidByCode[invalid.code] ?? 0) + 1;
       const original = byOffset.get(invalid.offset);
       // A rerouted record's dead letter names the input position it was first consumed at.
-      const source = original && rerouted ? readRerouteSource(original) : undefined;
+      const source = original && fromReroute ? readRerouteSource(original) : undefined;
       if (source) deadLetters.push(deadLetterMessage(source, source.message, invalid, group));
       else if (original) deadLetters.push(deadLetterMessage(batch, original, invalid, group));
     }
@@ -983,7 +983,7 @@ export class AggregateProcessor {
   #samplePartitioner(topic: string, partition: number, messages: readonly KafkaMessage[]): void {
     const verdict = this.#sampler.observe(topic, partition, this.#groupCount, messages);
     if (verdict === undefined) return;
-    const fields = { ...verdict } satisfies PartitionerVerdict;
+    const fields: Record<string, unknown> = { ...verdict };
     if (verdict.follows === verdict.configured) {
       this.#logger.info(
         `input topic "${topic}" follows the configured partitioner ${verdict.configured}`,
