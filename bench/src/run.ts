@@ -33,7 +33,7 @@ if (only.has('1')) figures.push(benchAggregator({ events: quick ? 300_000 : 2_00
 if (only.has('2'))
   figures.push(...(await benchWorkerPool({ events: quick ? 100_000 : 400_000, batchSize: 3000 })));
 if (only.has('6')) figures.push(benchMemory({ products: quick ? 200_000 : 1_000_000 }));
-if (['3', '4', '5', '7', '8'].some((id) => only.has(id))) {
+if (['3', '4', '5', '7', '8', '9'].some((id) => only.has(id))) {
   figures.push(...(await benchStack({ events: stackEvents, partitions: 6, only })));
 }
 

@@ -14,7 +14,7 @@ import {
   type MetricsSnapshot,
 } from '@marketplace/analytics-aggregator';
 import { DynamoDbMetricsSink, ensureMetricsTable } from '@marketplace/dynamodb-sink';
-import { AggregateProcessor, MetricChangeConsumer } from '@marketplace/kafka-processor';
+import { AggregateProcessor, MetricChangeConsumer, partitionForKey } from '@marketplace/kafka-processor';
 import { type LocalStack, startLocalStack } from '@marketplace/local-stack';
 import { generateMarketplaceStream } from '@marketplace/product-events';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
@@ -74,11 +74,25 @@ async function groupCaughtUp(admin: Admin, groupId: string, ends: Map<string, bi
   return true;
 }
 
-async function produceStream(kafka: Kafka, topics: Topics, events: number, seed: number): Promise<number> {
+/**
+ * Produces the bench stream keyed by productId. With `misrouteOver`, every record is written to
+ * the partition after its murmur2 owner's (of `misrouteOver` partitions): input whose records are
+ * all misrouted, as from a producer whose partitioner never agrees with stage 1's.
+ */
+async function produceStream(
+  kafka: Kafka,
+  topics: Topics,
+  events: number,
+  seed: number,
+  misrouteOver?: number,
+): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   let sent = 0;
-  const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+  const byTopic = new Map<
+    string,
+    { key: string; value: Buffer; headers: Record<string, string>; partition?: number }[]
+  >();
   const flush = async (): Promise<void> => {
     const pending = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     byTopic.clear();
@@ -100,7 +114,11 @@ async function produceStream(kafka: Kafka, topics: Topics, events: number, seed:
       list = [];
       byTopic.set(m.topic, list);
     }
-    list.push({ key: m.key, value: m.value, headers: m.headers });
+    const partition =
+      misrouteOver === undefined
+        ? undefined
+        : (partitionForKey('murmur2', Buffer.from(m.key), misrouteOver) + 1) % misrouteOver;
+    list.push({ key: m.key, value: m.value, headers: m.headers, partition });
     sent++;
     if (++buffered >= 5_000) {
       await flush();
@@ -292,7 +310,64 @@ function compareSnapshots(
   return diffs;
 }
 
-/** Figures 3, 4, 5 and 7: stage 1 on the local broker, the sink, the restore, Kafka Streams. */
+/**
+ * Stage 1 on `topics` from the beginning until it has applied `produced` input records and, when
+ * `rerouted`, as many reroute-topic records (each misrouted record is processed twice: forwarded
+ * by the group it arrived at, applied by its owner). Returns wall ms and transactions.
+ */
+async function runStage1(
+  kafka: Kafka,
+  pool: ReducerPool,
+  applicationId: string,
+  topics: Topics,
+  internal: Record<'productState' | 'metricChanges' | 'deadLetter' | 'lowStockAlerts' | 'reroute', string>,
+  produced: number,
+  rerouted: boolean,
+): Promise<{ ms: number; transactions: number; forwarded: number }> {
+  let processed = 0;
+  let transactions = 0;
+  let forwarded = 0;
+  const processor = new AggregateProcessor({
+    kafka,
+    applicationId,
+    topics,
+    internalTopics: internal,
+    pool,
+    metrics: {
+      onBatch: (b) => {
+        processed += b.messages;
+        transactions++;
+      },
+      onRerouted: (r) => {
+        forwarded += r.records;
+      },
+    },
+  });
+  const target = rerouted ? 2 * produced : produced;
+  const started = performance.now();
+  await processor.start();
+  let lastReport = 0;
+  await waitFor(
+    'stage 1',
+    async () => {
+      if (processed - lastReport >= 200_000) {
+        lastReport = processed;
+        progress(`stage 1 processed ${processed}/${target}`);
+      }
+      return processed >= target;
+    },
+    1_800_000,
+    50,
+  );
+  const ms = performance.now() - started;
+  await processor.stop();
+  return { ms, transactions, forwarded };
+}
+
+/**
+ * Figures 3, 4, 5, 7 and 8: stage 1 on the local broker, the sink, the restore, Kafka Streams,
+ * stage 1 on misrouted input.
+ */
 export async function benchStack(options: StackBenchOptions): Promise<Figure[]> {
   const figures: Figure[] = [];
   progress('starting the local stack (Kafka, dynalite, S3Proxy)');
@@ -314,6 +389,7 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
       metricChanges: `${run}.analytics.metric-changes`,
       deadLetter: `${run}.analytics.dead-letter`,
       lowStockAlerts: `${run}.inventory.low-stock`,
+      reroute: `${run}.analytics.reroute`,
     };
     await admin.createTopics({
       waitForLeaders: true,
@@ -346,39 +422,10 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
     await raw.disconnect();
 
     progress('figure 3: stage 1 (AggregateProcessor, transactions, worker pool)');
-    let processed = 0;
-    let transactions = 0;
     const appId = `${run}-app`;
-    const processor = new AggregateProcessor({
-      kafka,
-      applicationId: appId,
-      topics,
-      internalTopics: internal,
-      pool,
-      metrics: {
-        onBatch: (b) => {
-          processed += b.messages;
-          transactions++;
-        },
-      },
-    });
-    const oursStart = performance.now();
-    await processor.start();
-    let lastReport = 0;
-    await waitFor(
-      'stage 1',
-      async () => {
-        if (processed - lastReport >= 200_000) {
-          lastReport = processed;
-          progress(`stage 1 processed ${processed}/${produced}`);
-        }
-        return processed >= produced;
-      },
-      1_800_000,
-      50,
-    );
-    const oursMs = performance.now() - oursStart;
-    await processor.stop();
+    const normal = await runStage1(kafka, pool, appId, topics, internal, produced, false);
+    const { transactions } = normal;
+    const oursMs = normal.ms;
     const oursRate = produced / (oursMs / 1000);
     const rawRate = produced / (rawMs / 1000);
     if (options.only.has('3')) {
@@ -424,6 +471,52 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
         target: 'reported',
         met: null,
         note: `${restored!.states} products restored in ${(restored!.durationMs / 1000).toFixed(2)} s (all groups, one member)`,
+      });
+    }
+
+    if (options.only.has('9')) {
+      // The same stream, every record on a partition its key's owner is not: each one is
+      // forwarded through the reroute topic and applied by its owner.
+      const miss: Topics = {
+        created: `${run}.misrouted.product.created`,
+        updated: `${run}.misrouted.product.updated`,
+        deleted: `${run}.misrouted.product.deleted`,
+      };
+      const missInternal = {
+        productState: `${run}.misrouted.analytics.product-state`,
+        metricChanges: `${run}.misrouted.analytics.metric-changes`,
+        deadLetter: `${run}.misrouted.analytics.dead-letter`,
+        lowStockAlerts: `${run}.misrouted.inventory.low-stock`,
+        reroute: `${run}.misrouted.analytics.reroute`,
+      };
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: Object.values(miss).map((topic) => ({
+          topic,
+          numPartitions: options.partitions,
+          replicationFactor: 1,
+        })),
+      });
+      progress(`figure 9: producing the same ${options.events} events, every record misrouted`);
+      const missProduced = await produceStream(kafka, miss, options.events, 3, options.partitions);
+      progress('figure 9: stage 1 on all-misrouted input');
+      const detour = await runStage1(kafka, pool, `${run}-misrouted`, miss, missInternal, missProduced, true);
+      const detourRate = missProduced / (detour.ms / 1000);
+      const normalRate = produced / (oursMs / 1000);
+      figures.push({
+        id: '9',
+        name: `stage 1 on all-misrouted input (${missProduced} events, ${options.partitions} partitions)`,
+        value: detourRate,
+        unit: 'events/s',
+        reference: {
+          name: 'stage 1 on correctly routed input (figure 3)',
+          value: normalRate,
+          unit: 'events/s',
+        },
+        ratio: detourRate / normalRate,
+        target: '>= 50%',
+        met: detourRate / normalRate >= 0.5,
+        note: `${detour.forwarded} records forwarded through the reroute topic and applied by their owners; ${detour.transactions} transactions`,
       });
     }
 

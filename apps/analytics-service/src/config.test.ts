@@ -49,6 +49,8 @@ describe('loadConfig', () => {
       updated: 'product.updated',
       deleted: 'product.deleted',
     });
+    expect(config.internalTopics.reroute).toBe('analytics.reroute');
+    expect(config.inputPartitioner).toBe('murmur2');
   });
 
   it('runs in production when KAFKA_BROKERS is set, without creating topics by default', () => {
@@ -95,6 +97,8 @@ describe('loadConfig', () => {
       TOPIC_METRIC_CHANGES: 'mc',
       TOPIC_DEAD_LETTER: 'dl',
       TOPIC_LOW_STOCK_ALERTS: 'ls',
+      TOPIC_REROUTE: 'rr',
+      INPUT_PARTITIONER: 'CRC32',
       DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
       S3_ENDPOINT: 'http://127.0.0.1:9000',
       S3_FORCE_PATH_STYLE: 'true',
@@ -129,7 +133,9 @@ describe('loadConfig', () => {
       metricChanges: 'mc',
       deadLetter: 'dl',
       lowStockAlerts: 'ls',
+      reroute: 'rr',
     });
+    expect(config.inputPartitioner).toBe('crc32');
     expect(config.aws).toEqual({
       region: 'eu-west-1',
       dynamodbEndpoint: 'http://127.0.0.1:8000',
@@ -203,6 +209,8 @@ describe('loadConfig', () => {
     ['SINK_GROUP_ID', 'a b', 'valid Kafka name'],
     ['TOPIC_PRODUCT_CREATED', 'a b', 'valid Kafka name'],
     ['TOPIC_METRIC_CHANGES', 'product.created', 'already used by TOPIC_PRODUCT_CREATED'],
+    ['TOPIC_REROUTE', 'analytics.dead-letter', 'already used by TOPIC_DEAD_LETTER'],
+    ['INPUT_PARTITIONER', 'fnv1a', 'not one of murmur2, crc32'],
     ['KAFKA_SSL', '1', 'not a boolean'],
     ['KAFKA_SASL_MECHANISM', 'gssapi', 'not one of plain, scram-sha-256, scram-sha-512'],
     ['KAFKA_CREATE_TOPICS', 'maybe', 'not a boolean'],

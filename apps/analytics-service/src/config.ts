@@ -1,3 +1,4 @@
+import { PARTITIONERS, type PartitionerName } from '@marketplace/kafka-processor';
 import { ConfigError, type ConfigIssue } from './errors.js';
 
 /** Which stages this process runs. */
@@ -51,7 +52,14 @@ export interface ServiceConfig {
     readonly metricChanges: string;
     readonly deadLetter: string;
     readonly lowStockAlerts: string;
+    readonly reroute: string;
   };
+  /**
+   * The partitioner of the input producers (`INPUT_PARTITIONER`): stage 1 keeps each product in
+   * the group `partitioner(key) mod partitions`; records produced with another partitioner are
+   * rerouted there.
+   */
+  readonly inputPartitioner: PartitionerName;
   readonly aws: {
     /** Region of DynamoDB and S3; `undefined` only when no stage needs AWS. */
     readonly region: string | undefined;
@@ -116,6 +124,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
   TOPIC_METRIC_CHANGES: 'analytics.metric-changes',
   TOPIC_DEAD_LETTER: 'analytics.dead-letter',
   TOPIC_LOW_STOCK_ALERTS: 'inventory.low-stock',
+  TOPIC_REROUTE: 'analytics.reroute',
+  INPUT_PARTITIONER: 'murmur2',
   KAFKA_SSL: false,
   KAFKA_ALLOW_INSECURE_SASL: false,
   KAFKA_MAX_WAIT_TIME_MS: 1000,
@@ -284,7 +294,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     metricChanges: r.string('TOPIC_METRIC_CHANGES', d.TOPIC_METRIC_CHANGES, KAFKA_NAME),
     deadLetter: r.string('TOPIC_DEAD_LETTER', d.TOPIC_DEAD_LETTER, KAFKA_NAME),
     lowStockAlerts: r.string('TOPIC_LOW_STOCK_ALERTS', d.TOPIC_LOW_STOCK_ALERTS, KAFKA_NAME),
+    reroute: r.string('TOPIC_REROUTE', d.TOPIC_REROUTE, KAFKA_NAME),
   };
+  const inputPartitioner = r.oneOf<PartitionerName>('INPUT_PARTITIONER', PARTITIONERS, d.INPUT_PARTITIONER);
   const allTopics: Array<[string, string]> = [
     ['TOPIC_PRODUCT_CREATED', topics.created],
     ['TOPIC_PRODUCT_UPDATED', topics.updated],
@@ -293,6 +305,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     ['TOPIC_METRIC_CHANGES', internalTopics.metricChanges],
     ['TOPIC_DEAD_LETTER', internalTopics.deadLetter],
     ['TOPIC_LOW_STOCK_ALERTS', internalTopics.lowStockAlerts],
+    ['TOPIC_REROUTE', internalTopics.reroute],
   ];
   const seen = new Map<string, string>();
   for (const [variable, topic] of allTopics) {
@@ -384,6 +397,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     sinkGroupId,
     topics,
     internalTopics,
+    inputPartitioner,
     aws: { region, dynamodbEndpoint, s3Endpoint, s3ForcePathStyle },
     metricsTable,
     archiveBucket,

@@ -27,6 +27,7 @@ describe('library hooks mapped to Prometheus metrics', () => {
       lag: 0,
     });
     processorHooks(telemetry).onTransactionRetry?.({ group: 1, attempt: 1, error: new Error('x') });
+    processorHooks(telemetry).onRerouted?.({ group: 1, topic: 'product.updated', partition: 1, records: 4 });
     const text = await telemetry.registry.metrics();
 
     expect(text).toContain('analytics_events_total{type="product.updated"} 7');
@@ -38,6 +39,7 @@ describe('library hooks mapped to Prometheus metrics', () => {
     expect(text).toContain('analytics_metric_changes_total{stage="aggregate"} 6');
     expect(text).toContain('analytics_batch_duration_seconds_sum{stage="aggregate"} 0.04');
     expect(text).toContain('analytics_retries_total{operation="kafka.transaction"} 1');
+    expect(text).toContain('analytics_rerouted_records_total{topic="product.updated"} 4');
     expect(telemetry.stats).toMatchObject({ processed: 10, deadLettered: 3 });
   });
 

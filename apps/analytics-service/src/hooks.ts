@@ -23,6 +23,9 @@ export function processorHooks(telemetry: Telemetry): ProcessorMetricsHooks {
     onTransactionRetry() {
       telemetry.recordRetry('kafka.transaction');
     },
+    onRerouted(info) {
+      telemetry.recordRerouted(info.topic, info.records);
+    },
   };
 }
 

@@ -178,6 +178,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         groupId: config.aggregateGroupId,
         topics: config.topics,
         internalTopics: config.internalTopics,
+        partitioner: config.inputPartitioner,
         createTopics: config.kafka.createTopics,
         pool,
         lowStockThreshold: config.lowStockThreshold,
@@ -192,6 +193,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         groupId: config.aggregateGroupId,
         topics: [config.topics.created, config.topics.updated, config.topics.deleted],
       });
+      telemetry.declareInputTopics([config.topics.created, config.topics.updated, config.topics.deleted]);
       await processor.start();
       log.info('aggregate stage started', { groupId: config.aggregateGroupId });
     }

@@ -52,6 +52,18 @@ describe('Telemetry', () => {
     expect(text).toContain('analytics_batches_total{stage="sink",outcome="failed"} 0');
   });
 
+  it('counts rerouted records per input topic, each declared topic from zero', async () => {
+    const telemetry = new Telemetry();
+
+    telemetry.declareInputTopics(['product.created', 'product.updated']);
+    telemetry.recordRerouted('product.created', 5);
+    telemetry.recordRerouted('product.created', 0);
+    const text = await telemetry.registry.metrics();
+
+    expect(text).toContain('analytics_rerouted_records_total{topic="product.created"} 5');
+    expect(text).toContain('analytics_rerouted_records_total{topic="product.updated"} 0');
+  });
+
   it('reports an idle pool as zero when no pool runs in this process', async () => {
     const text = await new Telemetry().registry.metrics();
 

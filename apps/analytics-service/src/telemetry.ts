@@ -58,6 +58,7 @@ export class Telemetry {
   private readonly s3Failures: Counter;
   private readonly metricChanges: Counter<'stage'>;
   private readonly undecodableMetricChanges: Counter;
+  private readonly rerouted: Counter<'topic'>;
   private poolSource: (() => PoolUtilization) | undefined;
 
   /**
@@ -152,6 +153,12 @@ export class Telemetry {
       help: 'Metric-change records stage 2 could not decode and skipped (logged with topic, partition and offset).',
       registers,
     });
+    this.rerouted = new Counter({
+      name: 'analytics_rerouted_records_total',
+      help: 'Input records stage 1 forwarded to the reroute topic because another group owns their key (their producer uses another partitioner than INPUT_PARTITIONER), by input topic.',
+      labelNames: ['topic'],
+      registers,
+    });
     for (const type of eventTypes) this.events.inc({ type }, 0);
     for (const code of invalidCodes) this.invalidEvents.inc({ code }, 0);
     for (const reason of ['duplicate', 'stale']) this.skipped.inc({ reason }, 0);
@@ -219,6 +226,16 @@ export class Telemetry {
     if (count <= 0) return;
     this.invalidEvents.inc({ code }, count);
     this.stats.deadLettered += count;
+  }
+
+  /** Starts the per-input-topic series (rerouted records) at 0, so they exist from the first scrape. */
+  declareInputTopics(topics: readonly string[]): void {
+    for (const topic of topics) this.rerouted.inc({ topic }, 0);
+  }
+
+  /** Stage 1 forwarded `count` records of input `topic` to the reroute topic (committed). */
+  recordRerouted(topic: string, count: number): void {
+    if (count > 0) this.rerouted.inc({ topic }, count);
   }
 
   /** Stage 1 ignored `count` events as duplicate or stale. */

@@ -49,6 +49,7 @@ const names = {
   metricChanges: uniqueName('e2e-changes'),
   deadLetter: uniqueName('e2e-dlq'),
   lowStock: uniqueName('e2e-lowstock'),
+  reroute: uniqueName('e2e-reroute'),
   table: uniqueName('e2e-table'),
   bucket: uniqueName('e2e-bucket'),
 };
@@ -93,6 +94,7 @@ function appEnv(): NodeJS.ProcessEnv {
     TOPIC_METRIC_CHANGES: names.metricChanges,
     TOPIC_DEAD_LETTER: names.deadLetter,
     TOPIC_LOW_STOCK_ALERTS: names.lowStock,
+    TOPIC_REROUTE: names.reroute,
     AWS_REGION: stack.region,
     AWS_ACCESS_KEY_ID: stack.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: stack.credentials.secretAccessKey,
@@ -315,6 +317,7 @@ afterAll(async () => {
           names.metricChanges,
           names.deadLetter,
           names.lowStock,
+          names.reroute,
         ],
       })
       .catch(() => {});

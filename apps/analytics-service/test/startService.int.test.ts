@@ -43,6 +43,7 @@ const internal = {
   TOPIC_METRIC_CHANGES: uniqueName('svc-changes'),
   TOPIC_DEAD_LETTER: uniqueName('svc-dlq'),
   TOPIC_LOW_STOCK_ALERTS: uniqueName('svc-low'),
+  TOPIC_REROUTE: uniqueName('svc-reroute'),
 };
 const admin = dynamoClient();
 const s3Admin = s3Client();

@@ -9,8 +9,8 @@ import {
 } from '@marketplace/analytics-aggregator';
 import { DEFAULT_TOPICS, type ParseErrorCode, type ProductTopics } from '@marketplace/product-events';
 import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
-import type { ReducerPool } from '@marketplace/worker-pool';
-import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import type { ReduceResult, ReducerPool } from '@marketplace/worker-pool';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { createCoPartitionedAssigner } from './coPartitionedAssigner.js';
 import {
   DEFAULT_INTERNAL_TOPICS,
@@ -31,9 +31,13 @@ import {
   isProducerFencedError,
   isRebalanceError,
 } from './kafkaErrors.js';
+import { PartitionerSampler } from './PartitionerSampler.js';
+import { isPartitionerName, PARTITIONERS, type PartitionerName } from './partitioners.js';
 import { prepareTopics } from './prepareTopics.js';
 import { chunkBySize, deadLetterMessage, lowStockAlertMessage, toRawMessage } from './records.js';
+import { REROUTE_NOT_OWNER, readRerouteSource, rerouteMessage } from './rerouteMessage.js';
 import { restoreGroupStates } from './restoreGroupStates.js';
+import { routeRecords } from './routeRecords.js';
 import {
   type BatchMetrics,
   type ProcessorLogger,
@@ -75,6 +79,17 @@ export interface AggregateProcessorOptions {
   replicationFactor?: number;
   /** The worker pool that parses, validates and reduces batches. The caller owns (and destroys) it. */
   pool: ReducerPool;
+  /**
+   * The partitioner that decides which group owns a product: `owner = partitioner(key) mod
+   * partitions`. Records that arrived on another partition (their producer uses another
+   * partitioner) are not applied there but forwarded, in the same transaction, to the owner's
+   * partition of `internalTopics.reroute`, which the owner applies exactly once. Set it to what
+   * most producers use, so few records take that detour: `murmur2` for the Java client and
+   * kafkajs, `crc32` for librdkafka-based clients (`consistent_random`, its default). Every member
+   * must use the same; changing it on a deployment that holds state moves products between groups.
+   * @default 'murmur2'
+   */
+  partitioner?: PartitionerName;
   /**
    * Products with fewer units than this (not deleted) are low on stock.
    * @default 10
@@ -145,7 +160,10 @@ interface ResolvedOptions {
   groupId: string;
   topics: ProductTopics;
   inputTopics: string[];
+  /** The input topics plus the reroute topic: everything the consumer group reads. */
+  consumedTopics: string[];
   internalTopics: InternalTopics;
+  partitioner: PartitionerName;
   createTopics: boolean;
   replicationFactor: number;
   lowStockThreshold: number;
@@ -221,12 +239,21 @@ function resolveOptions(options: AggregateProcessorOptions): ResolvedOptions {
   if (options.onFatal !== undefined && typeof options.onFatal !== 'function') {
     throw new InvalidProcessorOptionsError('onFatal', 'expected a function');
   }
+  const partitioner = options.partitioner ?? d.partitioner;
+  if (!isPartitionerName(partitioner)) {
+    throw new InvalidProcessorOptionsError(
+      'partitioner',
+      `expected one of ${PARTITIONERS.join(', ')}, got ${JSON.stringify(partitioner)}`,
+    );
+  }
   return {
     applicationId,
     groupId,
     topics,
     inputTopics,
+    consumedTopics: [...inputTopics, internalTopics.reroute],
     internalTopics,
+    partitioner,
     createTopics: checkBoolean('createTopics', options.createTopics ?? d.createTopics),
     replicationFactor: checkInteger('replicationFactor', options.replicationFactor ?? -1, -1, 32_767),
     lowStockThreshold: checkInteger('lowStockThreshold', options.lowStockThreshold ?? 10, 0),
@@ -260,6 +287,20 @@ const MAX_RECORDS_PER_SEND = 250;
 
 /** Backoff while the previous transaction of the same producer completes (typically a few ms). */
 const CONCURRENT_TRANSACTIONS_RETRY = Object.freeze({ retries: 10, minDelayMs: 20, maxDelayMs: 500 });
+
+/** The reduce result of a batch with no record to apply here. */
+const NOTHING_REDUCED: ReduceResult = Object.freeze({
+  states: [],
+  invalid: [],
+  counts: {
+    applied: 0,
+    duplicate: 0,
+    stale: 0,
+    invalid: 0,
+    byType: { 'product.created': 0, 'product.updated': 0, 'product.deleted': 0 },
+  },
+  maxOccurredAt: null,
+});
 
 /** Fails a pending operation when the processor is stopping (not retried). */
 class StoppingError extends ProcessorError {
@@ -324,6 +365,7 @@ export class AggregateProcessor {
   #admin: Admin | undefined;
   #consumer: Consumer | undefined;
   #groupCount = 0;
+  #sampler: PartitionerSampler;
 
   /**
    * @throws {InvalidProcessorOptionsError} code `INVALID_OPTIONS` naming the invalid field.
@@ -335,6 +377,7 @@ export class AggregateProcessor {
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#metrics = options.metrics ?? {};
     this.#onFatal = options.onFatal;
+    this.#sampler = new PartitionerSampler(this.#options.partitioner);
   }
 
   /**
@@ -389,7 +432,7 @@ export class AggregateProcessor {
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.#onGroupJoin(payload.memberAssignment));
       consumer.on(consumer.events.CRASH, ({ payload }) => this.#onCrash(payload.error, payload.restart));
       await consumer.connect();
-      await consumer.subscribe({ topics: o.inputTopics, fromBeginning: true });
+      await consumer.subscribe({ topics: o.consumedTopics, fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -491,7 +534,7 @@ export class AggregateProcessor {
 
   #onGroupJoin(memberAssignment: Record<string, number[]>): void {
     const assigned = new Set<number>();
-    const inputs = new Set(this.#options.inputTopics);
+    const inputs = new Set(this.#options.consumedTopics);
     for (const [topic, partitions] of Object.entries(memberAssignment)) {
       if (inputs.has(topic)) for (const p of partitions) assigned.add(p);
     }
@@ -607,7 +650,7 @@ export class AggregateProcessor {
         timeoutMs: o.restoreTimeoutMs,
         logger: this.#logger,
       });
-      const committed = await this.#admin!.fetchOffsets({ groupId: o.groupId, topics: o.inputTopics });
+      const committed = await this.#admin!.fetchOffsets({ groupId: o.groupId, topics: o.consumedTopics });
       const acquired = new Map<number, OwnedGroup>();
       let stateCount = 0;
       let records = 0;
@@ -797,7 +840,7 @@ export class AggregateProcessor {
     );
     this.#metrics.onFenced?.({ group: ctx.group, transactionalId: ctx.transactionalId });
     if (ctx.fencedTimer !== undefined || ctx.revoked) return;
-    const partitions = this.#options.inputTopics.map((topic) => ({ topic, partitions: [ctx.group] }));
+    const partitions = this.#options.consumedTopics.map((topic) => ({ topic, partitions: [ctx.group] }));
     this.#consumer?.pause(partitions);
     ctx.fencedTimer = setTimeout(() => this.#resumeAfterFence(ctx), this.#options.fencedBackoffMs);
   }
@@ -806,7 +849,7 @@ export class AggregateProcessor {
     clearTimeout(ctx.fencedTimer);
     ctx.fencedTimer = undefined;
     if (ctx.revoked || this.#state !== 'running') return;
-    this.#consumer?.resume(this.#options.inputTopics.map((topic) => ({ topic, partitions: [ctx.group] })));
+    this.#consumer?.resume(this.#options.consumedTopics.map((topic) => ({ topic, partitions: [ctx.group] })));
   }
 
   async #attempt(
@@ -824,18 +867,34 @@ export class AggregateProcessor {
       position === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= position);
     if (messages.length === 0) return { kind: 'skipped' };
 
+    // The owner of a product is a function of its key (ARCHITECTURE, misrouted input): records of
+    // another group are forwarded to it in this transaction instead of being applied here.
+    const fromReroute = batch.topic === o.internalTopics.reroute;
+    if (!fromReroute) this.#samplePartitioner(batch.topic, batch.partition, messages);
+    const routed = routeRecords(messages, group, this.#groupCount, o.partitioner);
+    const forwards: Message[] = [];
+    const notOwned: Message[] = [];
+    for (const { message, owner } of routed.misrouted) {
+      if (!fromReroute) forwards.push(rerouteMessage(batch, message, owner));
+      else notOwned.push(this.#notOwnedDeadLetter(batch, message, owner, group));
+    }
+
     const priorStates = new Map<string, ProductState>();
-    for (const message of messages) {
+    for (const message of routed.local) {
       const key = message.key?.toString('utf8');
       const prior = key === undefined ? undefined : owned.states.get(key);
       if (prior) priorStates.set(prior.productId, prior);
     }
-    const result = await this.#pool.reduce({
-      topic: batch.topic,
-      partition: batch.partition,
-      messages: messages.map(toRawMessage),
-      priorStates,
-    });
+    // A batch that is all forwards has nothing to reduce: skip the round trip to the pool.
+    const result =
+      routed.local.length === 0
+        ? NOTHING_REDUCED
+        : await this.#pool.reduce({
+            topic: batch.topic,
+            partition: batch.partition,
+            messages: routed.local.map(toRawMessage),
+            priorStates,
+          });
 
     const stateRecords: Message[] = [];
     const alerts: Message[] = [];
@@ -864,8 +923,12 @@ export class AggregateProcessor {
     for (const invalid of result.invalid) {
       invalidByCode[invalid.code] = (invalidByCode[invalid.code] ?? 0) + 1;
       const original = byOffset.get(invalid.offset);
-      if (original) deadLetters.push(deadLetterMessage(batch, original, invalid, group));
+      // A rerouted record's dead letter names the input position it was first consumed at.
+      const source = original && fromReroute ? readRerouteSource(original) : undefined;
+      if (source) deadLetters.push(deadLetterMessage(source, source.message, invalid, group));
+      else if (original) deadLetters.push(deadLetterMessage(batch, original, invalid, group));
     }
+    deadLetters.push(...notOwned);
 
     const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
     await this.#transact(
@@ -878,10 +941,19 @@ export class AggregateProcessor {
         [o.internalTopics.metricChanges, changeRecords],
         [o.internalTopics.deadLetter, deadLetters],
         [o.internalTopics.lowStockAlerts, alerts],
+        [o.internalTopics.reroute, forwards],
       ],
       { topic: batch.topic, partition: batch.partition, offset: nextOffset },
     );
     owned.positions.set(batch.topic, BigInt(nextOffset));
+    if (forwards.length > 0) {
+      this.#metrics.onRerouted?.({
+        group,
+        topic: batch.topic,
+        partition: batch.partition,
+        records: forwards.length,
+      });
+    }
 
     const counts = result.counts;
     return {
@@ -905,6 +977,54 @@ export class AggregateProcessor {
         lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(nextOffset))),
       },
     };
+  }
+
+  /** Logs, once per input topic, which partitioner its records follow (judged on a sample). */
+  #samplePartitioner(topic: string, partition: number, messages: readonly KafkaMessage[]): void {
+    const verdict = this.#sampler.observe(topic, partition, this.#groupCount, messages);
+    if (verdict === undefined) return;
+    const fields: Record<string, unknown> = { ...verdict };
+    if (verdict.follows === verdict.configured) {
+      this.#logger.info(
+        `input topic "${topic}" follows the configured partitioner ${verdict.configured}`,
+        fields,
+      );
+      return;
+    }
+    const follows =
+      verdict.follows === 'neither'
+        ? `neither murmur2 (${verdict.matches.murmur2} of ${verdict.sampled} sampled records) nor crc32 (${verdict.matches.crc32}): its producers are mixed or use another partitioner`
+        : `${verdict.follows}, not the configured ${verdict.configured} (${verdict.matches[verdict.follows]} of ${verdict.sampled} sampled records)`;
+    this.#logger.warn(
+      `input topic "${topic}" follows ${follows}; its misrouted records take the reroute detour (see "Configuring producers to avoid the reroute detour" in docs/operations.md)`,
+      fields,
+    );
+  }
+
+  /**
+   * A record of the reroute topic whose key this group does not own either: only possible when
+   * members disagree on the partitioner (or the partition count changed under them). Applying it
+   * here would put the product in two groups, forwarding it again could loop: it is dead-lettered.
+   */
+  #notOwnedDeadLetter(
+    batch: { topic: string; partition: number },
+    message: KafkaMessage,
+    owner: number,
+    group: number,
+  ): Message {
+    const o = this.#options;
+    const source = readRerouteSource(message);
+    const reason = `rerouted to group ${group}, but ${o.partitioner} over ${this.#groupCount} partitions puts its key in group ${owner}`;
+    this.#logger.error('rerouted record not owned by its group; dead-lettered', {
+      group,
+      owner,
+      partitioner: o.partitioner,
+      offset: message.offset,
+    });
+    const invalid = { offset: message.offset, code: REROUTE_NOT_OWNER, path: '', message: reason };
+    return source
+      ? deadLetterMessage(source, source.message, invalid, group)
+      : deadLetterMessage(batch, message, invalid, group);
   }
 
   /** One transaction: every output record of the batch plus the consumed offset, or nothing. */

@@ -8,6 +8,12 @@ export interface InternalTopics {
   deadLetter: string;
   /** Alerts when a product crosses below the low-stock threshold, key productId. */
   lowStockAlerts: string;
+  /**
+   * Input records that arrived on a partition other than their key's owner, forwarded to the
+   * owner's partition (original key, value and headers plus `reroute-source-*` headers); partition
+   * g is consumed by group g together with its inputs.
+   */
+  reroute: string;
 }
 
 /** Default internal topic names. */
@@ -16,11 +22,13 @@ export const DEFAULT_INTERNAL_TOPICS: Readonly<{
   metricChanges: 'analytics.metric-changes';
   deadLetter: 'analytics.dead-letter';
   lowStockAlerts: 'inventory.low-stock';
+  reroute: 'analytics.reroute';
 }> = Object.freeze({
   productState: 'analytics.product-state',
   metricChanges: 'analytics.metric-changes',
   deadLetter: 'analytics.dead-letter',
   lowStockAlerts: 'inventory.low-stock',
+  reroute: 'analytics.reroute',
 });
 
 /** Internal topics that must be log-compacted. */
@@ -28,6 +36,23 @@ export const COMPACTED_INTERNAL_TOPICS: readonly (keyof InternalTopics)[] = Obje
   'productState',
   'metricChanges',
 ]);
+
+/** Internal topics whose partition count must equal the input partition count (partition g = group g). */
+export const EXACT_PARTITION_INTERNAL_TOPICS: readonly (keyof InternalTopics)[] = Object.freeze([
+  'productState',
+  'metricChanges',
+  'reroute',
+]);
+
+/**
+ * Topic configuration the reroute topic is created with: plain deletion, and a week's retention,
+ * long enough for an owner group that is down over a weekend to still find its records (they are
+ * normally consumed within a batch or two of being written).
+ */
+export const REROUTE_TOPIC_CONFIG: Readonly<Record<string, string>> = Object.freeze({
+  'cleanup.policy': 'delete',
+  'retention.ms': String(7 * 24 * 60 * 60 * 1000),
+});
 
 /** Consumer settings of the aggregate stage that callers may tune. */
 export interface ProcessorConsumerOptions {
@@ -45,6 +70,7 @@ export interface ProcessorConsumerOptions {
 
 /** Defaults of `AggregateProcessor` options. */
 export const DEFAULT_PROCESSOR_OPTIONS: Readonly<{
+  partitioner: 'murmur2';
   createTopics: true;
   shutdownTimeoutMs: 10_000;
   partitionsConsumedConcurrently: 6;
@@ -54,6 +80,7 @@ export const DEFAULT_PROCESSOR_OPTIONS: Readonly<{
   maxRequestBytes: 524_288;
   consumer: Readonly<Required<ProcessorConsumerOptions>>;
 }> = Object.freeze({
+  partitioner: 'murmur2',
   createTopics: true,
   shutdownTimeoutMs: 10_000,
   partitionsConsumedConcurrently: 6,

@@ -15,6 +15,7 @@ export {
   DEFAULT_PROCESSOR_OPTIONS,
   type InternalTopics,
   type ProcessorConsumerOptions,
+  REROUTE_TOPIC_CONFIG,
 } from './defaults.js';
 export {
   InternalTopicError,
@@ -30,7 +31,16 @@ export {
 } from './errors.js';
 export { isProducerFencedError } from './kafkaErrors.js';
 export { MetricChangeConsumer, type MetricChangeConsumerOptions } from './MetricChangeConsumer.js';
+export {
+  DEFAULT_PARTITIONER,
+  isPartitionerName,
+  murmur2,
+  PARTITIONERS,
+  type PartitionerName,
+  partitionForKey,
+} from './partitioners.js';
 export type { LowStockAlert } from './records.js';
+export { REROUTE_HEADERS, REROUTE_NOT_OWNER } from './rerouteMessage.js';
 export type {
   BatchMetrics,
   MetricChangeConsumerMetricsHooks,

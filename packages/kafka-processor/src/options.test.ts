@@ -35,6 +35,7 @@ describe('AggregateProcessor options', () => {
     ['applicationId', () => new AggregateProcessor({ ...valid, applicationId: 'has space' })],
     ['groupId', () => new AggregateProcessor({ ...valid, groupId: '' })],
     ['topics.created', () => new AggregateProcessor({ ...valid, topics: { created: 'a b' } })],
+    ['partitioner', () => new AggregateProcessor({ ...valid, partitioner: 'fnv1a' as never })],
     [
       'internalTopics.deadLetter',
       () => new AggregateProcessor({ ...valid, internalTopics: { deadLetter: '' } }),

@@ -102,6 +102,37 @@ describe('prepareTopics', () => {
     await expect(prepare(fakeAdmin({ existing, policy: 'compact,delete' }), false)).resolves.toBe(4);
     await expect(prepare(fakeAdmin({ existing }), false)).rejects.toThrow(/cleanup.policy is ""/);
   });
+
+  it('requires the reroute topic to have exactly the input partition count (partition g = group g)', async () => {
+    const existing = {
+      ...inputs,
+      ...Object.fromEntries(Object.values(DEFAULT_INTERNAL_TOPICS).map((t) => [t, 4])),
+      [DEFAULT_INTERNAL_TOPICS.reroute]: 8,
+    };
+    await expect(prepare(fakeAdmin({ existing, policy: 'compact' }), false)).rejects.toThrow(
+      /"analytics\.reroute" is not usable: it has 8 partitions, expected 4/,
+    );
+  });
+
+  it('creates the reroute topic with the input partition count, delete cleanup and a week of retention', async () => {
+    const created: { topic: string; numPartitions?: number; configEntries?: unknown }[] = [];
+    const admin = fakeAdmin({
+      existing: inputs,
+      policy: 'compact',
+      createTopics: async (topics) => {
+        created.push(...topics);
+        return true;
+      },
+    });
+    await expect(prepare(admin)).resolves.toBe(4);
+    expect(created.find((t) => t.topic === DEFAULT_INTERNAL_TOPICS.reroute)).toMatchObject({
+      numPartitions: 4,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'delete' },
+        { name: 'retention.ms', value: '604800000' },
+      ],
+    });
+  });
 });
 
 describe('createTopicsAndWait', () => {

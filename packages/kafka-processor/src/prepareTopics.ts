@@ -1,6 +1,11 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import { COMPACTED_INTERNAL_TOPICS, type InternalTopics } from './defaults.js';
+import {
+  COMPACTED_INTERNAL_TOPICS,
+  EXACT_PARTITION_INTERNAL_TOPICS,
+  type InternalTopics,
+  REROUTE_TOPIC_CONFIG,
+} from './defaults.js';
 import { InternalTopicError, TopicMismatchError } from './errors.js';
 import type { ProcessorLogger } from './types.js';
 
@@ -68,8 +73,9 @@ export async function createTopicsAndWait(
 
 /**
  * Checks the input topics (exist, equal partition counts) and makes sure the internal topics
- * exist with the input partition count (the changelog and metric-change topics compacted),
- * creating missing ones when allowed.
+ * exist with the input partition count (the changelog and metric-change topics compacted; the
+ * changelog, metric-change and reroute topics with exactly that count), creating missing ones
+ * when allowed.
  * @returns the number of groups (= the input partition count).
  * @throws {TopicMismatchError} code `TOPIC_MISMATCH` when an input topic is missing or the counts differ.
  * @throws {InternalTopicError} code `INTERNAL_TOPIC_INVALID` when an internal topic is missing
@@ -96,7 +102,11 @@ export async function prepareTopics(admin: Admin, options: PrepareTopicsOptions)
       topic,
       numPartitions: groupCount,
       replicationFactor: options.replicationFactor,
-      configEntries: compacted.has(topic) ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+      configEntries: compacted.has(topic)
+        ? [{ name: 'cleanup.policy', value: 'compact' }]
+        : topic === internal.reroute
+          ? Object.entries(REROUTE_TOPIC_CONFIG).map(([name, value]) => ({ name, value }))
+          : [],
     }));
     try {
       await createTopicsAndWait(admin, topics);
@@ -112,7 +122,7 @@ export async function prepareTopics(admin: Admin, options: PrepareTopicsOptions)
   for (const key of Object.keys(internal) as (keyof InternalTopics)[]) {
     const topic = internal[key];
     const count = counts[topic];
-    const exact = COMPACTED_INTERNAL_TOPICS.includes(key);
+    const exact = EXACT_PARTITION_INTERNAL_TOPICS.includes(key);
     if (count === null || count === undefined)
       throw new InternalTopicError(topic, 'the topic does not exist');
     if (exact ? count !== groupCount : count < groupCount) {

@@ -35,7 +35,7 @@ export function toRawMessage(message: KafkaMessage): RawMessage {
 export function deadLetterMessage(
   source: { topic: string; partition: number },
   message: KafkaMessage,
-  invalid: InvalidMessage,
+  invalid: Omit<InvalidMessage, 'code'> & { code: string },
   partition: number,
 ): Message {
   return {

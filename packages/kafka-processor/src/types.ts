@@ -73,6 +73,11 @@ export interface ProcessorMetricsHooks {
   onRestore?(info: { groups: readonly number[]; states: number; records: number; durationMs: number }): void;
   /** This member's producer for a group was fenced by a newer owner. */
   onFenced?(info: { group: number; transactionalId: string }): void;
+  /**
+   * Records of a committed batch were forwarded to the reroute topic because another group owns
+   * their key (their producer uses another partitioner); `topic` is the input topic.
+   */
+  onRerouted?(info: { group: number; topic: string; partition: number; records: number }): void;
   /** The member's assignment changed (after each rebalance). */
   onAssignment?(info: { groups: readonly number[] }): void;
 }

@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { decodeProductState } from '@marketplace/analytics-aggregator';
 import { generateMarketplaceStream } from '@marketplace/product-events';
 import type { Admin, Kafka } from 'kafkajs';
@@ -18,8 +17,8 @@ import {
   waitUntilConsumed,
 } from './helpers.js';
 import { expectOutputsMatchOracle } from './oracle.js';
+import { committedCount, type StageProcess as Stage, startStage } from './stageProcess.js';
 
-const FIXTURE = fileURLToPath(new URL('../fixtures/aggregateStage.ts', import.meta.url));
 /** Kill points: seeded (override with CRASH_TEST_SEED to replay another run) and logged. */
 const SEED = Number(process.env.CRASH_TEST_SEED ?? 20_261_127);
 const KILLS = 5;
@@ -35,36 +34,6 @@ function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
-}
-
-interface Stage {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-function startStage(config: object): Stage {
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    env: { ...process.env, AGGREGATE_STAGE_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
-
-async function committedCount(admin: Admin, groupId: string, topics: readonly string[]): Promise<bigint> {
-  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-  let sum = 0n;
-  for (const { partitions } of committed)
-    for (const p of partitions) if (BigInt(p.offset) > 0n) sum += BigInt(p.offset);
-  return sum;
 }
 
 /** Polls `probe` until it returns a value; fails the test when the deadline passes. */

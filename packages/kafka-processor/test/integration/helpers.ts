@@ -29,6 +29,7 @@ export function testTopics(prefix: string): TestTopics {
     metricChanges: `${base}.${DEFAULT_INTERNAL_TOPICS.metricChanges}`,
     deadLetter: `${base}.${DEFAULT_INTERNAL_TOPICS.deadLetter}`,
     lowStockAlerts: `${base}.${DEFAULT_INTERNAL_TOPICS.lowStockAlerts}`,
+    reroute: `${base}.${DEFAULT_INTERNAL_TOPICS.reroute}`,
   };
   return { topics, internalTopics, all: [...Object.values(topics), ...Object.values(internalTopics)] };
 }
