@@ -32,6 +32,7 @@ const names = {
   metricChanges: uniqueName('fuzz-changes'),
   deadLetter: uniqueName('fuzz-dlq'),
   lowStock: uniqueName('fuzz-lowstock'),
+  reroute: uniqueName('fuzz-reroute'),
 };
 
 let kafka: Kafka | undefined;
@@ -265,6 +266,7 @@ beforeAll(async () => {
       TOPIC_METRIC_CHANGES: names.metricChanges,
       TOPIC_DEAD_LETTER: names.deadLetter,
       TOPIC_LOW_STOCK_ALERTS: names.lowStock,
+      TOPIC_REROUTE: names.reroute,
       HTTP_PORT: '0',
       HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
       HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
