@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopicsAndWait } from '../../../packages/kafka-processor/src/prepareTopics.js';
 import { kafkaClient, testStack, uniqueName } from '../../../packages/local-stack/test/clients.js';
 import { type AppProcess, baseEnv, ensureBuilt, eventually, startApp } from './app.js';
 
@@ -249,10 +250,11 @@ beforeAll(async () => {
   kafka = kafkaClient();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [names.created, names.updated, names.deleted].map((topic) => ({ topic, numPartitions: 1 })),
-  });
+  // kafkajs' own waitForLeaders gives up while a KRaft broker propagates new topics (seen under load).
+  await createTopicsAndWait(
+    admin,
+    [names.created, names.updated, names.deleted].map((topic) => ({ topic, numPartitions: 1 })),
+  );
   await admin.disconnect();
   app = startApp(
     baseEnv({

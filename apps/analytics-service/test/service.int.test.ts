@@ -27,6 +27,7 @@ import { parseArchiveKey, readArchive } from '@marketplace/s3-sink';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleMetrics } from '../../../packages/aggregator/test/independentOracle.js';
+import { createTopicsAndWait } from '../../../packages/kafka-processor/src/prepareTopics.js';
 import {
   dynamoClient,
   kafkaClient,
@@ -291,14 +292,10 @@ beforeAll(async () => {
   kafka = kafkaClient();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: Object.values(topics).map((topic) => ({
-      topic,
-      numPartitions: PARTITIONS,
-      replicationFactor: 1,
-    })),
-  });
+  await createTopicsAndWait(
+    admin,
+    Object.values(topics).map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
+  );
   await admin.disconnect();
   await ensureMetricsTable(dynamo, { tableName: names.table });
   await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));
