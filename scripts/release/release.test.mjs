@@ -268,7 +268,7 @@ async function consumerProject(kind, { registry, token, packages, work, workspac
   const result = await step(`${label} project: the program runs`, () =>
     run(process.execPath, [join(dir, 'out', 'scenario.js')], {
       cwd: dir,
-      env: cleanEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
+      env: cleanEnv(),
       timeoutMs: 120_000,
     }),
   );
