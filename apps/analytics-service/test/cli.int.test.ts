@@ -13,7 +13,6 @@ const pinnedNode = (
     devDependencies: Record<string, string>;
   }
 ).devDependencies['node'];
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by .ci/run when it runs tests on another major
 const expectedNode = `v${process.env.EXPECTED_NODE_VERSION ?? pinnedNode}`;
 
 beforeAll(async () => {
