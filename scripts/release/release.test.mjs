@@ -28,7 +28,7 @@ import { addUser, startVerdaccio, verdaccioVersion } from './verdaccio.mjs';
 const root = resolve(new URL('../..', import.meta.url).pathname);
 const here = join(root, 'scripts', 'release');
 const TYPESCRIPT = '5.9.3';
-const TYPES_NODE = '20.19.43';
+const TYPES_NODE = '24.19.4';
 const CORE = ['@marketplace/product-events', '@marketplace/analytics-aggregator', '@marketplace/retry'];
 /**
  * The third consumer's own client libraries: older releases than the workspace's (its
