@@ -10,8 +10,8 @@ export interface PackageBuildOptions {
 
 /**
  * The one build setup of every package: ESM (`.js`) and CJS (`.cjs`) with `.d.ts`/`.d.cts`
- * and source maps, for Node 20.19+. Dependencies stay external; Node >= 20.19 can `require()`
- * the ESM-only ones (p-retry, tinypool) from the CJS build.
+ * and source maps, for Node 22+. Dependencies stay external; Node 22.12+ can `require()` the
+ * ESM-only ones (p-retry, tinypool) from the CJS build.
  */
 export function definePackageBuild(options: PackageBuildOptions = {}): ReturnType<typeof defineConfig> {
   const config: Options = {
@@ -20,7 +20,7 @@ export function definePackageBuild(options: PackageBuildOptions = {}): ReturnTyp
     dts: true,
     sourcemap: true,
     clean: true,
-    target: 'node20',
+    target: 'node22',
     platform: 'node',
     splitting: false,
     treeshake: false,

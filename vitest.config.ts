@@ -23,7 +23,6 @@ const alias = Object.entries(packageSources).map(([find, replacement]) => ({
 export default defineConfig({
   resolve: { alias },
   test: {
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     coverage: {
       provider: 'v8',
       include: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],

@@ -5,7 +5,7 @@ export default defineConfig({
   format: ['esm'],
   sourcemap: true,
   clean: true,
-  target: 'node20',
+  target: 'node22',
   platform: 'node',
   // Development dependencies only the demo loads (DEMO_DEPENDENCIES in src/demoDependencies.ts):
   // tsup would bundle them otherwise; they stay out of the production image.

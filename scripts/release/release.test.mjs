@@ -2,7 +2,9 @@
 // Release test (`pnpm test:release`): publishes every public package to a throwaway Verdaccio
 // exactly as `pnpm release` does, inspects the published tarballs, then installs them into two
 // plain npm projects outside the workspace (ESM and CommonJS), type-checks a TypeScript program
-// against their types, runs it and asserts its output.
+// against their types, runs it and asserts its output. A third project installs them with its
+// own, older kafkajs and AWS SDK clients (inside the packages' peer ranges) and shows that one
+// copy of each is installed and that the packages take its clients.
 //
 // Prints progress lines and ends with `release test: N passed, M failed`; exits non-zero on any
 // failure. RELEASE_TEST_KEEP=1 keeps the temporary directory (and prints where it is).
@@ -26,8 +28,18 @@ import { addUser, startVerdaccio, verdaccioVersion } from './verdaccio.mjs';
 const root = resolve(new URL('../..', import.meta.url).pathname);
 const here = join(root, 'scripts', 'release');
 const TYPESCRIPT = '5.9.3';
-const TYPES_NODE = '20.19.43';
+const TYPES_NODE = '24.19.4';
 const CORE = ['@marketplace/product-events', '@marketplace/analytics-aggregator', '@marketplace/retry'];
+/**
+ * The third consumer's own client libraries: older releases than the workspace's (its
+ * devDependencies), inside the packages' peer ranges (kafkajs ^2.2.3, AWS SDK ^3.1100.0).
+ */
+const SIBLING_PEERS = {
+  kafkajs: '2.2.3',
+  '@aws-sdk/client-dynamodb': '3.1100.0',
+  '@aws-sdk/client-s3': '3.1100.0',
+  '@aws-sdk/lib-storage': '3.1100.0',
+};
 const started = Date.now();
 
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -159,7 +171,7 @@ const SPEC_METRICS = {
   lowStock: [{ productId: 'p-3', sellerId: 's-2', category: 'books', quantity: 3 }],
 };
 
-function consumerFiles(kind, registry, packages) {
+function consumerFiles(kind, registry, packages, { name, extraDependencies = {} } = {}) {
   const namespaces = packages.map((pkg, i) => `import * as pkg${i} from '${pkg.name}';`).join('\n');
   const entries = packages.map((pkg, i) => `  '${pkg.name}': pkg${i},`).join('\n');
   const subpaths = packages.flatMap((pkg) =>
@@ -170,12 +182,13 @@ function consumerFiles(kind, registry, packages) {
   return {
     'package.json': `${JSON.stringify(
       {
-        name: `sibling-service-${kind === 'module' ? 'esm' : 'cjs'}`,
+        name: name ?? `sibling-service-${kind === 'module' ? 'esm' : 'cjs'}`,
         version: '1.0.0',
         private: true,
         type: kind,
         dependencies: Object.fromEntries([
           ...packages.map((pkg) => [pkg.name, pkg.version]),
+          ...Object.entries(extraDependencies),
           ['@types/node', TYPES_NODE],
           ['typescript', TYPESCRIPT],
         ]),
@@ -268,7 +281,7 @@ async function consumerProject(kind, { registry, token, packages, work, workspac
   const result = await step(`${label} project: the program runs`, () =>
     run(process.execPath, [join(dir, 'out', 'scenario.js')], {
       cwd: dir,
-      env: cleanEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
+      env: cleanEnv(),
       timeoutMs: 120_000,
     }),
   );
@@ -336,6 +349,107 @@ async function consumerProject(kind, { registry, token, packages, work, workspac
       .map(([specifier, type]) => `${specifier} loaded as ${type}`),
   ]);
   return output;
+}
+
+/**
+ * The third consumer: a sibling service with its own kafkajs and AWS SDK clients (SIBLING_PEERS).
+ * npm installs one copy of each (the packages declare them as peer dependencies), `tsc`
+ * type-checks a program passing those clients to the packages, and the program shows from
+ * inside each package which copy it loads.
+ */
+async function siblingWithOwnClients({ registry, token, packages, work }) {
+  const label = 'Own-clients project';
+  const dir = join(work, 'sibling-service-own-clients');
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  const files = consumerFiles('module', registry.url, packages, {
+    name: 'sibling-service-own-clients',
+    extraDependencies: SIBLING_PEERS,
+  });
+  delete files['src/packages.ts'];
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  copyFileSync(join(here, 'consumer', 'peers.ts'), join(dir, 'src', 'peers.ts'));
+  const env = cleanEnv({ MARKETPLACE_NPM_TOKEN: token });
+  const peerList = Object.entries(SIBLING_PEERS)
+    .map(([name, version]) => `${name}@${version}`)
+    .join(', ');
+
+  await check(`${label}: its client versions differ from the workspace's and are peer dependencies`, () => {
+    const problems = [];
+    for (const [name, version] of Object.entries(SIBLING_PEERS)) {
+      const declaring = packages.filter((pkg) => pkg.manifest.peerDependencies?.[name]);
+      if (declaring.length === 0) problems.push(`no package declares ${name} as a peer dependency`);
+      for (const pkg of declaring) {
+        if (pkg.manifest.dependencies?.[name]) problems.push(`${pkg.name} also depends on ${name}`);
+        if (pkg.manifest.devDependencies?.[name] === version)
+          problems.push(`${pkg.name} tests with ${name}@${version} itself: choose another version`);
+      }
+    }
+    return problems;
+  });
+  await step(`${label}: npm install of ${packages.length} packages + ${peerList}`, () =>
+    run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--omit-lockfile-registry-resolved=false', '--loglevel=error'],
+      { cwd: dir, env, timeoutMs: 600_000 },
+    ),
+  );
+  await check(`${label}: npm ls shows exactly one copy of each client library, its own version`, async () => {
+    const names = Object.keys(SIBLING_PEERS);
+    // Exits non-zero on a missing or out-of-range peer (ELSPROBLEMS).
+    const result = await run('npm', ['ls', '--all', '--parseable', '--long', ...names], {
+      cwd: dir,
+      env,
+      allowFailure: true,
+      timeoutMs: 120_000,
+    });
+    const problems = result.code === 0 ? [] : [`npm ls exited ${result.code}: ${result.stderr.trim()}`];
+    const copies = new Map(names.map((name) => [name, new Set()]));
+    for (const line of result.stdout.split('\n').filter(Boolean)) {
+      const [, spec] = line.split(':');
+      const at = spec?.lastIndexOf('@') ?? -1;
+      const name = at > 0 ? spec.slice(0, at) : undefined;
+      if (name && copies.has(name)) copies.get(name).add(line);
+    }
+    for (const [name, lines] of copies) {
+      const expected = `${name}@${SIBLING_PEERS[name]}`;
+      if (lines.size !== 1 || ![...lines][0].split(':')[1]?.startsWith(expected))
+        problems.push(`${name}: expected one copy, ${expected}; npm ls: ${[...lines].join(' | ') || 'none'}`);
+    }
+    return problems;
+  });
+  await step(`${label}: tsc type-checks a program passing its own clients to the packages`, () =>
+    run(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], {
+      cwd: dir,
+      env,
+      timeoutMs: 300_000,
+    }),
+  );
+  const result = await step(`${label}: the program runs`, () =>
+    run(process.execPath, [join(dir, 'out', 'peers.js')], { cwd: dir, env: cleanEnv(), timeoutMs: 120_000 }),
+  );
+  const output = JSON.parse(result.stdout.trim().split('\n').at(-1));
+  await check(`${label}: every package loads the project's own copy of each client library`, () => {
+    const problems = [];
+    for (const [peer, seen] of Object.entries(output.resolved)) {
+      const own = seen['sibling-service'];
+      if (!own?.includes(`${dir}/node_modules/${peer}/`))
+        problems.push(`${peer}: the project resolves ${own}`);
+      for (const [pkg, file] of Object.entries(seen)) {
+        if (file !== own) problems.push(`${pkg} loads ${peer} from ${file}, the project from ${own}`);
+      }
+    }
+    return [
+      ...problems,
+      ...deepEqualProblem('constructed', output.constructed, [
+        'aggregateProcessor',
+        'metricChangeConsumer',
+        'dynamoDbMetricsSink',
+        'metricsReader',
+        's3MetricsArchive',
+        'upload',
+      ]),
+    ];
+  });
 }
 
 async function main() {
@@ -502,6 +616,11 @@ async function main() {
         const strip = ({ format, ...rest }) => rest;
         return deepEqualProblem('ESM vs CommonJS', strip(outputs.module), strip(outputs.commonjs));
       });
+    }
+    try {
+      await siblingWithOwnClients({ registry, token, packages, work });
+    } catch (error) {
+      if (!(error instanceof StopError)) throw error;
     }
   } catch (error) {
     if (!(error instanceof StopError)) {

@@ -31,6 +31,13 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
   const progress = new ProgressReporter(process.stdout);
   const logger = createLogger({ level: config.logLevel, pretty: demo, beforeWrite: () => progress.clear() });
   const log = libraryLogger(logger, 'main');
+  // First line of every run: which runtime it is on (the repository pins one, see README.md).
+  log.info('analytics-service starting', {
+    node: process.version,
+    role: command.role,
+    mode: config.mode,
+    pid: process.pid,
+  });
   const telemetry = new Telemetry(PRODUCT_EVENT_TYPES, PARSE_ERROR_CODES);
 
   let http: HttpServer | undefined;
@@ -66,7 +73,9 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
     log.info('HTTP endpoints listening', { url, endpoints: HTTP_ENDPOINTS });
 
     if (demo) {
-      process.stdout.write(`Demo mode (KAFKA_BROKERS is not set). Metrics and health on ${url}/metrics\n`);
+      process.stdout.write(
+        `Demo mode (KAFKA_BROKERS is not set) on Node.js ${process.version}. Metrics and health on ${url}/metrics\n`,
+      );
       // Loaded only in demo mode: production never loads the local stack or the generator.
       const { Demo } = await import('./demo.js');
       demoRun = new Demo({
@@ -146,8 +155,6 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   // The stages write to partitions explicitly and the demo producer uses one partitioner for
   // all three topics, so kafkajs's notice about its v2 default partitioner is noise here.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
-  // The demo is for people trying the service: keep the SDK's Node 20 notice out of it.
-  if (config.mode === 'demo') process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   if (command.kind === 'metrics') return runMetricsCommand(config, command, process.stdout, process.stderr);
   await run(config, command);

@@ -112,7 +112,7 @@ function lockOwnerAlive(lock: string): boolean {
 /** Environment of a child: PATH and the like, without any stack or service variables of this process. */
 export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'JAVA_HOME', 'LANG', 'MAVEN_OPTS', 'M2_HOME'];
-  const env: NodeJS.ProcessEnv = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env: NodeJS.ProcessEnv = {};
   for (const name of keep) if (process.env[name] !== undefined) env[name] = process.env[name];
   return { ...env, ...extra };
 }

@@ -1,10 +1,19 @@
 /**
  * The built app from the outside: bad configuration is refused before anything starts, and the
  * demo runs non-interactively through the README's `pnpm start -- --once` on its own local
- * stack, printing the report.
+ * stack, on the pinned runtime, printing the report.
  */
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, ensureBuilt, startApp } from './app.js';
+import { baseEnv, ensureBuilt, ROOT_DIR, startApp } from './app.js';
+
+/** The runtime `pnpm start` must run on: the root package.json's pinned `node` (or what .ci/run names). */
+const pinnedNode = (
+  JSON.parse(readFileSync(`${ROOT_DIR}/package.json`, 'utf8')) as {
+    devDependencies: Record<string, string>;
+  }
+).devDependencies['node'];
+const expectedNode = `v${process.env.EXPECTED_NODE_VERSION ?? pinnedNode}`;
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -43,7 +52,7 @@ describe('analytics-service command line (built app)', () => {
     expect(app.stderr()).toContain('Usage:');
   });
 
-  it('runs the demo through `pnpm start -- --once`: drains the stream, prints the report, exits 0', async () => {
+  it('runs the demo through `pnpm start -- --once` on the pinned runtime: drains the stream, prints the report, exits 0', async () => {
     const app = startApp(
       baseEnv({
         DEMO_EVENTS: '2000',
@@ -62,7 +71,9 @@ describe('analytics-service command line (built app)', () => {
     const out = app.stdout();
 
     expect(code, `stdout:\n${out}\nstderr:\n${app.stderr()}`).toBe(0);
-    expect(out).toContain('Demo mode');
+    expect(out.split('\n').slice(0, 3).join('\n')).toContain(
+      `Demo mode (KAFKA_BROKERS is not set) on Node.js ${expectedNode}.`,
+    );
     expect(out).toMatch(
       /produced 2,000\/2,000 \(100%\) \| processed [\d,]+ \| dead-lettered [\d,]+ \| lag 0/,
     );

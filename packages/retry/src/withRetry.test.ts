@@ -315,6 +315,21 @@ describe('withRetry', () => {
       expect(fn).toHaveBeenCalledTimes(1);
     });
 
+    it('rejects with ABORTED without waiting when onRetry aborts the signal', async () => {
+      const controller = new AbortController();
+      const fn = flaky(10, 'never');
+
+      const error = (await withRetry(fn, {
+        signal: controller.signal,
+        onRetry: () => controller.abort(new Error('shutdown requested')),
+      }).catch((e: unknown) => e)) as RetryError;
+
+      expect(error.code).toBe('ABORTED');
+      expect(error.attempts).toBe(1);
+      expect((error.cause as Error).message).toBe('shutdown requested');
+      expect(fn).toHaveBeenCalledTimes(1);
+    });
+
     it('returns the result of an attempt that succeeds although the signal aborted meanwhile', async () => {
       const controller = new AbortController();
       const fn = vi.fn(async () => {
