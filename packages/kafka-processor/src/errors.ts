@@ -1,3 +1,5 @@
+import { isMessageTooLargeError } from './kafkaErrors.js';
+
 /**
  * Errors of `@marketplace/kafka-processor`. Every error is a {@link ProcessorError} with a string
  * `code` from {@link PROCESSOR_ERROR_CODES} and a `retryable` flag that `@marketplace/retry`
@@ -132,7 +134,11 @@ export class ProducerFencedError extends ProcessorError {
   }
 }
 
-/** A batch transaction failed and was aborted (code `TRANSACTION_FAILED`, retryable). */
+/**
+ * A batch transaction failed and was aborted (code `TRANSACTION_FAILED`). Retryable, except when
+ * the broker refused the output as too large (`MESSAGE_TOO_LARGE`, `RECORD_LIST_TOO_LARGE`):
+ * the same records would be refused again.
+ */
 export class TransactionError extends ProcessorError {
   /** The group of the batch. */
   readonly group: number;
@@ -147,7 +153,7 @@ export class TransactionError extends ProcessorError {
       `Transaction of group ${group} (${topic} up to offset ${lastOffset}) failed`,
       {
         cause,
-        retryable: true,
+        retryable: !isMessageTooLargeError(cause),
       },
     );
     this.name = 'TransactionError';
