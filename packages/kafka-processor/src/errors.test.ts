@@ -55,6 +55,10 @@ describe('TransactionError', () => {
     expect(new TransactionError(1, 't', '9', tooLarge).retryable).toBe(false);
     const listTooLarge = new Error('wrapped', { cause: { type: 'RECORD_LIST_TOO_LARGE' } });
     expect(new TransactionError(1, 't', '9', listTooLarge).retryable).toBe(false);
+    const byMessage = new Error(
+      'The request included a message larger than the max message size the server will accept',
+    );
+    expect(new TransactionError(1, 't', '9', byMessage).retryable).toBe(false);
     expect(new TransactionError(1, 't', '9', new Error('network')).retryable).toBe(true);
   });
 });

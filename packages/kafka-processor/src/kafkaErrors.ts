@@ -50,6 +50,13 @@ export function isConcurrentTransactionsError(error: unknown): boolean {
 export function isMessageTooLargeError(error: unknown): boolean {
   for (const link of causeChain(error)) {
     if (link.type === 'MESSAGE_TOO_LARGE' || link.type === 'RECORD_LIST_TOO_LARGE') return true;
+    // kafkajs may keep only the protocol error's message when it wraps it.
+    if (
+      typeof link.message === 'string' &&
+      /larger than the max message size|batch larger than the configured segment/.test(link.message)
+    ) {
+      return true;
+    }
   }
   return false;
 }
