@@ -1,5 +1,13 @@
 export { AggregateProcessor, type AggregateProcessorOptions } from './AggregateProcessor.js';
 export {
+  DEFAULT_CODEC_OPTIONS,
+  isZstdOutputAvailable,
+  type KafkaCodecOptions,
+  OUTPUT_COMPRESSIONS,
+  type OutputCompression,
+  registerKafkaCodecs,
+} from './codecs.js';
+export {
   type AssignmentMember,
   CO_PARTITIONED_PROTOCOL,
   type CoPartitionedAssignerOptions,
@@ -8,6 +16,7 @@ export {
   encodeOwnedGroups,
   planCoPartitionedAssignment,
 } from './coPartitionedAssigner.js';
+export type { DeadLetterCode, DeadLetterForm, UndecodableBatch } from './deadLetters.js';
 export {
   DEAD_LETTER_HEADERS,
   DEFAULT_INTERNAL_TOPICS,
@@ -17,6 +26,8 @@ export {
   type ProcessorConsumerOptions,
 } from './defaults.js';
 export {
+  CodecError,
+  type CodecName,
   InternalTopicError,
   InvalidProcessorOptionsError,
   PROCESSOR_ERROR_CODES,
@@ -28,7 +39,7 @@ export {
   TopicMismatchError,
   TransactionError,
 } from './errors.js';
-export { isProducerFencedError } from './kafkaErrors.js';
+export { isMessageTooLargeError, isProducerFencedError } from './kafkaErrors.js';
 export { MetricChangeConsumer, type MetricChangeConsumerOptions } from './MetricChangeConsumer.js';
 export type { LowStockAlert } from './records.js';
 export type {
