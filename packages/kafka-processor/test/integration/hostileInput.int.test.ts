@@ -18,10 +18,11 @@ import { encodeProductEvent, type ProductEvent, topicForEventType } from '@marke
 import { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaClient, testStack, uniqueName } from '../../../local-stack/test/clients.js';
+import { eventually, kafkaClient, testStack, uniqueName } from '../../../local-stack/test/clients.js';
 import { AggregateProcessor, type AggregateProcessorOptions } from '../../src/AggregateProcessor.js';
 import { registerKafkaCodecs } from '../../src/codecs.js';
 import { DEAD_LETTER_HEADERS as H } from '../../src/defaults.js';
+import { MetricChangeConsumer } from '../../src/MetricChangeConsumer.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
 import type { BatchMetrics } from '../../src/types.js';
 import {
@@ -349,5 +350,79 @@ describe('stage 1 against hostile and foreign input (real broker, kcat as produc
     expect(headerString(dead!.headers, H.errorCode)).toBe('INVALID_JSON');
     expect(headerString(dead!.headers, H.valueSha256)).toBe(sha256(invalid));
     expect(headerString(dead!.headers, H.sourceTopic)).toBe(t.topics.created);
+  });
+
+  it('stage 2 counts and skips a metric-change batch over the bound, then goes on', async () => {
+    const topic = uniqueName('mc-bound');
+    created.push(topic);
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
+    registerKafkaCodecs({ maxDecompressedBytes: 4_096 });
+    produceWithKcat(
+      topic,
+      'zstd',
+      Array.from({ length: 20 }, (_, i) => ({ key: `k-${i}`, value: `{"pad":"${'z'.repeat(1_000)}"}` })),
+      {},
+      ['-X', 'linger.ms=500'],
+    );
+    const invalid: { offset: string; error: unknown }[] = [];
+    const groupId = uniqueName('mc-bound');
+    const consumer = new MetricChangeConsumer({
+      kafka,
+      groupId,
+      topic,
+      handleBatch: async () => {},
+      metrics: { onInvalidRecord: ({ offset, error }) => invalid.push({ offset, error }) },
+    });
+    await consumer.start();
+    try {
+      await waitUntilConsumed(admin, groupId, [topic], 30_000);
+    } finally {
+      await consumer.stop();
+    }
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]!.offset).toBe('19');
+    expect((invalid[0]!.error as Error).message).toContain('offsets 0..19 could not be decompressed');
+    expect((invalid[0]!.error as Error).cause).toMatchObject({
+      code: 'DECOMPRESSED_TOO_LARGE',
+      codec: 'zstd',
+    });
+  });
+
+  it('refuses to restore from a changelog batch it cannot decompress (RESTORE_FAILED, fatal)', async () => {
+    const t = track(testTopics('restore-bound'));
+    await createInputTopics(admin, t.topics, 1);
+    await createTopicsAndWait(admin, [
+      {
+        topic: t.internalTopics.productState,
+        numPartitions: 1,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ]);
+    registerKafkaCodecs({ maxDecompressedBytes: 4_096 });
+    produceWithKcat(
+      t.internalTopics.productState,
+      'snappy',
+      Array.from({ length: 20 }, (_, i) => ({ key: `p-${i}`, value: `{"pad":"${'s'.repeat(1_000)}"}` })),
+      {},
+      ['-X', 'linger.ms=500'],
+    );
+    await produceAll(kafka, records(stream(10), t));
+    const fatal: unknown[] = [];
+    const processor = new AggregateProcessor({
+      kafka,
+      applicationId: uniqueName('restore-bound'),
+      topics: t.topics,
+      internalTopics: t.internalTopics,
+      pool,
+      onFatal: (error) => fatal.push(error),
+    });
+    await processor.start();
+    try {
+      const error = await eventually(() => fatal[0]);
+      expect(error).toMatchObject({ code: 'RESTORE_FAILED', retryable: false });
+      expect((error as Error).message).toContain('offsets 0..19 could not be decompressed');
+    } finally {
+      await processor.stop();
+    }
   });
 });
