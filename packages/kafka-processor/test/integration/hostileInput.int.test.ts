@@ -18,6 +18,7 @@ import { encodeProductEvent, type ProductEvent, topicForEventType } from '@marke
 import { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readClasspath } from '../../../local-stack/src/maven.js';
 import { eventually, kafkaClient, testStack, uniqueName } from '../../../local-stack/test/clients.js';
 import { AggregateProcessor, type AggregateProcessorOptions } from '../../src/AggregateProcessor.js';
 import { registerKafkaCodecs } from '../../src/codecs.js';
@@ -123,6 +124,30 @@ function produceEventsWithKcat(
       codec,
       ofType.map((e) => ({ key: e.productId, value: JSON.stringify(e) })),
       { 'content-type': 'application/json', 'event-type': type, 'schema-version': '1' },
+    );
+  }
+}
+
+/**
+ * Produces with Kafka's own Java client (`test/fixtures/JavaProducer.java`, run as a single-file
+ * source program on the local broker's class path, which holds kafka-clients and its codecs):
+ * `lines` in order, each with its codec; Java writes snappy with xerial framing.
+ */
+function produceWithJava(
+  lines: { codec: string; topic: string; key: string; value: string; type: string }[],
+): void {
+  const classpath = readClasspath('kafka');
+  if (classpath === undefined) throw new Error('the Kafka class path is not resolved (pnpm stack prepare)');
+  const source = new URL('../fixtures/JavaProducer.java', import.meta.url).pathname;
+  const input = `${lines.map((l) => [l.codec, l.topic, l.key, l.value, l.type].join('\t')).join('\n')}\n`;
+  const result = spawnSync('java', ['-cp', classpath, source, testStack().kafkaBrokers[0]!], {
+    input,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (result.error || result.status !== 0) {
+    throw new Error(
+      `the Java producer failed (${result.error?.message ?? `exit ${result.status}`}): ${result.stderr}`,
     );
   }
 }
@@ -238,6 +263,28 @@ describe('stage 1 against hostile and foreign input (real broker, kcat as produc
     for (const record of outputs.metricChanges) {
       expect(decodeMetricChange(record.value!).eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     }
+  });
+
+  it("reads gzip, snappy, lz4 and zstd batches from Kafka's own Java producer, metrics equal to the oracle", async () => {
+    const t = track(testTopics('java'));
+    await createInputTopics(admin, t.topics, PARTITIONS);
+    const events = stream(480);
+    const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
+    const chunk = events.length / codecs.length;
+    produceWithJava(
+      events.map((e, i) => ({
+        codec: codecs[Math.floor(i / chunk)]!,
+        topic: topicForEventType(e.type, t.topics),
+        key: e.productId,
+        value: JSON.stringify(e),
+        type: e.type,
+      })),
+    );
+
+    await runUntilConsumed(t);
+
+    const outputs = await expectMetricsOf(t, events);
+    expect(outputs.deadLetters).toEqual([]);
   });
 
   it('dead-letters a compressed batch over maxDecompressedBytes by reference, and the partition moves on', async () => {
