@@ -90,6 +90,10 @@ describe('loadConfig', () => {
       KAFKA_CREATE_TOPICS: 'true',
       KAFKA_MAX_BYTES_PER_PARTITION: '2097152',
       KAFKA_MAX_WAIT_TIME_MS: '250',
+      KAFKA_OUTPUT_COMPRESSION: 'LZ4',
+      KAFKA_MAX_DECOMPRESSED_BYTES: '1048576',
+      DEAD_LETTER_MAX_BYTES: '65536',
+      EVENT_TIME_MAX_FUTURE_SKEW_MS: '3600000',
       TOPIC_PRODUCT_CREATED: 'c',
       TOPIC_PRODUCT_UPDATED: 'u',
       TOPIC_PRODUCT_DELETED: 'd',
@@ -126,6 +130,8 @@ describe('loadConfig', () => {
       createTopics: true,
       maxBytesPerPartition: 2_097_152,
       maxWaitTimeMs: 250,
+      outputCompression: 'lz4',
+      maxDecompressedBytes: 1_048_576,
     });
     expect(config.topics).toEqual({ created: 'c', updated: 'u', deleted: 'd' });
     expect(config.internalTopics).toEqual({
@@ -160,6 +166,8 @@ describe('loadConfig', () => {
       },
       logLevel: 'debug',
       shutdownTimeoutMs: 5000,
+      deadLetterMaxBytes: 65_536,
+      maxFutureSkewMs: 3_600_000,
     });
   });
 
@@ -216,6 +224,10 @@ describe('loadConfig', () => {
     ['KAFKA_CREATE_TOPICS', 'maybe', 'not a boolean'],
     ['KAFKA_MAX_BYTES_PER_PARTITION', '10', 'between 1024 and 1073741824'],
     ['KAFKA_MAX_WAIT_TIME_MS', '1.5', 'not an integer'],
+    ['KAFKA_OUTPUT_COMPRESSION', 'brotli', 'not one of none, gzip, snappy, lz4, zstd'],
+    ['KAFKA_MAX_DECOMPRESSED_BYTES', '100', 'between 1024 and 1073741824'],
+    ['DEAD_LETTER_MAX_BYTES', '100', 'between 4096 and 1073741824'],
+    ['EVENT_TIME_MAX_FUTURE_SKEW_MS', '-1', 'integer >= 0'],
     ['AWS_REGION', 'EU', 'not an AWS region name'],
     ['S3_ENDPOINT', 'ftp://x', 'not an http(s) URL'],
     ['S3_FORCE_PATH_STYLE', 'on', 'not a boolean'],

@@ -10,6 +10,12 @@ export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as co
 /** One of {@link SASL_MECHANISMS}. */
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
+/** Values of `KAFKA_OUTPUT_COMPRESSION` (the `compression` option of stage 1). */
+export const OUTPUT_COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
+/** One of {@link OUTPUT_COMPRESSION_NAMES}. */
+export type OutputCompressionName = (typeof OUTPUT_COMPRESSION_NAMES)[number];
+
 /** pino log levels accepted by `LOG_LEVEL`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -39,7 +45,15 @@ export interface ServiceConfig {
     readonly maxBytesPerPartition: number | undefined;
     /** kafkajs `maxWaitTimeInMs` of the consumers. */
     readonly maxWaitTimeMs: number;
+    /** Compression of everything stage 1 produces (`KAFKA_OUTPUT_COMPRESSION`). */
+    readonly outputCompression: OutputCompressionName;
+    /** Bound of one decompressed record batch, both stages (`KAFKA_MAX_DECOMPRESSED_BYTES`). */
+    readonly maxDecompressedBytes: number;
   };
+  /** Dead letters larger than this keep a prefix plus size and SHA-256 (`DEAD_LETTER_MAX_BYTES`). */
+  readonly deadLetterMaxBytes: number;
+  /** Events whose `occurredAt` lies further ahead are dead-lettered (`EVENT_TIME_MAX_FUTURE_SKEW_MS`). */
+  readonly maxFutureSkewMs: number;
   /** Stage 1 application id: prefix of its transactional ids and internal group names. */
   readonly applicationId: string;
   /** Consumer group of stage 1 (aggregate). */
@@ -129,6 +143,10 @@ export const CONFIG_DEFAULTS = Object.freeze({
   KAFKA_SSL: false,
   KAFKA_ALLOW_INSECURE_SASL: false,
   KAFKA_MAX_WAIT_TIME_MS: 1000,
+  KAFKA_OUTPUT_COMPRESSION: 'none',
+  KAFKA_MAX_DECOMPRESSED_BYTES: 33_554_432,
+  DEAD_LETTER_MAX_BYTES: 262_144,
+  EVENT_TIME_MAX_FUTURE_SKEW_MS: 86_400_000,
   METRICS_TABLE: 'analytics-metrics',
   ARCHIVE_PREFIX: 'metrics',
   DEMO_ARCHIVE_BUCKET: 'analytics-archive',
@@ -339,6 +357,19 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
   const createTopics = r.bool('KAFKA_CREATE_TOPICS', demo);
   const maxBytesPerPartition = r.optionalInt('KAFKA_MAX_BYTES_PER_PARTITION', 1024, 1_073_741_824);
   const maxWaitTimeMs = r.int('KAFKA_MAX_WAIT_TIME_MS', d.KAFKA_MAX_WAIT_TIME_MS, 0, 60_000);
+  const outputCompression = r.oneOf<OutputCompressionName>(
+    'KAFKA_OUTPUT_COMPRESSION',
+    OUTPUT_COMPRESSION_NAMES,
+    d.KAFKA_OUTPUT_COMPRESSION,
+  );
+  const maxDecompressedBytes = r.int(
+    'KAFKA_MAX_DECOMPRESSED_BYTES',
+    d.KAFKA_MAX_DECOMPRESSED_BYTES,
+    1024,
+    1_073_741_824,
+  );
+  const deadLetterMaxBytes = r.int('DEAD_LETTER_MAX_BYTES', d.DEAD_LETTER_MAX_BYTES, 4096, 1_073_741_824);
+  const maxFutureSkewMs = r.int('EVENT_TIME_MAX_FUTURE_SKEW_MS', d.EVENT_TIME_MAX_FUTURE_SKEW_MS, 0);
 
   // AWS: the aggregate stage alone never touches AWS.
   const needsAws = purpose === 'metrics' || role !== 'aggregate';
@@ -391,7 +422,19 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
 
   return {
     mode,
-    kafka: { brokers, clientId, ssl, sasl, createTopics, maxBytesPerPartition, maxWaitTimeMs },
+    kafka: {
+      brokers,
+      clientId,
+      ssl,
+      sasl,
+      createTopics,
+      maxBytesPerPartition,
+      maxWaitTimeMs,
+      outputCompression,
+      maxDecompressedBytes,
+    },
+    deadLetterMaxBytes,
+    maxFutureSkewMs,
     applicationId,
     aggregateGroupId,
     sinkGroupId,

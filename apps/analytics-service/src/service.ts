@@ -1,7 +1,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetricsSink } from '@marketplace/dynamodb-sink';
-import { AggregateProcessor, MetricChangeConsumer } from '@marketplace/kafka-processor';
+import { AggregateProcessor, MetricChangeConsumer, registerKafkaCodecs } from '@marketplace/kafka-processor';
 import type { RetryOptions } from '@marketplace/retry';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
@@ -115,6 +115,8 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
     maxWaitTimeInMs: config.kafka.maxWaitTimeMs,
   };
 
+  // Codecs of every Kafka client in the process (kafkajs keeps one table), with the bound.
+  registerKafkaCodecs({ maxDecompressedBytes: config.kafka.maxDecompressedBytes });
   const admin: Admin = kafka.admin();
   await admin.connect();
 
@@ -187,6 +189,9 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         shutdownTimeoutMs: stageTimeoutMs,
         retry,
         consumer,
+        compression: config.kafka.outputCompression,
+        maxDeadLetterBytes: config.deadLetterMaxBytes,
+        maxFutureSkewMs: config.maxFutureSkewMs,
         onFatal: stageFailed('aggregate'),
       });
       groups.push({

@@ -52,13 +52,21 @@ export function readString(
   return value;
 }
 
-/** Reads an ISO-8601 timestamp string (anything `Date.parse` understands). */
+/**
+ * Reads an ISO-8601 timestamp string (anything `Date.parse` understands) as canonical UTC text
+ * (`YYYY-MM-DDTHH:mm:ss.sssZ`), which sorts like the instants it names: records written before
+ * event times were normalised may carry offsets (`2026-11-25T23:30:00-05:00`).
+ */
 export function readTimestamp(object: JsonObject, key: string, path: string, code: DecodeCode): string {
   const value = object[key];
-  if (typeof value !== 'string' || !Number.isFinite(Date.parse(value))) {
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) {
     throw new DecodeError(code, `${path}/${key}`, 'expected an ISO-8601 timestamp string');
   }
-  return value;
+  const text = value as string;
+  // The canonical form (all this pipeline writes) is kept without formatting it again.
+  if (text.length === 24 && text.charCodeAt(19) === 0x2e && text.charCodeAt(23) === 0x5a) return text;
+  return new Date(ms).toISOString();
 }
 
 /** Reads an integer in `[min, Number.MAX_SAFE_INTEGER]`. */

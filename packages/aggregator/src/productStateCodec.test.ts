@@ -31,6 +31,12 @@ describe('encodeProductState / decodeProductState', () => {
     );
   });
 
+  it('reads an updatedAt written with a zone offset as canonical UTC (changelogs from before normalisation)', () => {
+    const bytes = encodeProductState(state({ productId: 'p-1', updatedAt: '2026-11-25T23:30:00-05:00' }));
+
+    expect(decodeProductState(bytes).updatedAt).toBe('2026-11-26T04:30:00.000Z');
+  });
+
   const valid = JSON.parse(encodeProductState(state({ productId: 'p-1' })).toString('utf8'));
   const rejections: Array<[string, unknown, string]> = [
     ['a JSON string', 'p-1', ''],

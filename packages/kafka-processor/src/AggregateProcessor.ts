@@ -7,11 +7,23 @@ import {
   PartialAggregates,
   type ProductState,
 } from '@marketplace/analytics-aggregator';
-import { DEFAULT_TOPICS, type ParseErrorCode, type ProductTopics } from '@marketplace/product-events';
+import { DEFAULT_TOPICS, type ProductTopics } from '@marketplace/product-events';
 import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
 import type { ReduceResult, ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import {
+  checkOutputCompression,
+  compressionType,
+  ensureKafkaCodecs,
+  type OutputCompression,
+} from './codecs.js';
 import { createCoPartitionedAssigner } from './coPartitionedAssigner.js';
+import {
+  deadLettersOf,
+  invalidRecordDeadLetter,
+  referenceDeadLetter,
+  splitUndecodable,
+} from './deadLetters.js';
 import {
   DEFAULT_INTERNAL_TOPICS,
   DEFAULT_PROCESSOR_OPTIONS,
@@ -27,6 +39,7 @@ import {
 } from './errors.js';
 import {
   isConcurrentTransactionsError,
+  isMessageTooLargeError,
   isPermanentError,
   isProducerFencedError,
   isRebalanceError,
@@ -34,7 +47,7 @@ import {
 import { PartitionerSampler } from './PartitionerSampler.js';
 import { isPartitionerName, PARTITIONERS, type PartitionerName } from './partitioners.js';
 import { prepareTopics } from './prepareTopics.js';
-import { chunkBySize, deadLetterMessage, lowStockAlertMessage, toRawMessage } from './records.js';
+import { chunkBySize, lowStockAlertMessage, toRawMessage } from './records.js';
 import { REROUTE_NOT_OWNER, readRerouteSource, rerouteMessage } from './rerouteMessage.js';
 import { restoreGroupStates } from './restoreGroupStates.js';
 import { routeRecords } from './routeRecords.js';
@@ -140,6 +153,26 @@ export interface AggregateProcessorOptions {
   /** Consumer tuning (session timeout, heartbeat interval, fetch sizes). */
   consumer?: ProcessorConsumerOptions;
   /**
+   * Compression of every record the processor produces (changelog, metric changes, dead letters,
+   * alerts). `zstd` needs Node.js 22.15+ to write (any runtime reads it). Input of any codec is
+   * read whatever this says (see `registerKafkaCodecs`).
+   * @default 'none'
+   */
+  compression?: OutputCompression;
+  /**
+   * Largest dead letter that carries the whole invalid record (approximate encoded size in
+   * bytes); a larger one keeps a prefix of key and value plus their size and SHA-256
+   * (`dlq-form: truncated`). Keep it below the dead-letter topic's `max.message.bytes`.
+   * @default 262144
+   */
+  maxDeadLetterBytes?: number;
+  /**
+   * How far an event's `occurredAt` may lie ahead of this host's clock, in ms; later events are
+   * dead-lettered with `EVENT_TIME_IN_FUTURE`.
+   * @default 86400000 (24 hours)
+   */
+  maxFutureSkewMs?: number;
+  /**
    * Called once when the stage cannot go on by itself: a batch failed with a permanent error (not
    * retryable per `isRetryableError`, e.g. an authorization failure or a changelog record that is
    * not a product state; nothing of it is committed), or the kafkajs consumer crashed and will not
@@ -175,6 +208,9 @@ interface ResolvedOptions {
   fencedBackoffMs: number;
   maxRequestBytes: number;
   consumer: Required<ProcessorConsumerOptions>;
+  compression: number;
+  maxDeadLetterBytes: number;
+  maxFutureSkewMs: number | undefined;
 }
 
 /** A group this member holds: its transactional producer and its restored, live state. */
@@ -273,6 +309,16 @@ function resolveOptions(options: AggregateProcessorOptions): ResolvedOptions {
     fencedBackoffMs: checkInteger('fencedBackoffMs', options.fencedBackoffMs ?? d.fencedBackoffMs, 0),
     maxRequestBytes: checkInteger('maxRequestBytes', options.maxRequestBytes ?? d.maxRequestBytes, 1024),
     consumer,
+    compression: compressionType(checkOutputCompression('compression', options.compression ?? d.compression)),
+    maxDeadLetterBytes: checkInteger(
+      'maxDeadLetterBytes',
+      options.maxDeadLetterBytes ?? d.maxDeadLetterBytes,
+      4096,
+    ),
+    maxFutureSkewMs:
+      options.maxFutureSkewMs === undefined
+        ? undefined
+        : checkInteger('maxFutureSkewMs', options.maxFutureSkewMs, 0),
   };
 }
 
@@ -372,6 +418,7 @@ export class AggregateProcessor {
    */
   constructor(options: AggregateProcessorOptions) {
     this.#options = resolveOptions(options);
+    ensureKafkaCodecs();
     this.#kafka = options.kafka;
     this.#pool = options.pool;
     this.#logger = options.logger ?? SILENT_LOGGER;
@@ -757,16 +804,29 @@ export class AggregateProcessor {
     }
     const started = performance.now();
     let attempts = 0;
+    // Once the broker refused this batch's output as too large, its dead letters go by reference.
+    let deadLettersByReference = false;
+    let switchedToReference = false;
     try {
       const outcome = await withRetry(
         async (attempt) => {
           attempts = attempt;
+          switchedToReference = false;
           try {
-            return await this.#attempt(ctx, payload);
+            return await this.#attempt(ctx, payload, deadLettersByReference);
           } catch (error) {
             // Whatever failed, the in-memory state may be ahead of what is committed: drop it;
             // the next attempt re-acquires the group (new epoch, restore, committed offsets).
             this.#release(ctx);
+            if (!deadLettersByReference && isMessageTooLargeError(error)) {
+              deadLettersByReference = true;
+              switchedToReference = true;
+              this.#logger.warn('output refused as too large; retrying with dead letters by reference', {
+                group: ctx.group,
+                topic: batch.topic,
+                error,
+              });
+            }
             throw error;
           }
         },
@@ -775,10 +835,11 @@ export class AggregateProcessor {
           operation: `aggregate batch g${ctx.group} ${batch.topic}`,
           signal: this.#abort.signal,
           isRetryable: (error) =>
-            !(error instanceof StoppingError) &&
-            !isProducerFencedError(error) &&
-            !isRebalanceError(error) &&
-            isRetryableError(error),
+            switchedToReference ||
+            (!(error instanceof StoppingError) &&
+              !isProducerFencedError(error) &&
+              !isRebalanceError(error) &&
+              isRetryableError(error)),
           onRetry: ({ attempt, error, delayMs }) => {
             this.#logger.warn('batch failed; retrying', {
               group: ctx.group,
@@ -855,6 +916,7 @@ export class AggregateProcessor {
   async #attempt(
     ctx: GroupContext,
     payload: EachBatchPayload,
+    deadLettersByReference: boolean,
   ): Promise<
     { kind: 'skipped' } | { kind: 'committed'; metrics: Omit<BatchMetrics, 'durationMs' | 'attempts'> }
   > {
@@ -867,11 +929,14 @@ export class AggregateProcessor {
       position === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= position);
     if (messages.length === 0) return { kind: 'skipped' };
 
-    // The owner of a product is a function of its key (ARCHITECTURE, misrouted input): records of
-    // another group are forwarded to it in this transaction instead of being applied here.
+    // Records standing for batches kafkajs could not decompress are dead-lettered by reference
+    // (split first: their placeholder record has no key to route by).
+    const { decodable, undecodable } = splitUndecodable(messages);
+    // The owner of a product is a function of its key (docs/architecture.md, misrouted input):
+    // records of another group are forwarded to it in this transaction instead of applied here.
     const fromReroute = batch.topic === o.internalTopics.reroute;
-    if (!fromReroute) this.#samplePartitioner(batch.topic, batch.partition, messages);
-    const routed = routeRecords(messages, group, this.#groupCount, o.partitioner);
+    if (!fromReroute) this.#samplePartitioner(batch.topic, batch.partition, decodable);
+    const routed = routeRecords(decodable, group, this.#groupCount, o.partitioner);
     const forwards: Message[] = [];
     const notOwned: Message[] = [];
     for (const { message, owner } of routed.misrouted) {
@@ -894,6 +959,7 @@ export class AggregateProcessor {
             partition: batch.partition,
             messages: routed.local.map(toRawMessage),
             priorStates,
+            ...(o.maxFutureSkewMs === undefined ? {} : { maxFutureSkewMs: o.maxFutureSkewMs }),
           });
 
     const stateRecords: Message[] = [];
@@ -917,18 +983,21 @@ export class AggregateProcessor {
       value: encodeMetricChange(change),
       partition: group,
     }));
-    const byOffset = new Map(messages.map((m) => [m.offset, m]));
-    const deadLetters: Message[] = [];
-    const invalidByCode: Partial<Record<ParseErrorCode, number>> = {};
-    for (const invalid of result.invalid) {
-      invalidByCode[invalid.code] = (invalidByCode[invalid.code] ?? 0) + 1;
-      const original = byOffset.get(invalid.offset);
-      // A rerouted record's dead letter names the input position it was first consumed at.
-      const source = original && fromReroute ? readRerouteSource(original) : undefined;
-      if (source) deadLetters.push(deadLetterMessage(source, source.message, invalid, group));
-      else if (original) deadLetters.push(deadLetterMessage(batch, original, invalid, group));
-    }
-    deadLetters.push(...notOwned);
+    const { deadLetters: bounded, invalidByCode } = deadLettersOf(
+      batch,
+      routed.local,
+      result.invalid,
+      undecodable,
+      {
+        partition: group,
+        maxBytes: o.maxDeadLetterBytes,
+        // A rerouted record's dead letter names the input position it was first consumed at.
+        ...(fromReroute ? { sourceOf: readRerouteSource } : {}),
+      },
+    );
+    if (notOwned.length > 0) invalidByCode[REROUTE_NOT_OWNER] = notOwned.length;
+    const all = notOwned.length === 0 ? bounded : [...bounded, ...notOwned];
+    const deadLetters = deadLettersByReference ? all.map(referenceDeadLetter) : all;
 
     const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
     await this.#transact(
@@ -969,7 +1038,7 @@ export class AggregateProcessor {
         applied: counts.applied,
         duplicate: counts.duplicate,
         stale: counts.stale,
-        invalid: counts.invalid,
+        invalid: counts.invalid + undecodable.length + notOwned.length,
         invalidByCode,
         changedStates: stateRecords.length,
         metricChanges: changeRecords.length,
@@ -1021,10 +1090,10 @@ export class AggregateProcessor {
       partitioner: o.partitioner,
       offset: message.offset,
     });
-    const invalid = { offset: message.offset, code: REROUTE_NOT_OWNER, path: '', message: reason };
+    const invalid = { code: REROUTE_NOT_OWNER, path: '', message: reason } as const;
     return source
-      ? deadLetterMessage(source, source.message, invalid, group)
-      : deadLetterMessage(batch, message, invalid, group);
+      ? invalidRecordDeadLetter(source, source.message, invalid, group, o.maxDeadLetterBytes)
+      : invalidRecordDeadLetter(batch, message, invalid, group, o.maxDeadLetterBytes);
   }
 
   /** One transaction: every output record of the batch plus the consumed offset, or nothing. */
@@ -1048,7 +1117,7 @@ export class AggregateProcessor {
         const topicMessages = chunked
           .filter(([, chunks]) => chunks[round] !== undefined)
           .map(([topic, chunks]) => ({ topic, messages: chunks[round]! }));
-        await transaction.sendBatch({ topicMessages, acks: -1 });
+        await transaction.sendBatch({ topicMessages, acks: -1, compression: this.#options.compression });
       }
       const active = transaction;
       // kafkajs sends AddOffsetsToTxn outside its retrier, and the broker answers

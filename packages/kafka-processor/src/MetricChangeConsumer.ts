@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { decodeMetricChange, type MetricChangeRecord } from '@marketplace/analytics-aggregator';
 import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { ensureKafkaCodecs } from './codecs.js';
+import { undecodableBatchOf } from './deadLetters.js';
 import {
   DEFAULT_INTERNAL_TOPICS,
   DEFAULT_METRIC_CHANGE_CONSUMER_OPTIONS,
@@ -124,6 +126,7 @@ export class MetricChangeConsumer {
       throw new InvalidProcessorOptionsError('handleBatch', 'expected a function');
     }
     this.#handleBatch = options.handleBatch;
+    ensureKafkaCodecs();
     this.#retry = { ...options.retry };
     this.#concurrency = checkInteger(
       'partitionsConsumedConcurrently',
@@ -244,6 +247,14 @@ export class MetricChangeConsumer {
     const records: MetricChangeRecord[] = [];
     for (const message of payload.batch.messages) {
       try {
+        const undecodable = undecodableBatchOf(message);
+        if (undecodable !== undefined) {
+          // A whole record batch kafkajs could not decompress (offsets firstOffset..lastOffset).
+          throw new Error(
+            `the record batch at offsets ${undecodable.firstOffset}..${undecodable.lastOffset} could not be decompressed`,
+            { cause: undecodable.error },
+          );
+        }
         if (message.value === null) throw new Error('the record has no value');
         records.push({
           ...decodeMetricChange(message.value),

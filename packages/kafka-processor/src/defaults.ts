@@ -71,6 +71,9 @@ export interface ProcessorConsumerOptions {
 /** Defaults of `AggregateProcessor` options. */
 export const DEFAULT_PROCESSOR_OPTIONS: Readonly<{
   partitioner: 'murmur2';
+  compression: 'none';
+  maxDeadLetterBytes: 262_144;
+  maxFutureSkewMs: 86_400_000;
   createTopics: true;
   shutdownTimeoutMs: 10_000;
   partitionsConsumedConcurrently: 6;
@@ -81,6 +84,9 @@ export const DEFAULT_PROCESSOR_OPTIONS: Readonly<{
   consumer: Readonly<Required<ProcessorConsumerOptions>>;
 }> = Object.freeze({
   partitioner: 'murmur2',
+  compression: 'none',
+  maxDeadLetterBytes: 262_144,
+  maxFutureSkewMs: 86_400_000,
   createTopics: true,
   shutdownTimeoutMs: 10_000,
   partitionsConsumedConcurrently: 6,
@@ -111,19 +117,55 @@ export const DEFAULT_METRIC_CHANGE_CONSUMER_OPTIONS: Readonly<{
   consumer: Object.freeze({ ...DEFAULT_PROCESSOR_OPTIONS.consumer, maxBytesPerPartition: 1_048_576 }),
 });
 
-/** Header names added to every dead letter. */
+/**
+ * Header names of dead letters. Every dead letter has the source position, the error and its
+ * form; the others depend on the form (see the package README).
+ */
 export const DEAD_LETTER_HEADERS: Readonly<{
   sourceTopic: 'dlq-source-topic';
   sourcePartition: 'dlq-source-partition';
   sourceOffset: 'dlq-source-offset';
+  sourceLastOffset: 'dlq-source-last-offset';
   errorCode: 'dlq-error-code';
   errorMessage: 'dlq-error-message';
   errorPath: 'dlq-error-path';
+  form: 'dlq-form';
+  keyBytes: 'dlq-key-bytes';
+  keySha256: 'dlq-key-sha256';
+  valueBytes: 'dlq-value-bytes';
+  valueSha256: 'dlq-value-sha256';
+  originalHeaderCount: 'dlq-original-header-count';
+  recordCount: 'dlq-record-count';
+  compressedBytes: 'dlq-compressed-bytes';
 }> = Object.freeze({
+  /** Input topic of the record. */
   sourceTopic: 'dlq-source-topic',
+  /** Input partition of the record. */
   sourcePartition: 'dlq-source-partition',
+  /** Offset of the record (first offset of an undecodable batch). */
   sourceOffset: 'dlq-source-offset',
+  /** Last offset of an undecodable batch. */
+  sourceLastOffset: 'dlq-source-last-offset',
+  /** A `DeadLetterCode`. */
   errorCode: 'dlq-error-code',
+  /** What is wrong (at most 512 characters). */
   errorMessage: 'dlq-error-message',
+  /** JSON pointer of the offending value (`''` = the whole record). */
   errorPath: 'dlq-error-path',
+  /** `full`, `truncated` or `reference` (a `DeadLetterForm`). */
+  form: 'dlq-form',
+  /** Size of the original key in bytes (truncated and reference forms). */
+  keyBytes: 'dlq-key-bytes',
+  /** SHA-256 (hex) of the original key (truncated and reference forms). */
+  keySha256: 'dlq-key-sha256',
+  /** Size of the original value in bytes (truncated and reference forms). */
+  valueBytes: 'dlq-value-bytes',
+  /** SHA-256 (hex) of the original value (truncated and reference forms). */
+  valueSha256: 'dlq-value-sha256',
+  /** Number of original header names that a truncated dead letter left out. */
+  originalHeaderCount: 'dlq-original-header-count',
+  /** Records an undecodable batch declares. */
+  recordCount: 'dlq-record-count',
+  /** Compressed size of an undecodable batch in bytes. */
+  compressedBytes: 'dlq-compressed-bytes',
 });

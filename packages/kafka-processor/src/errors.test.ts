@@ -48,3 +48,17 @@ describe('processor errors', () => {
     expect(new ProcessorError('INVALID_STATE', 'x').cause).toBeUndefined();
   });
 });
+
+describe('TransactionError', () => {
+  it('is not retryable when the broker refused the output as too large', () => {
+    const tooLarge = Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' });
+    expect(new TransactionError(1, 't', '9', tooLarge).retryable).toBe(false);
+    const listTooLarge = new Error('wrapped', { cause: { type: 'RECORD_LIST_TOO_LARGE' } });
+    expect(new TransactionError(1, 't', '9', listTooLarge).retryable).toBe(false);
+    const byMessage = new Error(
+      'The request included a message larger than the max message size the server will accept',
+    );
+    expect(new TransactionError(1, 't', '9', byMessage).retryable).toBe(false);
+    expect(new TransactionError(1, 't', '9', new Error('network')).retryable).toBe(true);
+  });
+});

@@ -1,3 +1,5 @@
+import { isMessageTooLargeError } from './kafkaErrors.js';
+
 /**
  * Errors of `@marketplace/kafka-processor`. Every error is a {@link ProcessorError} with a string
  * `code` from {@link PROCESSOR_ERROR_CODES} and a `retryable` flag that `@marketplace/retry`
@@ -14,6 +16,9 @@ export const PROCESSOR_ERROR_CODES = Object.freeze([
   'PRODUCER_FENCED',
   'TRANSACTION_FAILED',
   'SHUTDOWN_TIMEOUT',
+  'DECOMPRESSED_TOO_LARGE',
+  'DECOMPRESSION_FAILED',
+  'CODEC_UNAVAILABLE',
 ] as const);
 
 /** A code of {@link ProcessorError}. */
@@ -129,7 +134,11 @@ export class ProducerFencedError extends ProcessorError {
   }
 }
 
-/** A batch transaction failed and was aborted (code `TRANSACTION_FAILED`, retryable). */
+/**
+ * A batch transaction failed and was aborted (code `TRANSACTION_FAILED`). Retryable, except when
+ * the broker refused the output as too large (`MESSAGE_TOO_LARGE`, `RECORD_LIST_TOO_LARGE`):
+ * the same records would be refused again.
+ */
 export class TransactionError extends ProcessorError {
   /** The group of the batch. */
   readonly group: number;
@@ -144,7 +153,7 @@ export class TransactionError extends ProcessorError {
       `Transaction of group ${group} (${topic} up to offset ${lastOffset}) failed`,
       {
         cause,
-        retryable: true,
+        retryable: !isMessageTooLargeError(cause),
       },
     );
     this.name = 'TransactionError';
@@ -166,5 +175,36 @@ export class ShutdownTimeoutError extends ProcessorError {
     );
     this.name = 'ShutdownTimeoutError';
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A compression codec of {@link registerKafkaCodecs}. */
+export type CodecName = 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+/**
+ * A record batch could not be decompressed (code `DECOMPRESSED_TOO_LARGE` when it would exceed
+ * `maxDecompressedBytes`, `DECOMPRESSION_FAILED` when it is corrupt), or a codec is not available
+ * on this runtime (`CODEC_UNAVAILABLE`, zstd output before Node 22.15). Never retryable: the same
+ * bytes fail the same way. Thrown inside kafkajs' decoder, which turns a batch that failed this
+ * way into one `undecodableBatch` record (see the package README).
+ */
+export class CodecError extends ProcessorError {
+  /** The codec. */
+  readonly codec: CodecName;
+  /** Size of the compressed input in bytes (0 for `CODEC_UNAVAILABLE`). */
+  readonly compressedBytes: number;
+  /** The bound in force (`maxDecompressedBytes`), in bytes. */
+  readonly maxDecompressedBytes: number;
+
+  constructor(
+    code: 'DECOMPRESSED_TOO_LARGE' | 'DECOMPRESSION_FAILED' | 'CODEC_UNAVAILABLE',
+    codec: CodecName,
+    details: { compressedBytes: number; maxDecompressedBytes: number; message: string; cause?: unknown },
+  ) {
+    super(code, details.message, { cause: details.cause });
+    this.name = 'CodecError';
+    this.codec = codec;
+    this.compressedBytes = details.compressedBytes;
+    this.maxDecompressedBytes = details.maxDecompressedBytes;
   }
 }

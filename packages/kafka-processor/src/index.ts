@@ -1,5 +1,13 @@
 export { AggregateProcessor, type AggregateProcessorOptions } from './AggregateProcessor.js';
 export {
+  DEFAULT_CODEC_OPTIONS,
+  isZstdOutputAvailable,
+  type KafkaCodecOptions,
+  OUTPUT_COMPRESSIONS,
+  type OutputCompression,
+  registerKafkaCodecs,
+} from './codecs.js';
+export {
   type AssignmentMember,
   CO_PARTITIONED_PROTOCOL,
   type CoPartitionedAssignerOptions,
@@ -8,6 +16,7 @@ export {
   encodeOwnedGroups,
   planCoPartitionedAssignment,
 } from './coPartitionedAssigner.js';
+export type { DeadLetterCode, DeadLetterForm, UndecodableBatch } from './deadLetters.js';
 export {
   DEAD_LETTER_HEADERS,
   DEFAULT_INTERNAL_TOPICS,
@@ -18,6 +27,8 @@ export {
   REROUTE_TOPIC_CONFIG,
 } from './defaults.js';
 export {
+  CodecError,
+  type CodecName,
   InternalTopicError,
   InvalidProcessorOptionsError,
   PROCESSOR_ERROR_CODES,
@@ -29,7 +40,7 @@ export {
   TopicMismatchError,
   TransactionError,
 } from './errors.js';
-export { isProducerFencedError } from './kafkaErrors.js';
+export { isMessageTooLargeError, isProducerFencedError } from './kafkaErrors.js';
 export { MetricChangeConsumer, type MetricChangeConsumerOptions } from './MetricChangeConsumer.js';
 export {
   DEFAULT_PARTITIONER,

@@ -42,6 +42,25 @@ export function isConcurrentTransactionsError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether `error` (or its cause chain) is the broker refusing records as too large
+ * (`MESSAGE_TOO_LARGE`: a record batch over `max.message.bytes`; `RECORD_LIST_TOO_LARGE`).
+ * kafkajs marks them not retriable; sending the same records again fails the same way.
+ */
+export function isMessageTooLargeError(error: unknown): boolean {
+  for (const link of causeChain(error)) {
+    if (link.type === 'MESSAGE_TOO_LARGE' || link.type === 'RECORD_LIST_TOO_LARGE') return true;
+    // kafkajs may keep only the protocol error's message when it wraps it.
+    if (
+      typeof link.message === 'string' &&
+      /larger than the max message size|batch larger than the configured segment/.test(link.message)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Whether `error` (or its cause chain) is kafkajs telling that the group is rebalancing. */
 export function isRebalanceError(error: unknown): boolean {
   for (const link of causeChain(error)) {

@@ -28,6 +28,18 @@ describe('AggregateProcessor options', () => {
     expect(processor.groupCount).toBe(0);
   });
 
+  it('accepts output compression, dead-letter size and event-time skew', () => {
+    expect(
+      () =>
+        new AggregateProcessor({
+          ...valid,
+          compression: 'lz4',
+          maxDeadLetterBytes: 4096,
+          maxFutureSkewMs: 0,
+        }),
+    ).not.toThrow();
+  });
+
   it.each([
     ['options', () => new AggregateProcessor(null as unknown as AggregateProcessorOptions)],
     ['kafka', () => new AggregateProcessor({ ...valid, kafka: {} as never })],
@@ -58,6 +70,9 @@ describe('AggregateProcessor options', () => {
       () => new AggregateProcessor({ ...valid, partitionsConsumedConcurrently: 0 }),
     ],
     ['restoreTimeoutMs', () => new AggregateProcessor({ ...valid, restoreTimeoutMs: -1 })],
+    ['compression', () => new AggregateProcessor({ ...valid, compression: 'brotli' as never })],
+    ['maxDeadLetterBytes', () => new AggregateProcessor({ ...valid, maxDeadLetterBytes: 100 })],
+    ['maxFutureSkewMs', () => new AggregateProcessor({ ...valid, maxFutureSkewMs: -1 })],
     ['transactionTimeoutMs', () => new AggregateProcessor({ ...valid, transactionTimeoutMs: 0 })],
     ['fencedBackoffMs', () => new AggregateProcessor({ ...valid, fencedBackoffMs: -1 })],
     ['maxRequestBytes', () => new AggregateProcessor({ ...valid, maxRequestBytes: 10 })],

@@ -1,14 +1,7 @@
 import type { ProductState } from '@marketplace/analytics-aggregator';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { DEAD_LETTER_HEADERS } from './defaults.js';
-import {
-  approximateSize,
-  chunkBySize,
-  deadLetterMessage,
-  lowStockAlertMessage,
-  toRawMessage,
-} from './records.js';
+import { approximateSize, chunkBySize, lowStockAlertMessage, toRawMessage } from './records.js';
 
 const kafkaMessage = (headers: KafkaMessage['headers']): KafkaMessage =>
   ({
@@ -35,43 +28,6 @@ describe('toRawMessage', () => {
     expect(
       toRawMessage({ ...kafkaMessage({}), headers: undefined } as unknown as KafkaMessage).headers,
     ).toEqual({});
-  });
-});
-
-describe('deadLetterMessage', () => {
-  it('keeps the original bytes and headers and adds the source position and error', () => {
-    const message = kafkaMessage({ 'event-type': 'product.created' });
-    const dead = deadLetterMessage(
-      { topic: 'product.created', partition: 4 },
-      message,
-      { offset: '41', code: 'INVALID_JSON', path: '', message: 'Unexpected end of JSON input' },
-      4,
-    );
-    expect(dead.key).toBe(message.key);
-    expect(dead.value).toBe(message.value);
-    expect(dead.partition).toBe(4);
-    expect(dead.headers).toEqual({
-      'event-type': 'product.created',
-      [DEAD_LETTER_HEADERS.sourceTopic]: 'product.created',
-      [DEAD_LETTER_HEADERS.sourcePartition]: '4',
-      [DEAD_LETTER_HEADERS.sourceOffset]: '41',
-      [DEAD_LETTER_HEADERS.errorCode]: 'INVALID_JSON',
-      [DEAD_LETTER_HEADERS.errorMessage]: 'Unexpected end of JSON input',
-      [DEAD_LETTER_HEADERS.errorPath]: '',
-    });
-  });
-});
-
-describe('deadLetterMessage without original headers', () => {
-  it('carries only the dlq headers', () => {
-    const message = { ...kafkaMessage({}), headers: undefined } as unknown as KafkaMessage;
-    const dead = deadLetterMessage(
-      { topic: 't', partition: 0 },
-      message,
-      { offset: '41', code: 'MISSING_KEY', path: '', message: 'no key' },
-      0,
-    );
-    expect(Object.keys(dead.headers ?? {}).every((name) => name.startsWith('dlq-'))).toBe(true);
   });
 });
 

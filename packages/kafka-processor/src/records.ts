@@ -1,7 +1,6 @@
 import type { ProductState } from '@marketplace/analytics-aggregator';
-import type { InvalidMessage, RawMessage } from '@marketplace/worker-pool';
+import type { RawMessage } from '@marketplace/worker-pool';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-import { DEAD_LETTER_HEADERS } from './defaults.js';
 
 /** The JSON value of a low-stock alert on `inventory.low-stock` (key = productId). */
 export interface LowStockAlert {
@@ -26,32 +25,6 @@ export function toRawMessage(message: KafkaMessage): RawMessage {
   const headers: Record<string, Uint8Array | string | undefined> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = firstHeaderValue(value);
   return { key: message.key, value: message.value, headers, offset: message.offset };
-}
-
-/**
- * The dead letter of an invalid message: original key, value and headers, plus `dlq-*` headers
- * naming the source position and the validation error.
- */
-export function deadLetterMessage(
-  source: { topic: string; partition: number },
-  message: KafkaMessage,
-  invalid: Omit<InvalidMessage, 'code'> & { code: string },
-  partition: number,
-): Message {
-  return {
-    key: message.key,
-    value: message.value,
-    partition,
-    headers: {
-      ...(message.headers ?? {}),
-      [DEAD_LETTER_HEADERS.sourceTopic]: source.topic,
-      [DEAD_LETTER_HEADERS.sourcePartition]: String(source.partition),
-      [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
-      [DEAD_LETTER_HEADERS.errorCode]: invalid.code,
-      [DEAD_LETTER_HEADERS.errorMessage]: invalid.message,
-      [DEAD_LETTER_HEADERS.errorPath]: invalid.path,
-    },
-  };
 }
 
 /** The alert record for a product that went below `threshold`. */

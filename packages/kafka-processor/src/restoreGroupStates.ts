@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeProductState, type ProductState } from '@marketplace/analytics-aggregator';
 import type { Admin, Kafka, PartitionAssigner } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import { undecodableBatchOf } from './deadLetters.js';
 import { RestoreError } from './errors.js';
 import type { ProcessorLogger } from './types.js';
 
@@ -139,6 +140,18 @@ export async function restoreGroupStates(
           // this is defensive.
           /* v8 ignore if -- unreachable while the group's producer is held (see above) */
           if (BigInt(message.offset) >= target) break;
+          const undecodable = undecodableBatchOf(message);
+          if (undecodable !== undefined) {
+            // Skipping it would silently lose states: the stage stops instead (onFatal).
+            settle?.reject(
+              new RestoreError(
+                [batch.partition],
+                `the changelog batch at offsets ${undecodable.firstOffset}..${undecodable.lastOffset} could not be decompressed`,
+                { cause: undecodable.error, retryable: false },
+              ),
+            );
+            return;
+          }
           // The processor never writes empty keys (a compacted topic refuses null ones); a
           // foreign writer's record without a usable key is skipped.
           const key = message.key?.toString('utf8');

@@ -1,4 +1,5 @@
-import type { ParseErrorCode, ProductEventType } from '@marketplace/product-events';
+import type { ProductEventType } from '@marketplace/product-events';
+import type { DeadLetterCode } from './deadLetters.js';
 
 /** Structured logger injected by the application (pino-compatible shape); silent by default. */
 export interface ProcessorLogger {
@@ -37,7 +38,7 @@ export interface BatchMetrics {
   /** Invalid messages sent to the dead-letter topic. */
   invalid: number;
   /** Invalid messages by parse error code (codes without any are absent); sums to `invalid`. */
-  invalidByCode: Partial<Record<ParseErrorCode, number>>;
+  invalidByCode: Partial<Record<DeadLetterCode, number>>;
   /** Product states written to the changelog. */
   changedStates: number;
   /** Metric changes produced. */

@@ -57,4 +57,19 @@ describe('encodeProductEvent', () => {
       );
     }
   });
+
+  it("writes occurredAt as canonical UTC and leaves the caller's event unchanged", () => {
+    const event = updatedEvent({ occurredAt: '2026-11-25T23:30:00-05:00' });
+
+    const record = encodeProductEvent(event);
+
+    expect(JSON.parse(record.value.toString('utf8')).occurredAt).toBe('2026-11-26T04:30:00.000Z');
+    expect(event.occurredAt).toBe('2026-11-25T23:30:00-05:00');
+  });
+
+  it('refuses an event more than 24 hours ahead of the clock', () => {
+    expect(() => encodeProductEvent(updatedEvent({ occurredAt: '9999-12-31T23:59:59Z' }))).toThrow(
+      /EVENT_TIME_IN_FUTURE/,
+    );
+  });
 });

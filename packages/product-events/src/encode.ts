@@ -29,7 +29,9 @@ export function encodeUnchecked(event: ProductEvent): EncodedProductEvent {
 /**
  * Encodes an event as a Kafka record: key = productId, value = UTF-8 JSON, headers
  * `content-type: application/json`, `event-type: <type>`, `schema-version: 1`. The event is
- * validated first, so a producer cannot publish what consumers would reject.
+ * validated first (an `occurredAt` more than 24 hours ahead of the clock included), so a
+ * producer cannot publish what consumers would reject; `occurredAt` is written in its canonical
+ * UTC form (`2026-11-25T22:30:00.000Z`), the caller's object is not changed.
  *
  * @param event - the event to publish
  * @returns `{ key, value, headers }`; send it to `topicForEventType(event.type)`
@@ -40,7 +42,8 @@ export function encodeUnchecked(event: ProductEvent): EncodedProductEvent {
  * await producer.send({ topic: topicForEventType(event.type), messages: [record] });
  */
 export function encodeProductEvent(event: ProductEvent): EncodedProductEvent {
-  const result = parseProductEvent(event);
+  // A shallow copy: the parser normalises `occurredAt` in place, the caller's event stays as it is.
+  const result = parseProductEvent({ ...event });
   if (!result.ok) throw new InvalidEventError(result.error);
-  return encodeUnchecked(event);
+  return encodeUnchecked(result.event);
 }

@@ -26,6 +26,7 @@ export { productEventJsonSchema } from './jsonSchema.js';
 export {
   DEFAULT_PARSE_OPTIONS,
   type HeaderValue,
+  MAX_QUOTED_LENGTH,
   PARSE_ERROR_CODES,
   type ParseErrorCode,
   type ParseOptions,

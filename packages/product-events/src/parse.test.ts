@@ -57,7 +57,8 @@ describe('parseProductEvent: valid events', () => {
       occurredAt: '2028-02-29T23:59:59.123456789+05:30',
     });
 
-    expect(parseProductEvent(bytes(event)).ok).toBe(true);
+    // A date in the future of the real clock: `now` is moved past it.
+    expect(parseProductEvent(bytes(event), { now: () => Date.UTC(2028, 2, 1) }).ok).toBe(true);
   });
 
   it('accepts the largest safe integers for price, quantity and version', () => {
@@ -539,5 +540,127 @@ describe('parseProductEvent: options and robustness', () => {
         expect(result.ok || PARSE_ERROR_CODES.includes(result.error.code)).toBe(true);
       }),
     );
+  });
+});
+
+describe('parseProductEvent: event time', () => {
+  const NOW = Date.parse('2026-11-27T12:00:00.000Z');
+  const now = () => NOW;
+  const occurredAtOf = (result: ParseResult): string => {
+    if (!result.ok) throw new Error(`expected an event, got ${result.error.code}: ${result.error.message}`);
+    return result.event.occurredAt;
+  };
+
+  it.each([
+    ['an offset', '2026-11-25T23:30:00-05:00', '2026-11-26T04:30:00.000Z'],
+    ['a positive offset across midnight', '2026-11-26T01:15:00+05:30', '2026-11-25T19:45:00.000Z'],
+    ['no fraction', '2026-11-25T17:00:00Z', '2026-11-25T17:00:00.000Z'],
+    ['one fractional digit', '2026-11-25T17:00:00.5Z', '2026-11-25T17:00:00.500Z'],
+    ['nine fractional digits (cut to ms)', '2026-11-25T17:00:00.123456789Z', '2026-11-25T17:00:00.123Z'],
+    ['the canonical form (kept as is)', '2026-11-25T17:00:00.000Z', '2026-11-25T17:00:00.000Z'],
+  ])('normalises occurredAt with %s to the canonical UTC instant', (_name, occurredAt, canonical) => {
+    expect(occurredAtOf(parseProductEvent(bytes(updatedEvent({ occurredAt })), { now }))).toBe(canonical);
+  });
+
+  it('orders normalised instants like time, unlike their original text', () => {
+    const early = occurredAtOf(
+      parseProductEvent(updatedEvent({ occurredAt: '2026-11-25T23:30:00-05:00' }), { now }),
+    );
+    const late = occurredAtOf(
+      parseProductEvent(updatedEvent({ occurredAt: '2026-11-26T01:00:00Z' }), { now }),
+    );
+    // As text, '2026-11-25T23:30:00-05:00' < '2026-11-26T01:00:00Z', but it is 04:30Z on the 26th.
+    expect(late < early).toBe(true);
+  });
+
+  it('rejects an instant past the year 9999 in UTC as SCHEMA_VIOLATION', () => {
+    const event = updatedEvent({ occurredAt: '9999-12-31T23:59:59-01:00' });
+    const error = errorOf(parseProductEvent(event, { now: () => Date.UTC(9999, 11, 31) }));
+    expect(error).toMatchObject({ code: 'SCHEMA_VIOLATION', path: '/occurredAt' });
+    expect(error.message).toContain('within the years 0000-9999');
+  });
+
+  it('rejects an instant before the year 0000 in UTC as SCHEMA_VIOLATION', () => {
+    const event = updatedEvent({ occurredAt: '0000-01-01T00:30:00+01:00' });
+    expect(errorOf(parseProductEvent(event)).code).toBe('SCHEMA_VIOLATION');
+  });
+
+  it('accepts occurredAt up to maxFutureSkewMs ahead of now and rejects later as EVENT_TIME_IN_FUTURE', () => {
+    const at = (occurredAt: string, options = {}) =>
+      parseProductEvent(updatedEvent({ occurredAt }), { now, ...options });
+
+    expect(at('2026-11-28T12:00:00.000Z').ok).toBe(true);
+    expect(at('2026-11-28T07:00:00-05:00').ok).toBe(true);
+    expect(errorOf(at('2026-11-28T12:00:00.001Z'))).toEqual({
+      code: 'EVENT_TIME_IN_FUTURE',
+      path: '/occurredAt',
+      message:
+        'occurredAt 2026-11-28T12:00:00.001Z lies more than 86400000 ms ahead of now (latest accepted 2026-11-28T12:00:00.000Z)',
+    });
+    expect(errorOf(at('9999-12-31T23:59:59Z')).code).toBe('EVENT_TIME_IN_FUTURE');
+    expect(at('2026-11-27T12:00:00.000Z', { maxFutureSkewMs: 0 }).ok).toBe(true);
+    expect(errorOf(at('2026-11-27T12:00:01+00:00', { maxFutureSkewMs: 0 })).code).toBe(
+      'EVENT_TIME_IN_FUTURE',
+    );
+  });
+
+  it('uses the real clock by default, and accepts anything when now + skew lies past the year 9999', () => {
+    expect(errorOf(parseProductEvent(updatedEvent({ occurredAt: '9999-12-31T23:59:59Z' }))).code).toBe(
+      'EVENT_TIME_IN_FUTURE',
+    );
+    const farFuture = { now: () => Date.UTC(9999, 11, 31, 12) };
+    expect(parseProductEvent(updatedEvent({ occurredAt: '9999-12-31T23:59:59Z' }), farFuture).ok).toBe(true);
+  });
+
+  it.each([
+    ['maxFutureSkewMs', -1, 'expected an integer >= 0, got -1'],
+    ['now', 'yesterday', 'expected a function, got string'],
+  ])('throws INVALID_OPTIONS for %s = %s', (field, value, problem) => {
+    expect(() => parseProductEvent('{}', { [field]: value })).toThrow(
+      `Invalid option "${field}": ${problem}`,
+    );
+  });
+});
+
+describe('parseProductEvent: error messages stay short', () => {
+  it('quotes only a prefix of a 200 KB mismatched key, with its size', () => {
+    const key = Buffer.alloc(200_000, 0x6b);
+
+    const error = errorOf(parseProductEvent(bytes(updatedEvent()), { key }));
+
+    expect(error.code).toBe('KEY_MISMATCH');
+    expect(error.message).toBe(
+      `Record key "${'k'.repeat(64)}…" (200000 bytes) does not equal productId "p-1042"`,
+    );
+  });
+
+  it('quotes only a prefix of a long mismatched key string and header value', () => {
+    const key = errorOf(parseProductEvent(updatedEvent(), { key: 'x'.repeat(1000) }));
+    expect(key.message).toBe(
+      `Record key "${'x'.repeat(64)}…" (1000 characters) does not equal productId "p-1042"`,
+    );
+    const header = errorOf(
+      parseProductEvent(updatedEvent(), { headers: { 'event-type': Buffer.alloc(5000, 0x79) } }),
+    );
+    expect(header.message).toBe(
+      `Header event-type "${'y'.repeat(64)}…" (5000 bytes) does not equal type "product.updated"`,
+    );
+  });
+
+  it('cuts a long error of the JSON parser', () => {
+    const error = errorOf(parseProductEvent(`{"a": ${'1'.repeat(50)}${'x'.repeat(5000)}`));
+    expect(error.code).toBe('INVALID_JSON');
+    expect(error.message.length).toBeLessThanOrEqual(260);
+  });
+
+  it('cuts a long error raised while reading an already parsed value', () => {
+    const hostile = {
+      get type(): string {
+        throw new Error('boom '.repeat(100));
+      },
+    };
+    const error = errorOf(parseProductEvent(hostile));
+    expect(error.code).toBe('SCHEMA_VIOLATION');
+    expect(error.message).toBe(`The value could not be read: ${'boom '.repeat(40)}…`);
   });
 });

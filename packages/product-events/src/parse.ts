@@ -6,10 +6,18 @@ import { eventCheckers, fastEventCheckers, isCurrencyCode, isDateTime } from './
 import type { ProductData, ProductEvent, ProductEventType } from './types.js';
 
 /** Default limits of {@link parseProductEvent}. */
-export const DEFAULT_PARSE_OPTIONS: Readonly<{ maxBytes: 1_048_576; maxDepth: 32 }> = Object.freeze({
+export const DEFAULT_PARSE_OPTIONS: Readonly<{
+  maxBytes: 1_048_576;
+  maxDepth: 32;
+  maxFutureSkewMs: 86_400_000;
+}> = Object.freeze({
   maxBytes: 1_048_576,
   maxDepth: 32,
+  maxFutureSkewMs: 86_400_000,
 });
+
+/** Longest excerpt of offending input (key, header value) that an error message quotes, in characters. */
+export const MAX_QUOTED_LENGTH = 64;
 
 /** Every {@link ParseErrorCode}, in the order the parser checks them. */
 export const PARSE_ERROR_CODES = [
@@ -21,6 +29,7 @@ export const PARSE_ERROR_CODES = [
   'UNKNOWN_TYPE',
   'UNSUPPORTED_SCHEMA_VERSION',
   'SCHEMA_VIOLATION',
+  'EVENT_TIME_IN_FUTURE',
   'MISSING_KEY',
   'KEY_MISMATCH',
   'HEADER_MISMATCH',
@@ -35,7 +44,10 @@ export interface ProductEventParseError {
   code: ParseErrorCode;
   /** JSON pointer (RFC 6901) of the offending value; `''` is the whole payload. */
   path: string;
-  /** Human-readable explanation. */
+  /**
+   * Human-readable explanation. Quotes at most {@link MAX_QUOTED_LENGTH} characters of any
+   * offending text, so it stays short whatever the input.
+   */
   message: string;
 }
 
@@ -68,9 +80,29 @@ export interface ParseOptions {
    * @default 32
    */
   maxDepth?: number;
+  /**
+   * How far `occurredAt` may lie ahead of `now()`, in ms; later events fail with
+   * `EVENT_TIME_IN_FUTURE` (they would pin a group's watermark, hourly history and TTLs).
+   * @default 86_400_000 (24 hours)
+   */
+  maxFutureSkewMs?: number;
+  /**
+   * The current time in epoch ms (injectable for tests).
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 type Parsed = Record<string, unknown>;
+
+interface Limits {
+  maxBytes: number;
+  maxDepth: number;
+  maxFutureSkewMs: number;
+  now: () => number;
+}
+
+const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({ ...DEFAULT_PARSE_OPTIONS, now: Date.now });
 type EventChecker = (typeof eventCheckers)[keyof typeof eventCheckers];
 
 const createdChecker: EventChecker = fastEventCheckers['product.created'];
@@ -90,50 +122,75 @@ const fail = (code: ParseErrorCode, path: string, message: string): ParseResult 
  * bytes only), JSON syntax (`INVALID_JSON`), nesting depth (`TOO_DEEP`), object
  * (`NOT_AN_OBJECT`), known `type` (`UNKNOWN_TYPE`), `schemaVersion` 1
  * (`UNSUPPORTED_SCHEMA_VERSION`), the schema of that type (`SCHEMA_VIOLATION`, with the JSON
- * pointer of the first problem), the record key (`MISSING_KEY`, `KEY_MISMATCH`) and the
+ * pointer of the first problem), event time not beyond `now() + maxFutureSkewMs`
+ * (`EVENT_TIME_IN_FUTURE`), the record key (`MISSING_KEY`, `KEY_MISMATCH`) and the
  * `event-type` header (`HEADER_MISMATCH`). Unknown extra fields are allowed and kept.
  *
+ * `occurredAt` comes back normalised to the canonical UTC instant
+ * (`Date.prototype.toISOString()`, `YYYY-MM-DDTHH:mm:ss.sssZ`: offsets applied, fractions cut to
+ * milliseconds), so that its text sorts like the instant it names; an instant outside the years
+ * 0000-9999 in UTC is a `SCHEMA_VIOLATION`.
+ *
  * It never throws on bad input: every problem comes back as `{ ok: false, error }`. The
- * returned event is the parsed object itself (not copied, not frozen).
+ * returned event is the parsed object itself (not copied, not frozen, `occurredAt` normalised in
+ * place).
  *
  * @param value - record value bytes, JSON text, or a parsed value
  * @param options - key, headers and limits, see {@link ParseOptions}
  * @returns `{ ok: true, event }` or `{ ok: false, error }`
  * @throws {InvalidOptionsError} `INVALID_OPTIONS` only when `maxBytes`/`maxDepth` is not a
- *   positive integer (a programming error, never caused by the input)
+ *   positive integer, `maxFutureSkewMs` not an integer >= 0 or `now` not a function (a
+ *   programming error, never caused by the input)
  * @example
  * const result = parseProductEvent(message.value, { key: message.key, headers: message.headers });
  * if (result.ok) apply(result.event);
  * else deadLetter(message, result.error.code, result.error.path, result.error.message);
  */
 export function parseProductEvent(value: unknown, options?: ParseOptions): ParseResult {
-  let maxBytes: number = DEFAULT_PARSE_OPTIONS.maxBytes;
-  let maxDepth: number = DEFAULT_PARSE_OPTIONS.maxDepth;
-  if (options !== undefined) {
-    if (options.maxBytes !== undefined) maxBytes = checkLimit('maxBytes', options.maxBytes);
-    if (options.maxDepth !== undefined) maxDepth = checkLimit('maxDepth', options.maxDepth);
+  let limits = DEFAULT_LIMITS;
+  if (
+    options !== undefined &&
+    (options.maxBytes !== undefined ||
+      options.maxDepth !== undefined ||
+      options.maxFutureSkewMs !== undefined ||
+      options.now !== undefined)
+  ) {
+    limits = {
+      maxBytes: checkLimit('maxBytes', options.maxBytes ?? DEFAULT_LIMITS.maxBytes, 1),
+      maxDepth: checkLimit('maxDepth', options.maxDepth ?? DEFAULT_LIMITS.maxDepth, 1),
+      maxFutureSkewMs: checkLimit(
+        'maxFutureSkewMs',
+        options.maxFutureSkewMs ?? DEFAULT_LIMITS.maxFutureSkewMs,
+        0,
+      ),
+      now: checkFunction('now', options.now ?? DEFAULT_LIMITS.now),
+    };
   }
   try {
-    return parseChecked(value, options, maxBytes, maxDepth);
+    return parseChecked(value, options, limits);
   } catch (error) {
     // Only reachable with hostile already-parsed input (throwing getters, revoked proxies).
     return fail('SCHEMA_VIOLATION', '', `The value could not be read: ${errorMessage(error)}`);
   }
 }
 
-function checkLimit(field: string, limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new InvalidOptionsError(field, `expected a positive integer, got ${String(limit)}`);
+function checkLimit(field: string, limit: number, min: number): number {
+  if (!Number.isSafeInteger(limit) || limit < min) {
+    const expected = min === 0 ? 'an integer >= 0' : 'a positive integer';
+    throw new InvalidOptionsError(field, `expected ${expected}, got ${String(limit)}`);
   }
   return limit;
 }
 
-function parseChecked(
-  value: unknown,
-  options: ParseOptions | undefined,
-  maxBytes: number,
-  maxDepth: number,
-): ParseResult {
+function checkFunction(field: string, value: unknown): () => number {
+  if (typeof value !== 'function') {
+    throw new InvalidOptionsError(field, `expected a function, got ${typeof value}`);
+  }
+  return value as () => number;
+}
+
+function parseChecked(value: unknown, options: ParseOptions | undefined, limits: Limits): ParseResult {
+  const { maxBytes, maxDepth } = limits;
   let parsed: unknown = value;
   // Already parsed values are always walked; text only when its bracket count allows it.
   let mayBeTooDeep = true;
@@ -220,6 +277,23 @@ function parseChecked(
   ) {
     return schemaViolation(type, event);
   }
+  const occurredAt = canonicalInstant(event['occurredAt'] as string);
+  if (occurredAt === null) {
+    return fail(
+      'SCHEMA_VIOLATION',
+      '/occurredAt',
+      `Expected an instant within the years 0000-9999 in UTC at /occurredAt, got ${describe(event['occurredAt'])}`,
+    );
+  }
+  event['occurredAt'] = occurredAt;
+  const latest = latestAcceptedInstant(limits);
+  if (latest !== null && occurredAt > latest) {
+    return fail(
+      'EVENT_TIME_IN_FUTURE',
+      '/occurredAt',
+      `occurredAt ${occurredAt} lies more than ${limits.maxFutureSkewMs} ms ahead of now (latest accepted ${latest})`,
+    );
+  }
 
   const productId = event['productId'] as string;
   if (options !== undefined) {
@@ -236,7 +310,7 @@ function parseChecked(
         return fail(
           'KEY_MISMATCH',
           '/productId',
-          `Record key ${JSON.stringify(asText(key))} does not equal productId ${JSON.stringify(productId)}`,
+          `Record key ${quote(key)} does not equal productId ${JSON.stringify(productId)}`,
         );
       }
     }
@@ -252,7 +326,7 @@ function parseChecked(
         return fail(
           'HEADER_MISMATCH',
           '/type',
-          `Header ${HEADERS.eventType} ${JSON.stringify(asText(mismatch))} does not equal type "${type}"`,
+          `Header ${HEADERS.eventType} ${quote(mismatch)} does not equal type "${type}"`,
         );
       }
     }
@@ -367,9 +441,58 @@ function sameText(actual: string | Uint8Array, expected: string): boolean {
   return isUtf8(bytes) && bytes.toString('utf8') === expected;
 }
 
-function asText(value: string | Uint8Array): string {
-  return typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
+/**
+ * A key or header value quoted for an error message: at most {@link MAX_QUOTED_LENGTH}
+ * characters, with its full size when cut (only a prefix of the bytes is decoded).
+ */
+function quote(value: string | Uint8Array): string {
+  const isText = typeof value === 'string';
+  const length = isText ? value.length : value.byteLength;
+  const shown = Math.min(length, MAX_QUOTED_LENGTH);
+  const text = isText
+    ? value.slice(0, shown)
+    : Buffer.from(value.buffer, value.byteOffset, shown).toString('utf8');
+  if (length <= MAX_QUOTED_LENGTH) return JSON.stringify(text);
+  return `${JSON.stringify(`${text}…`)} (${length} ${isText ? 'characters' : 'bytes'})`;
 }
+
+/**
+ * `occurredAt` (already checked by {@link isDateTime}) as `YYYY-MM-DDTHH:mm:ss.sssZ`, or null
+ * when the instant falls outside the years 0000-9999 in UTC. Producers of this platform write
+ * the canonical form already: it is returned as is, without parsing (the hot path).
+ */
+function canonicalInstant(occurredAt: string): string | null {
+  if (
+    occurredAt.length === 24 &&
+    occurredAt.charCodeAt(19) === DOT &&
+    occurredAt.charCodeAt(23) === UPPER_Z
+  ) {
+    return occurredAt;
+  }
+  const canonical = new Date(Date.parse(occurredAt)).toISOString();
+  // Years before 0000 or after 9999 take a sign and six digits ('-000001-…', '+010000-…').
+  return canonical.length === 24 ? canonical : null;
+}
+
+/** The last result of {@link latestAcceptedInstant} (recomputed at most once per ms). */
+let latestCache: { ms: number; text: string | null } = { ms: Number.NaN, text: null };
+
+/**
+ * `now() + maxFutureSkewMs` as canonical text, or null when it lies past the year 9999 (no
+ * valid instant can be later). Canonical texts compare like their instants.
+ */
+function latestAcceptedInstant(limits: Limits): string | null {
+  const ms = limits.now() + limits.maxFutureSkewMs;
+  if (ms !== latestCache.ms) {
+    latestCache = { ms, text: ms >= LAST_CANONICAL_MS ? null : new Date(ms).toISOString() };
+  }
+  return latestCache.text;
+}
+
+/** 10000-01-01T00:00:00.000Z: the first instant whose ISO text is not 24 characters long. */
+const LAST_CANONICAL_MS = Date.UTC(10_000, 0, 1);
+const DOT = 0x2e;
+const UPPER_Z = 0x5a;
 
 function schemaMessage(error: ValueError): string {
   const options = error.schema.anyOf as { const?: unknown }[] | undefined;
@@ -392,6 +515,10 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/** Longest excerpt of an error raised while reading the input (JSON.parse quotes the input). */
+const MAX_CAUSE_LENGTH = 200;
+
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > MAX_CAUSE_LENGTH ? `${message.slice(0, MAX_CAUSE_LENGTH)}…` : message;
 }

@@ -58,7 +58,8 @@ const envelope = {
   schemaVersion: Type.Literal(1, { description: 'Contract version.' }),
   occurredAt: Type.String({
     pattern: DATE_TIME_PATTERN,
-    description: 'When the change happened (ISO-8601 date-time with zone).',
+    description:
+      'When the change happened (ISO-8601 date-time with zone). Consumers compare it as an instant (normalised to UTC) and reject one more than 24 hours ahead of their clock.',
   }),
   productId: Id('Product id; equals the Kafka record key.'),
   version: Type.Integer({

@@ -117,6 +117,43 @@ describe('reduceBatch', () => {
     expect(result.maxOccurredAt).toBe('2026-11-25T17:00:00.250Z');
   });
 
+  it('orders events with zone offsets by instant, not by text (updatedAt is canonical UTC)', () => {
+    const messages = [
+      // 23:30-05:00 is 04:30Z on the 26th: later than 01:00Z, although it sorts first as text.
+      messageOf(productEvent('product.created', 'p-1', 1, { occurredAt: '2026-11-25T23:30:00-05:00' }), 1),
+      messageOf(productEvent('product.created', 'p-2', 1, { occurredAt: '2026-11-26T01:00:00Z' }), 2),
+    ];
+
+    const result = reduceBatch(task(messages));
+
+    expect(result.maxOccurredAt).toBe('2026-11-26T04:30:00.000Z');
+    expect(result.states.map((s) => s.updatedAt)).toEqual([
+      '2026-11-26T04:30:00.000Z',
+      '2026-11-26T01:00:00.000Z',
+    ]);
+  });
+
+  it('rejects an event too far in the future as EVENT_TIME_IN_FUTURE, with the skew of the task', () => {
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    const messages = [
+      // Written without the encoder, which refuses such events.
+      rawMessage(
+        'p-1',
+        JSON.stringify(productEvent('product.created', 'p-1', 1, { occurredAt: '9999-12-31T23:59:59Z' })),
+        1,
+      ),
+      messageOf(productEvent('product.created', 'p-2', 1, { occurredAt: inAnHour }), 2),
+    ];
+
+    expect(reduceBatch(task(messages)).invalid.map((i) => [i.offset, i.code])).toEqual([
+      ['1', 'EVENT_TIME_IN_FUTURE'],
+    ]);
+    expect(reduceBatch({ ...task(messages), maxFutureSkewMs: 60_000 }).invalid.map((i) => i.code)).toEqual([
+      'EVENT_TIME_IN_FUTURE',
+      'EVENT_TIME_IN_FUTURE',
+    ]);
+  });
+
   it('reports no occurredAt and no states when nothing was applied', () => {
     const result = reduceBatch(task([rawMessage('p-1', '[]', 1)]));
 

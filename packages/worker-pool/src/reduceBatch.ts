@@ -14,6 +14,12 @@ export interface Reduction extends Omit<ReduceResult, 'invalid'> {
   invalid: IndexedInvalidMessage[];
 }
 
+/** Options of {@link reduceMessages} (the optional fields of `ReduceTask`). */
+export interface ReduceOptions {
+  /** See `ReduceTask.maxFutureSkewMs`. */
+  maxFutureSkewMs?: number;
+}
+
 /**
  * The reduction itself, on messages without offsets (the worker thread does not receive them).
  * See {@link reduceBatch}.
@@ -21,6 +27,7 @@ export interface Reduction extends Omit<ReduceResult, 'invalid'> {
 export function reduceMessages(
   messages: readonly Omit<RawMessage, 'offset'>[],
   priorStates: ReadonlyMap<string, ProductState>,
+  options: ReduceOptions = {},
 ): Reduction {
   const changed = new Map<string, ProductState>();
   const invalid: IndexedInvalidMessage[] = [];
@@ -31,10 +38,12 @@ export function reduceMessages(
     invalid: 0,
     byType: { 'product.created': 0, 'product.updated': 0, 'product.deleted': 0 },
   };
-  // Canonical ISO-8601 UTC strings (`YYYY-MM-DDTHH:mm:ss.sssZ`) sort like the instants they name.
+  // The parser returns `occurredAt` as canonical UTC text (`YYYY-MM-DDTHH:mm:ss.sssZ`, no
+  // parsing for text already in that form), which sorts like the instants it names.
   let maxOccurredAt = '';
   // One options object for the whole batch: the parser reads it synchronously.
   const parseOptions: ParseOptions = { key: null };
+  if (options.maxFutureSkewMs !== undefined) parseOptions.maxFutureSkewMs = options.maxFutureSkewMs;
 
   for (let index = 0; index < messages.length; index += 1) {
     const message = messages[index] as Omit<RawMessage, 'offset'>;
@@ -57,8 +66,7 @@ export function reduceMessages(
     }
     counts.applied += 1;
     changed.set(event.productId, outcome.state);
-    const occurredAt = canonicalInstant(event.occurredAt);
-    if (occurredAt > maxOccurredAt) maxOccurredAt = occurredAt;
+    if (event.occurredAt > maxOccurredAt) maxOccurredAt = event.occurredAt;
   }
 
   return {
@@ -67,22 +75,6 @@ export function reduceMessages(
     counts,
     maxOccurredAt: maxOccurredAt === '' ? null : maxOccurredAt,
   };
-}
-
-/**
- * `occurredAt` as `YYYY-MM-DDTHH:mm:ss.sssZ`. Producers of this platform already write that form
- * (kept as is, no parsing on the hot path); other valid forms (no milliseconds, an offset) are
- * normalised, since ISO strings of different forms do not sort like their instants.
- */
-function canonicalInstant(occurredAt: string): string {
-  if (
-    occurredAt.length === 24 &&
-    occurredAt.charCodeAt(23) === 90 /* Z */ &&
-    occurredAt.charCodeAt(19) === 46 /* . */
-  ) {
-    return occurredAt;
-  }
-  return new Date(Date.parse(occurredAt)).toISOString();
 }
 
 /**
@@ -102,7 +94,9 @@ function canonicalInstant(occurredAt: string): string {
  * ```
  */
 export function reduceBatch(task: ReduceTask): ReduceResult {
-  const { invalid, ...rest } = reduceMessages(task.messages, task.priorStates);
+  const options: ReduceOptions = {};
+  if (task.maxFutureSkewMs !== undefined) options.maxFutureSkewMs = task.maxFutureSkewMs;
+  const { invalid, ...rest } = reduceMessages(task.messages, task.priorStates, options);
   return {
     ...rest,
     invalid: invalid.map(({ index, code, path, message }) => ({

@@ -32,6 +32,12 @@ export interface ReduceTask {
    * up; a larger map (e.g. a whole group's state) is fine, the pool sends only what is needed.
    */
   priorStates: ReadonlyMap<string, ProductState>;
+  /**
+   * How far `occurredAt` may lie ahead of the clock, in ms; later events are invalid
+   * (`EVENT_TIME_IN_FUTURE`).
+   * @default 86400000 (24 hours, `DEFAULT_PARSE_OPTIONS.maxFutureSkewMs` of `@marketplace/product-events`)
+   */
+  maxFutureSkewMs?: number;
 }
 
 /** A message that failed parsing/validation, with the parser's error. */

@@ -41,6 +41,7 @@ describe('encodeTask / decodeTask', () => {
     });
     const decoded = decodeTask(sendToWorker(wire, transferList));
 
+    expect(decoded.options).toEqual({});
     expect(decoded.messages.map((m) => [text(m.key), text(m.value)])).toEqual([
       ['p-1', '{"a":1}'],
       [null, null],
@@ -182,5 +183,18 @@ describe('encodeResult / decodeResult', () => {
     );
 
     expect(decoded).toEqual(result);
+  });
+});
+
+describe('encodeTask: options', () => {
+  it('carries maxFutureSkewMs to the worker', () => {
+    const { wire, transferList } = encodeTask({
+      topic: 'product.updated',
+      partition: 0,
+      messages: [rawMessage('p-1', '{}', '1')],
+      priorStates: new Map(),
+      maxFutureSkewMs: 60_000,
+    });
+    expect(decodeTask(sendToWorker(wire, transferList)).options).toEqual({ maxFutureSkewMs: 60_000 });
   });
 });

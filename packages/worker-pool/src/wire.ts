@@ -11,7 +11,7 @@
 import type { ProductState } from '@marketplace/analytics-aggregator';
 import type { ParseErrorCode, ProductEventType } from '@marketplace/product-events';
 import type { WorkerErrorData } from './errors.js';
-import type { Reduction } from './reduceBatch.js';
+import type { ReduceOptions, Reduction } from './reduceBatch.js';
 import type { InvalidMessage, RawHeaderValue, RawMessage, ReduceResult, ReduceTask } from './types.js';
 
 /** Fields of a packed state, in order. */
@@ -68,6 +68,8 @@ export interface WireTask {
   /** Distinct header names, indexed by `headerTable` (an array header repeats its name). */
   headerNames: string[];
   priorStates: PackedStates;
+  /** `ReduceTask.maxFutureSkewMs`, when given. */
+  maxFutureSkewMs?: number;
   fault?: InjectedFault;
 }
 
@@ -239,6 +241,7 @@ export function encodeTask(task: ReduceTask): { wire: WireTask; transferList: Ar
     headerNames,
     priorStates: packStates(neededStates(task)),
   };
+  if (task.maxFutureSkewMs !== undefined) wire.maxFutureSkewMs = task.maxFutureSkewMs;
   return { wire, transferList: [bytes.buffer, table.buffer, headerTable.buffer] };
 }
 
@@ -246,6 +249,8 @@ export function encodeTask(task: ReduceTask): { wire: WireTask; transferList: Ar
 export interface DecodedTask {
   messages: Omit<RawMessage, 'offset'>[];
   priorStates: Map<string, ProductState>;
+  /** Options of the reduction (`maxFutureSkewMs`). */
+  options: ReduceOptions;
 }
 
 /** Decodes a wire task; keys, values and header bytes are views into `wire.bytes`. */
@@ -295,7 +300,9 @@ export function decodeTask(wire: WireTask): DecodedTask {
   }
   const priorStates = new Map<string, ProductState>();
   for (const state of unpackStates(wire.priorStates)) priorStates.set(state.productId, state);
-  return { messages, priorStates };
+  const options: ReduceOptions = {};
+  if (wire.maxFutureSkewMs !== undefined) options.maxFutureSkewMs = wire.maxFutureSkewMs;
+  return { messages, priorStates, options };
 }
 
 /** Encodes a result for the way back. */

@@ -23,8 +23,8 @@ export default async function reduceWireTask(wire: WireTask): Promise<WireRespon
   if (wire.fault === 'hang') return new Promise<never>(() => {});
   try {
     if (wire.fault === 'fail') throw new Error('fault injected: reducing failed');
-    const { messages, priorStates } = decodeTask(wire);
-    return { ok: true, result: encodeResult(reduceMessages(messages, priorStates)) };
+    const { messages, priorStates, options } = decodeTask(wire);
+    return { ok: true, result: encodeResult(reduceMessages(messages, priorStates, options)) };
   } catch (error) {
     const base = error instanceof Error ? error : new Error(String(error));
     return {
