@@ -21,6 +21,7 @@ export interface Reduction extends Omit<ReduceResult, 'invalid'> {
 export function reduceMessages(
   messages: readonly Omit<RawMessage, 'offset'>[],
   priorStates: ReadonlyMap<string, ProductState>,
+  maxEventBytes?: number,
 ): Reduction {
   const changed = new Map<string, ProductState>();
   const invalid: IndexedInvalidMessage[] = [];
@@ -35,6 +36,7 @@ export function reduceMessages(
   let maxOccurredAt = '';
   // One options object for the whole batch: the parser reads it synchronously.
   const parseOptions: ParseOptions = { key: null };
+  if (maxEventBytes !== undefined) parseOptions.maxBytes = maxEventBytes;
 
   for (let index = 0; index < messages.length; index += 1) {
     const message = messages[index] as Omit<RawMessage, 'offset'>;
@@ -102,7 +104,7 @@ function canonicalInstant(occurredAt: string): string {
  * ```
  */
 export function reduceBatch(task: ReduceTask): ReduceResult {
-  const { invalid, ...rest } = reduceMessages(task.messages, task.priorStates);
+  const { invalid, ...rest } = reduceMessages(task.messages, task.priorStates, task.maxEventBytes);
   return {
     ...rest,
     invalid: invalid.map(({ index, code, path, message }) => ({

@@ -32,6 +32,11 @@ export interface ReduceTask {
    * up; a larger map (e.g. a whole group's state) is fine, the pool sends only what is needed.
    */
   priorStates: ReadonlyMap<string, ProductState>;
+  /**
+   * Largest accepted message value in bytes; larger ones are invalid (`PAYLOAD_TOO_LARGE`).
+   * @default 1048576 (the `maxBytes` default of `parseProductEvent`)
+   */
+  maxEventBytes?: number;
 }
 
 /** A message that failed parsing/validation, with the parser's error. */

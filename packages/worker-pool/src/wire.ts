@@ -68,6 +68,8 @@ export interface WireTask {
   /** Distinct header names, indexed by `headerTable` (an array header repeats its name). */
   headerNames: string[];
   priorStates: PackedStates;
+  /** `ReduceTask.maxEventBytes`. */
+  maxEventBytes?: number;
   fault?: InjectedFault;
 }
 
@@ -238,6 +240,7 @@ export function encodeTask(task: ReduceTask): { wire: WireTask; transferList: Ar
     headerTable,
     headerNames,
     priorStates: packStates(neededStates(task)),
+    ...(task.maxEventBytes === undefined ? {} : { maxEventBytes: task.maxEventBytes }),
   };
   return { wire, transferList: [bytes.buffer, table.buffer, headerTable.buffer] };
 }

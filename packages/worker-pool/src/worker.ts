@@ -22,7 +22,7 @@ export default async function reduceWireTask(wire: WireTask): Promise<WireRespon
   try {
     if (wire.fault === 'fail') throw new Error('fault injected: reducing failed');
     const { messages, priorStates } = decodeTask(wire);
-    return { ok: true, result: encodeResult(reduceMessages(messages, priorStates)) };
+    return { ok: true, result: encodeResult(reduceMessages(messages, priorStates, wire.maxEventBytes)) };
   } catch (error) {
     const base = error instanceof Error ? error : new Error(String(error));
     return {
