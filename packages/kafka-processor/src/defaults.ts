@@ -92,6 +92,7 @@ export const DEAD_LETTER_HEADERS: Readonly<{
   errorCode: 'dlq-error-code';
   errorMessage: 'dlq-error-message';
   errorPath: 'dlq-error-path';
+  redriveCount: 'dlq-redrive-count';
 }> = Object.freeze({
   sourceTopic: 'dlq-source-topic',
   sourcePartition: 'dlq-source-partition',
@@ -99,4 +100,13 @@ export const DEAD_LETTER_HEADERS: Readonly<{
   errorCode: 'dlq-error-code',
   errorMessage: 'dlq-error-message',
   errorPath: 'dlq-error-path',
+  // How often the record was redriven before it failed again (`x-redrive-count` of the input, else 0).
+  redriveCount: 'dlq-redrive-count',
 });
+
+/**
+ * Header a dead-letter redrive sets on the records it sends back to their source topic: how often
+ * the record has been redriven (1 on the first redrive). Stage 1 copies it into
+ * `dlq-redrive-count` when the record is dead-lettered again.
+ */
+export const REDRIVE_COUNT_HEADER = 'x-redrive-count';

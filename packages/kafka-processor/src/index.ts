@@ -1,5 +1,11 @@
 export { AggregateProcessor, type AggregateProcessorOptions } from './AggregateProcessor.js';
 export {
+  type ConsumedBatch,
+  type ConsumeToEndOptions,
+  type ConsumeToEndResult,
+  consumeToEnd,
+} from './consumeToEnd.js';
+export {
   type AssignmentMember,
   CO_PARTITIONED_PROTOCOL,
   type CoPartitionedAssignerOptions,
@@ -8,6 +14,15 @@ export {
   encodeOwnedGroups,
   planCoPartitionedAssignment,
 } from './coPartitionedAssigner.js';
+export { DeadLetterStats, type DeadLetterSummary } from './DeadLetterStats.js';
+export {
+  type DeadLetter,
+  type DeadLetterFilter,
+  decodeDeadLetter,
+  matchesDeadLetterFilter,
+  redriveCountOf,
+  redriveMessage,
+} from './decodeDeadLetter.js';
 export {
   DEAD_LETTER_HEADERS,
   DEFAULT_INTERNAL_TOPICS,
@@ -15,6 +30,7 @@ export {
   DEFAULT_PROCESSOR_OPTIONS,
   type InternalTopics,
   type ProcessorConsumerOptions,
+  REDRIVE_COUNT_HEADER,
 } from './defaults.js';
 export {
   InternalTopicError,
@@ -31,6 +47,18 @@ export {
 export { isProducerFencedError } from './kafkaErrors.js';
 export { MetricChangeConsumer, type MetricChangeConsumerOptions } from './MetricChangeConsumer.js';
 export type { LowStockAlert } from './records.js';
+export {
+  DEFAULT_REDRIVE_OPTIONS,
+  type RedriveDeadLettersOptions,
+  type RedriveProgress,
+  type RedriveResult,
+  redriveDeadLetters,
+} from './redriveDeadLetters.js';
+export {
+  type ScanDeadLettersOptions,
+  type ScanDeadLettersResult,
+  scanDeadLetters,
+} from './scanDeadLetters.js';
 export type {
   BatchMetrics,
   MetricChangeConsumerMetricsHooks,

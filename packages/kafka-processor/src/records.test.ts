@@ -58,7 +58,18 @@ describe('deadLetterMessage', () => {
       [DEAD_LETTER_HEADERS.errorCode]: 'INVALID_JSON',
       [DEAD_LETTER_HEADERS.errorMessage]: 'Unexpected end of JSON input',
       [DEAD_LETTER_HEADERS.errorPath]: '',
+      [DEAD_LETTER_HEADERS.redriveCount]: '0',
     });
+  });
+
+  it('carries the redrive count of a redriven record into dlq-redrive-count', () => {
+    const dead = deadLetterMessage(
+      { topic: 'product.created', partition: 1 },
+      kafkaMessage({ 'x-redrive-count': Buffer.from('2') }),
+      { offset: '41', code: 'INVALID_JSON', path: '', message: 'bad' },
+      1,
+    );
+    expect(dead.headers?.[DEAD_LETTER_HEADERS.redriveCount]).toBe('2');
   });
 });
 

@@ -1,6 +1,7 @@
 import type { ProductState } from '@marketplace/analytics-aggregator';
 import type { InvalidMessage, RawMessage } from '@marketplace/worker-pool';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import { redriveCountOf } from './decodeDeadLetter.js';
 import { DEAD_LETTER_HEADERS } from './defaults.js';
 
 /** The JSON value of a low-stock alert on `inventory.low-stock` (key = productId). */
@@ -30,7 +31,7 @@ export function toRawMessage(message: KafkaMessage): RawMessage {
 
 /**
  * The dead letter of an invalid message: original key, value and headers, plus `dlq-*` headers
- * naming the source position and the validation error.
+ * naming the source position, the validation error and how often the record was redriven.
  */
 export function deadLetterMessage(
   source: { topic: string; partition: number },
@@ -50,6 +51,7 @@ export function deadLetterMessage(
       [DEAD_LETTER_HEADERS.errorCode]: invalid.code,
       [DEAD_LETTER_HEADERS.errorMessage]: invalid.message,
       [DEAD_LETTER_HEADERS.errorPath]: invalid.path,
+      [DEAD_LETTER_HEADERS.redriveCount]: String(redriveCountOf(message.headers)),
     },
   };
 }
