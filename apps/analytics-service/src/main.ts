@@ -4,6 +4,7 @@ import { type Command, parseArgs, USAGE } from './args.js';
 import { createDynamoClient, createKafka, createS3Client } from './clients.js';
 import { loadConfig, redactConfig, type ServiceConfig } from './config.js';
 import type { Demo } from './demo.js';
+import { runDlq } from './dlqMain.js';
 import { ArgumentsError, ConfigError } from './errors.js';
 import { createHttpHandler, type Readiness, startHttpServer } from './http.js';
 import { createLogger, libraryLogger } from './logger.js';
@@ -24,6 +25,7 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
   const telemetry = new Telemetry(PRODUCT_EVENT_TYPES, PARSE_ERROR_CODES);
 
   let readiness: () => Promise<Readiness> = async () => ({ ready: false, reasons: ['starting'] });
+  telemetry.setReadinessSource(async () => (await readiness()).ready);
   const http = await startHttpServer(
     createHttpHandler({ registry: telemetry.registry, readiness: () => readiness() }),
     config.http,
@@ -35,6 +37,7 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
   let demoRun: Demo | undefined;
   // The service logged `stage failed: stopping` with the error; fix the cause, then restart.
   const onFatal = (): void => {
+    telemetry.recordFatal();
     void signals.trigger('stage failed', EXIT.failed);
   };
   const signals = handleShutdownSignals(
@@ -118,7 +121,9 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     config =
       command.kind === 'metrics'
         ? loadConfig(process.env, { purpose: 'metrics' })
-        : loadConfig(process.env, { role: command.role });
+        : command.kind === 'dlq'
+          ? loadConfig(process.env, { role: 'aggregate' })
+          : loadConfig(process.env, { role: command.role });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`analytics-service: ${error.message}\n`);
@@ -132,6 +137,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   if (config.mode === 'demo') process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   if (command.kind === 'metrics') return runMetricsCommand(config, command, process.stdout, process.stderr);
+  if (command.kind === 'dlq') return runDlq(config, command);
   await run(config, command);
   // Keeps running until a signal; the shutdown handler exits the process.
   return undefined;

@@ -153,9 +153,10 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
 
   try {
     if (runAggregate) {
-      pool = new ReducerPool(
-        config.workerThreads === 0 ? { inline: true } : { threads: config.workerThreads },
-      );
+      pool = new ReducerPool({
+        ...(config.workerThreads === 0 ? { inline: true } : { threads: config.workerThreads }),
+        maxEventBytes: config.maxEventBytes,
+      });
       const activePool = pool;
       telemetry.setPoolSource(() => activePool.utilization());
       processor = new AggregateProcessor({

@@ -57,7 +57,9 @@ export class Telemetry {
   private readonly s3Bytes: Counter;
   private readonly s3Failures: Counter;
   private readonly metricChanges: Counter<'stage'>;
+  private readonly fatal: Counter;
   private poolSource: (() => PoolUtilization) | undefined;
+  private readinessSource: (() => Promise<boolean>) | undefined;
 
   /**
    * @param eventTypes Event types whose counters start at 0, so every series exists from the
@@ -146,6 +148,27 @@ export class Telemetry {
       labelNames: ['stage'],
       registers,
     });
+    this.fatal = new Counter({
+      name: 'analytics_stage_fatal_total',
+      help: 'Stages that failed for good (permanent fault or crashed consumer); the process then stops with exit code 1.',
+      registers,
+    });
+    const readiness = () => this.readinessSource;
+    new Gauge({
+      name: 'analytics_ready',
+      help: 'Whether the service is ready (1) or not (0), as /readyz answers; 0 when nothing is wired.',
+      registers,
+      async collect() {
+        const source = readiness();
+        let ready = false;
+        try {
+          ready = source === undefined ? false : await source();
+        } catch {
+          ready = false;
+        }
+        this.set(ready ? 1 : 0);
+      },
+    });
     for (const type of eventTypes) this.events.inc({ type }, 0);
     for (const code of invalidCodes) this.invalidEvents.inc({ code }, 0);
     for (const reason of ['duplicate', 'stale']) this.skipped.inc({ reason }, 0);
@@ -201,6 +224,16 @@ export class Telemetry {
   /** Where the worker-pool gauges read from (`ReducerPool.utilization`). */
   setPoolSource(source: (() => PoolUtilization) | undefined): void {
     this.poolSource = source;
+  }
+
+  /** Where the `analytics_ready` gauge reads from on every scrape (the `/readyz` check). */
+  setReadinessSource(source: (() => Promise<boolean>) | undefined): void {
+    this.readinessSource = source;
+  }
+
+  /** A stage failed for good (its `onFatal`). */
+  recordFatal(): void {
+    this.fatal.inc();
   }
 
   /** Stage 1 consumed `count` valid events of `type`. */
