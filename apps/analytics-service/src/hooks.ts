@@ -23,6 +23,9 @@ export function processorHooks(telemetry: Telemetry): ProcessorMetricsHooks {
     onTransactionRetry() {
       telemetry.recordRetry('kafka.transaction');
     },
+    onBatchFailed(info) {
+      telemetry.recordBatch('aggregate', info.durationMs / 1000, false);
+    },
   };
 }
 

@@ -176,6 +176,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         onFatal: stageFailed('aggregate'),
       });
       groups.push({
+        stage: 'aggregate',
         groupId: config.aggregateGroupId,
         topics: [config.topics.created, config.topics.updated, config.topics.deleted],
       });
@@ -240,7 +241,11 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
           }
         },
       });
-      groups.push({ groupId: config.sinkGroupId, topics: [config.internalTopics.metricChanges] });
+      groups.push({
+        stage: 'sink',
+        groupId: config.sinkGroupId,
+        topics: [config.internalTopics.metricChanges],
+      });
       await sinkConsumer.start();
       log.info('sink stage started', { groupId: config.sinkGroupId });
     }

@@ -48,7 +48,7 @@ export class Telemetry {
   private readonly skipped: Counter<'reason'>;
   private readonly batchDuration: Histogram<'stage'>;
   private readonly batches: Counter<'stage' | 'outcome'>;
-  private readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
+  private readonly consumerLag: Gauge<'stage' | 'group' | 'topic' | 'partition'>;
   private readonly retries: Counter<'operation'>;
   private readonly dynamoRows: Counter;
   private readonly dynamoRequests: Counter;
@@ -102,8 +102,8 @@ export class Telemetry {
     });
     this.consumerLag = new Gauge({
       name: 'analytics_consumer_lag',
-      help: 'Messages not yet consumed (high watermark minus committed offset), by consumer group and partition.',
-      labelNames: ['group', 'topic', 'partition'],
+      help: 'Messages not yet consumed (high watermark minus committed offset), by stage, consumer group and partition.',
+      labelNames: ['stage', 'group', 'topic', 'partition'],
       registers,
     });
     this.retries = new Counter({
@@ -271,9 +271,12 @@ export class Telemetry {
     if (stage === 'sink') this.stats.sinkRecords += count;
   }
 
-  /** Current lag of one partition of a consumer group. */
-  setConsumerLag(group: string, topic: string, partition: number, lag: number): void {
-    this.consumerLag.set({ group, topic, partition: String(partition) }, lag);
+  /** Current lag of one partition of a consumer group (of `stage`, when given). */
+  setConsumerLag(group: string, topic: string, partition: number, lag: number, stage?: string): void {
+    this.consumerLag.set(
+      { ...(stage === undefined ? {} : { stage }), group, topic, partition: String(partition) },
+      lag,
+    );
   }
 
   /** A transient fault of `operation` is being retried. */
