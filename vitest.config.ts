@@ -44,7 +44,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'apps/*/src/**/*.test.ts',
+            // Checks of deploy/ (Grafana, Prometheus rules, Kubernetes) against the app's code.
+            'apps/*/test/unit/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
         },
       },
       {

@@ -50,6 +50,8 @@ describe('Telemetry', () => {
     expect(text).toContain('analytics_events_invalid_total{code="INVALID_JSON"} 0');
     expect(text).toContain('analytics_events_skipped_total{reason="stale"} 0');
     expect(text).toContain('analytics_batches_total{stage="sink",outcome="failed"} 0');
+    expect(text).toContain('analytics_retries_total{operation="kafka.transaction"} 0');
+    expect(text).toContain('analytics_retries_total{operation="sink.batch"} 0');
   });
 
   it('reports readiness as a gauge read on every scrape, 0 when the check fails or nothing is wired', async () => {

@@ -172,6 +172,8 @@ export class Telemetry {
     for (const type of eventTypes) this.events.inc({ type }, 0);
     for (const code of invalidCodes) this.invalidEvents.inc({ code }, 0);
     for (const reason of ['duplicate', 'stale']) this.skipped.inc({ reason }, 0);
+    // The retry loops of the stages themselves; the sinks' operations appear with their first retry.
+    for (const operation of ['kafka.transaction', 'sink.batch']) this.retries.inc({ operation }, 0);
     for (const stage of ['aggregate', 'sink']) {
       for (const outcome of ['ok', 'failed']) this.batches.inc({ stage, outcome }, 0);
     }
