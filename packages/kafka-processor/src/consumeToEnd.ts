@@ -1,4 +1,5 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { InternalTopicError } from './errors.js';
 
 /** One batch handed to {@link ConsumeToEndOptions.eachBatch}. */
 export interface ConsumedBatch {
@@ -36,7 +37,8 @@ export interface ConsumeToEndResult {
  * beginning) up to the high watermarks fetched when it starts, then disconnects. Records
  * appended later are left for the next run. kafkajs has no manual assignment, so the group must
  * have no other members (a throwaway group, or a named one used by one process at a time).
- * @throws the consumer's crash error, or what `eachBatch` throws.
+ * @throws {InternalTopicError} `INTERNAL_TOPIC_INVALID` when the topic does not exist; the
+ *   consumer's crash error, or what `eachBatch` throws.
  */
 export async function consumeToEnd(options: ConsumeToEndOptions): Promise<ConsumeToEndResult> {
   const { kafka, topic, groupId } = options;
@@ -45,6 +47,8 @@ export async function consumeToEnd(options: ConsumeToEndOptions): Promise<Consum
   const targets = new Map<number, bigint>();
   let total = 0;
   try {
+    // kafkajs retries a missing topic for seconds before a cryptic error: say it at once.
+    if (!(await admin.listTopics()).includes(topic)) throw new InternalTopicError(topic, 'it does not exist');
     const ends = await admin.fetchTopicOffsets(topic);
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     for (const end of ends) {

@@ -289,6 +289,15 @@ describe('dead letters: scan and redrive', () => {
     }
   });
 
+  it('says at once that the dead-letter topic does not exist', async () => {
+    await expect(
+      scanDeadLetters({ kafka, topic: `${base}.missing`, groupIdPrefix: prefix, onDeadLetter: () => {} }),
+    ).rejects.toMatchObject({
+      code: 'INTERNAL_TOPIC_INVALID',
+      message: expect.stringContaining('does not exist'),
+    });
+  });
+
   it('refuses invalid options, naming them', async () => {
     const base = { kafka, topic: dlq, name: 'x', groupIdPrefix: prefix, sourceTopics: [created] };
     await expect(redriveDeadLetters({ ...base, sourceTopics: [] })).rejects.toBeInstanceOf(
