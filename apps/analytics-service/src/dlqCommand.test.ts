@@ -134,9 +134,9 @@ describe('dlq output', () => {
     progress.done();
 
     expect(lines).toEqual([
-      'redrive n: read 10/30, sent 10, refused 0\n',
-      'redrive n: read 25/30, sent 25, refused 0\n',
-      'redrive n: read 30/30, sent 30, refused 0\n',
+      'redrive n: read 10 of at most 30, sent 10, refused 0\n',
+      'redrive n: read 25 of at most 30, sent 25, refused 0\n',
+      'redrive n: read 30 of at most 30, sent 30, refused 0\n',
     ]);
   });
 });

@@ -146,7 +146,10 @@ export function progressPrinter(
   let last = Number.NEGATIVE_INFINITY;
   let pending: RedriveProgress | undefined;
   const print = (p: RedriveProgress): void => {
-    err.write(`redrive ${name}: read ${p.scanned}/${p.total}, sent ${p.redriven}, refused ${p.refused}\n`);
+    // `total` counts offsets, transaction markers included: an upper bound of the records.
+    err.write(
+      `redrive ${name}: read ${p.scanned} of at most ${p.total}, sent ${p.redriven}, refused ${p.refused}\n`,
+    );
     pending = undefined;
   };
   return {

@@ -23,7 +23,10 @@ export const DEFAULT_REDRIVE_OPTIONS: Readonly<{ maxRedrives: 3; dryRun: false }
 export interface RedriveProgress {
   /** Dead letters read so far. */
   scanned: number;
-  /** Dead letters below the end fetched at start, from where this redrive name stands. */
+  /**
+   * Offsets between where this redrive name stands and the end fetched at start: an upper bound
+   * of the dead letters to read (transaction markers take offsets too).
+   */
   total: number;
   /** Sent back so far (with `dryRun`: would have been). */
   redriven: number;
@@ -187,7 +190,7 @@ export async function redriveDeadLetters(options: RedriveDeadLettersOptions): Pr
       },
     });
     result.total = read.total;
-    logger.info('dead letters redriven', { ...result });
+    logger.debug('dead letters redriven', { ...result });
     return result;
   } finally {
     await producer?.disconnect().catch(() => {});
