@@ -1,12 +1,13 @@
+import { pino } from 'pino';
 import { createKafka } from './clients.js';
 import type { ServiceConfig } from './config.js';
 import type { DlqCommand } from './dlqArgs.js';
 import { runDlqCommand } from './dlqCommand.js';
-import { createLogger } from './logger.js';
 
 /**
  * Entry of `analytics-service dlq ...` from `main`: needs a real cluster (`KAFKA_BROKERS`); logs
- * go to stderr so that stdout holds only the result. Returns the exit code (2 without brokers).
+ * go to stderr as JSON lines (no pino-pretty: the production image runs this too), so that stdout
+ * holds only the result. Returns the exit code (2 without brokers).
  */
 export async function runDlq(config: ServiceConfig, command: DlqCommand): Promise<number> {
   if (config.mode !== 'production') {
@@ -15,7 +16,10 @@ export async function runDlq(config: ServiceConfig, command: DlqCommand): Promis
     );
     return 2;
   }
-  const logger = createLogger({ level: config.logLevel, pretty: true, prettyStream: process.stderr });
+  const logger = pino(
+    { level: config.logLevel, base: { service: 'analytics-service', command: 'dlq' } },
+    pino.destination({ dest: 2, sync: true }),
+  );
   const kafka = createKafka(config, config.kafka.brokers, logger);
   return runDlqCommand(command, { config, kafka, logger, out: process.stdout, err: process.stderr });
 }

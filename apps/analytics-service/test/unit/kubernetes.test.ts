@@ -78,7 +78,7 @@ beforeAll(async () => {
   server = await startHttpServer(
     createHttpHandler({
       registry: new Telemetry().registry,
-      readiness: () => ({ ready: false, reasons: ['x'] }),
+      readiness: () => ({ ready: false, reasons: [] }),
     }),
     { host: '127.0.0.1', port: 0 },
   );
