@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { encodeProductEvent, type ProductEvent } from '@marketplace/product-events';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readToEnd } from '../../../packages/kafka-processor/test/integration/helpers.js';
 import { kafkaClient, testStack, uniqueName } from '../../../packages/local-stack/test/clients.js';
 import { type AppProcess, baseEnv, ensureBuilt, eventually, metricValue, startApp } from './app.js';
 
@@ -276,6 +277,74 @@ describe('dead-letter workflow (built app)', () => {
     expect(metricValue(text, 'analytics_events_total{type="product.created"}')).toBe(LARGE);
     expect(metricValue(text, 'analytics_events_invalid_total{code="PAYLOAD_TOO_LARGE"}')).toBe(0);
     expect((await stage.app.terminate()).code).toBe(0);
+  });
+
+  it('neither loses nor duplicates records when a redrive is killed (SIGKILL) mid-way and run again', async () => {
+    const crash = {
+      app: uniqueName('dlq-crash'),
+      input: uniqueName('dlq-crash-created'),
+      deadLetter: uniqueName('dlq-crash-dead'),
+    };
+    const crashEnv = (): NodeJS.ProcessEnv =>
+      env({
+        APPLICATION_ID: crash.app,
+        TOPIC_PRODUCT_CREATED: crash.input,
+        TOPIC_DEAD_LETTER: crash.deadLetter,
+        LOG_LEVEL: 'warn',
+      });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [crash.input, crash.deadLetter].map((topic) => ({ topic, numPartitions: PARTITIONS })),
+    });
+    const COUNT = 40_000;
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    for (let chunk = 0; chunk < COUNT / 2000; chunk++) {
+      await producer.send({
+        topic: crash.deadLetter,
+        messages: Array.from({ length: 2000 }, (_, i) => {
+          const n = chunk * 2000 + i;
+          return {
+            key: `p-${n}`,
+            value: `{"n":${n}}`,
+            partition: n % PARTITIONS,
+            headers: {
+              'dlq-source-topic': crash.input,
+              'dlq-source-partition': String(n % PARTITIONS),
+              'dlq-source-offset': String(n),
+              'dlq-error-code': 'SCHEMA_VIOLATION',
+              'dlq-redrive-count': '0',
+            },
+          };
+        }),
+      });
+    }
+    await producer.disconnect();
+
+    const first = startApp(crashEnv(), ['dlq', 'redrive', '--name', 'crash']);
+    apps.push(first);
+    await eventually('the redrive committed its first batch', () =>
+      /sent [1-9]\d*/.test(first.stderr()) ? true : undefined,
+    );
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(first.stdout(), 'killed before it finished').toBe('');
+
+    const second = startApp(crashEnv(), ['dlq', 'redrive', '--name', 'crash', '--json']);
+    apps.push(second);
+    expect((await second.exited).code, second.stderr()).toBe(0);
+    const result = JSON.parse(second.stdout()) as Redrive;
+    expect(result.redriven).toBeGreaterThan(0);
+    expect(result.redriven).toBeLessThan(COUNT);
+
+    // Read committed, as stage 1 reads: every record exactly once.
+    const keys = await eventually('the redriven records are visible', async () => {
+      const read = (await readToEnd(kafka, admin, crash.input)).map((r) => r.key?.toString() ?? '');
+      return read.length >= COUNT ? read : undefined;
+    });
+    expect(keys).toHaveLength(COUNT);
+    expect(new Set(keys).size).toBe(COUNT);
+    await admin.deleteTopics({ topics: [crash.input, crash.deadLetter] }).catch(() => {});
   });
 
   it('refuses to run without KAFKA_BROKERS and on bad arguments, with exit code 2', async () => {
