@@ -46,6 +46,8 @@ export default defineConfig({
           include: [
             'packages/*/src/**/*.test.ts',
             'apps/*/src/**/*.test.ts',
+            // Checks of deploy/ (Grafana, Prometheus rules, Kubernetes) against the app's code.
+            'apps/*/test/unit/**/*.test.ts',
             'scripts/**/*.test.ts',
             'bench/src/**/*.test.ts',
           ],

@@ -1,10 +1,12 @@
 import type { Role } from './config.js';
+import { DLQ_USAGE, type DlqCommand, parseDlqArgs } from './dlqArgs.js';
 import { ArgumentsError } from './errors.js';
 
 /** What the command line asks for. */
 export type Command =
   | { kind: 'run'; role: Role; once: boolean }
   | { kind: 'metrics'; entity: 'seller' | 'category' | 'low-stock'; id: string }
+  | DlqCommand
   | { kind: 'help' };
 
 /** Usage text printed by `--help` and after an argument error. */
@@ -17,6 +19,7 @@ export const USAGE = `Usage:
   analytics-service metrics category <category>
   analytics-service metrics low-stock <sellerId>
       Prints the current metrics of one entity from DynamoDB as JSON.
+${DLQ_USAGE}
   analytics-service --help
 Configuration comes from environment variables (see README).`;
 
@@ -30,6 +33,8 @@ export function parseArgs(argv: readonly string[]): Command {
   // `pnpm start -- --once` may pass the separator through.
   const args = argv.filter((arg) => arg !== '--');
   if (args.includes('--help') || args.includes('-h')) return { kind: 'help' };
+
+  if (args[0] === 'dlq') return parseDlqArgs(args.slice(1));
 
   if (args[0] === 'metrics') {
     const [, entity, id, ...rest] = args;

@@ -112,6 +112,7 @@ describe('loadConfig', () => {
       HISTORY_TTL_DAYS: '7',
       RETRIES: '3',
       WORKER_THREADS: '4',
+      MAX_EVENT_BYTES: '2048',
       HTTP_HOST: '0.0.0.0',
       HTTP_PORT: '0',
       HTTP_HEADERS_TIMEOUT_MS: '2000',
@@ -156,6 +157,7 @@ describe('loadConfig', () => {
       historyTtlDays: 7,
       retries: 3,
       workerThreads: 4,
+      maxEventBytes: 2048,
       http: {
         host: '0.0.0.0',
         port: 0,
@@ -236,6 +238,7 @@ describe('loadConfig', () => {
     ['ARCHIVE_PREFIX', '/metrics/', 'without leading or trailing slash'],
     ['LOW_STOCK_THRESHOLD', '0', 'integer >= 1'],
     ['HISTORY_TTL_DAYS', '0', 'between 1 and 3650'],
+    ['MAX_EVENT_BYTES', '10', 'between 64 and 1073741824'],
     ['RETRIES', '101', 'between 0 and 100'],
     ['WORKER_THREADS', 'many', 'between 0 and 256'],
     ['HTTP_PORT', '-1', 'between 0 and 65535'],

@@ -91,6 +91,8 @@ export interface ServiceConfig {
   readonly retries: number;
   /** Worker threads of the reducer pool; `undefined` = the pool's default. */
   readonly workerThreads: number | undefined;
+  /** Largest accepted input message value in bytes; larger ones are dead-lettered (`PAYLOAD_TOO_LARGE`). */
+  readonly maxEventBytes: number;
   /** The operations HTTP server (`/healthz`, `/readyz`, `/metrics`). */
   readonly http: HttpConfig;
   readonly logLevel: LogLevel;
@@ -154,6 +156,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   LOW_STOCK_THRESHOLD: 10,
   HISTORY_TTL_DAYS: 30,
   RETRIES: 10,
+  MAX_EVENT_BYTES: 1_048_576,
   HTTP_HOST: '127.0.0.1',
   HTTP_PORT: 9464,
   HTTP_HEADERS_TIMEOUT_MS: 10_000,
@@ -396,6 +399,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
   const historyTtlDays = r.int('HISTORY_TTL_DAYS', d.HISTORY_TTL_DAYS, 1, 3650);
   const retries = r.int('RETRIES', d.RETRIES, 0, 100);
   const workerThreads = r.optionalInt('WORKER_THREADS', 0, 256);
+  const maxEventBytes = r.int('MAX_EVENT_BYTES', d.MAX_EVENT_BYTES, 64, 1_073_741_824);
 
   const host = r.string('HTTP_HOST', d.HTTP_HOST);
   const port = r.int('HTTP_PORT', d.HTTP_PORT, 0, 65_535);
@@ -449,6 +453,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     historyTtlDays,
     retries,
     workerThreads,
+    maxEventBytes,
     http: { host, port, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections },
     logLevel,
     shutdownTimeoutMs,

@@ -3,6 +3,25 @@ import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks } from 
 import { Telemetry } from './telemetry.js';
 
 describe('library hooks mapped to Prometheus metrics', () => {
+  it('counts an aggregate batch that failed for this delivery as a failed batch', async () => {
+    const telemetry = new Telemetry();
+
+    processorHooks(telemetry).onBatchFailed?.({
+      group: 1,
+      topic: 'product.updated',
+      partition: 1,
+      attempts: 11,
+      durationMs: 500,
+      permanent: false,
+      error: new Error('x'),
+    });
+    const text = await telemetry.registry.metrics();
+
+    expect(text).toContain('analytics_batches_total{stage="aggregate",outcome="failed"} 1');
+    expect(text).toContain('analytics_batches_total{stage="aggregate",outcome="ok"} 0');
+    expect(text).toContain('analytics_batch_duration_seconds_sum{stage="aggregate"} 0.5');
+  });
+
   it('counts a committed aggregate batch: events by type, skips, invalid, processed, changes, duration', async () => {
     const telemetry = new Telemetry();
 

@@ -26,6 +26,9 @@ export function processorHooks(telemetry: Telemetry): ProcessorMetricsHooks {
     onRerouted(info) {
       telemetry.recordRerouted(info.topic, info.records);
     },
+    onBatchFailed(info) {
+      telemetry.recordBatch('aggregate', info.durationMs / 1000, false);
+    },
   };
 }
 

@@ -43,7 +43,7 @@ describe('fetchGroupLag', () => {
       ends,
     );
 
-    const lags = await fetchGroupLag(admin, { groupId: 'g', topics: ['in'] });
+    const lags = await fetchGroupLag(admin, { stage: 'aggregate', groupId: 'g', topics: ['in'] });
 
     expect(lags).toEqual([
       { groupId: 'g', topic: 'in', partition: 0, lag: 10 },
@@ -54,7 +54,7 @@ describe('fetchGroupLag', () => {
   it('never reports a negative lag', async () => {
     const admin = fakeAdmin({ g: { out: [{ partition: 0, offset: '11' }] } }, ends);
 
-    expect(await fetchGroupLag(admin, { groupId: 'g', topics: ['out'] })).toEqual([
+    expect(await fetchGroupLag(admin, { stage: 'aggregate', groupId: 'g', topics: ['out'] })).toEqual([
       { groupId: 'g', topic: 'out', partition: 0, lag: 0 },
     ]);
   });
@@ -78,8 +78,8 @@ describe('LagMonitor', () => {
     const monitor = new LagMonitor(
       admin,
       [
-        { groupId: 'agg', topics: ['in'] },
-        { groupId: 'sink', topics: ['out'] },
+        { stage: 'aggregate', groupId: 'agg', topics: ['in'] },
+        { stage: 'sink', groupId: 'sink', topics: ['out'] },
       ],
       telemetry,
     );
@@ -91,7 +91,7 @@ describe('LagMonitor', () => {
     expect(monitor.lagOf('sink')).toBe(3);
     expect(monitor.total()).toBe(3);
     expect(await telemetry.registry.metrics()).toContain(
-      'analytics_consumer_lag{group="sink",topic="out",partition="0"} 3',
+      'analytics_consumer_lag{stage="sink",group="sink",topic="out",partition="0"} 3',
     );
     await monitor.stop();
   });
@@ -99,7 +99,7 @@ describe('LagMonitor', () => {
   it('keeps the last values and the error when a poll fails', async () => {
     const monitor = new LagMonitor(
       fakeAdmin({}, ends, { fail: true }),
-      [{ groupId: 'g', topics: ['in'] }],
+      [{ stage: 'aggregate', groupId: 'g', topics: ['in'] }],
       new Telemetry(),
     );
 
@@ -119,7 +119,11 @@ describe('LagMonitor', () => {
         return admin.fetchOffsets(args as never);
       },
     } as unknown as Admin;
-    const monitor = new LagMonitor(counting, [{ groupId: 'g', topics: ['in'] }], new Telemetry());
+    const monitor = new LagMonitor(
+      counting,
+      [{ stage: 'aggregate', groupId: 'g', topics: ['in'] }],
+      new Telemetry(),
+    );
 
     await Promise.all([monitor.poll(), monitor.poll()]);
     expect(calls).toBe(1);

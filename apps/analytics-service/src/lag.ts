@@ -4,6 +4,8 @@ import type { Telemetry } from './telemetry.js';
 /** A consumer group and the topics it reads. */
 export interface WatchedGroup {
   groupId: string;
+  /** The stage that consumes with this group (the `stage` label of `analytics_consumer_lag`). */
+  stage: 'aggregate' | 'sink';
   topics: readonly string[];
 }
 
@@ -76,7 +78,7 @@ export class LagMonitor {
       for (const group of this.groups) {
         const lags = await fetchGroupLag(this.admin, group);
         for (const { topic, partition, lag } of lags) {
-          this.telemetry.setConsumerLag(group.groupId, topic, partition, lag);
+          this.telemetry.setConsumerLag(group.groupId, topic, partition, lag, group.stage);
         }
         this.last.set(
           group.groupId,

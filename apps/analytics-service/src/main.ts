@@ -5,6 +5,7 @@ import { createDynamoClient, createKafka, createS3Client } from './clients.js';
 import { loadConfig, redactConfig, type ServiceConfig } from './config.js';
 import type { Demo } from './demo.js';
 import { checkDemoDependencies } from './demoDependencies.js';
+import { runDlq } from './dlqMain.js';
 import { ArgumentsError, ConfigError, MissingDemoDependencyError } from './errors.js';
 import { handleProcessFaults } from './handleProcessFaults.js';
 import {
@@ -56,9 +57,11 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
   handleProcessFaults({ logger: log, stop: (reason) => void signals.trigger(reason, EXIT.failed) });
   // The service logged `stage failed: stopping` with the error; fix the cause, then restart.
   const onFatal = (): void => {
+    telemetry.recordFatal();
     void signals.trigger('stage failed', EXIT.failed);
   };
   let readiness: () => Promise<Readiness> = async () => ({ ready: false, reasons: [{ code: 'STARTING' }] });
+  telemetry.setReadinessSource(async () => (await readiness()).ready);
 
   try {
     http = await startHttpServer(
@@ -145,7 +148,9 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     config =
       command.kind === 'metrics'
         ? loadConfig(process.env, { purpose: 'metrics' })
-        : loadConfig(process.env, { role: command.role });
+        : command.kind === 'dlq'
+          ? loadConfig(process.env, { role: 'aggregate' })
+          : loadConfig(process.env, { role: command.role });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`analytics-service: ${error.message}\n`);
@@ -157,6 +162,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
   if (command.kind === 'metrics') return runMetricsCommand(config, command, process.stdout, process.stderr);
+  if (command.kind === 'dlq') return runDlq(config, command);
   await run(config, command);
   // Keeps running until a signal; the shutdown handler exits the process.
   return undefined;

@@ -169,9 +169,10 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
 
   try {
     if (runAggregate) {
-      pool = new ReducerPool(
-        config.workerThreads === 0 ? { inline: true } : { threads: config.workerThreads },
-      );
+      pool = new ReducerPool({
+        ...(config.workerThreads === 0 ? { inline: true } : { threads: config.workerThreads }),
+        maxEventBytes: config.maxEventBytes,
+      });
       const activePool = pool;
       telemetry.setPoolSource(() => activePool.utilization());
       processor = new AggregateProcessor({
@@ -195,6 +196,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         onFatal: stageFailed('aggregate'),
       });
       groups.push({
+        stage: 'aggregate',
         groupId: config.aggregateGroupId,
         topics: [config.topics.created, config.topics.updated, config.topics.deleted],
       });
@@ -260,7 +262,11 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
           }
         },
       });
-      groups.push({ groupId: config.sinkGroupId, topics: [config.internalTopics.metricChanges] });
+      groups.push({
+        stage: 'sink',
+        groupId: config.sinkGroupId,
+        topics: [config.internalTopics.metricChanges],
+      });
       await sinkConsumer.start();
       log.info('sink stage started', { groupId: config.sinkGroupId });
     }

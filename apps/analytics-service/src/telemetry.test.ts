@@ -50,6 +50,37 @@ describe('Telemetry', () => {
     expect(text).toContain('analytics_events_invalid_total{code="INVALID_JSON"} 0');
     expect(text).toContain('analytics_events_skipped_total{reason="stale"} 0');
     expect(text).toContain('analytics_batches_total{stage="sink",outcome="failed"} 0');
+    expect(text).toContain('analytics_retries_total{operation="kafka.transaction"} 0');
+    expect(text).toContain('analytics_retries_total{operation="sink.batch"} 0');
+  });
+
+  it('reports readiness as a gauge read on every scrape, 0 when the check fails or nothing is wired', async () => {
+    const telemetry = new Telemetry();
+    const unwired = await telemetry.registry.metrics();
+    let ready: boolean | Error = true;
+    telemetry.setReadinessSource(async () => {
+      if (ready instanceof Error) throw ready;
+      return ready;
+    });
+    const up = await telemetry.registry.metrics();
+    ready = false;
+    const down = await telemetry.registry.metrics();
+    ready = new Error('kafka unreachable');
+    const failing = await telemetry.registry.metrics();
+
+    expect(unwired).toContain('analytics_ready 0');
+    expect(up).toContain('analytics_ready 1');
+    expect(down).toContain('analytics_ready 0');
+    expect(failing).toContain('analytics_ready 0');
+  });
+
+  it('counts stages that failed for good', async () => {
+    const telemetry = new Telemetry();
+    expect(await telemetry.registry.metrics()).toContain('analytics_stage_fatal_total 0');
+
+    telemetry.recordFatal();
+
+    expect(await telemetry.registry.metrics()).toContain('analytics_stage_fatal_total 1');
   });
 
   it('counts rerouted records per input topic, each declared topic from zero', async () => {

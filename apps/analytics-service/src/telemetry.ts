@@ -48,7 +48,7 @@ export class Telemetry {
   private readonly skipped: Counter<'reason'>;
   private readonly batchDuration: Histogram<'stage'>;
   private readonly batches: Counter<'stage' | 'outcome'>;
-  private readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
+  private readonly consumerLag: Gauge<'stage' | 'group' | 'topic' | 'partition'>;
   private readonly retries: Counter<'operation'>;
   private readonly dynamoRows: Counter;
   private readonly dynamoRequests: Counter;
@@ -59,7 +59,9 @@ export class Telemetry {
   private readonly metricChanges: Counter<'stage'>;
   private readonly undecodableMetricChanges: Counter;
   private readonly rerouted: Counter<'topic'>;
+  private readonly fatal: Counter;
   private poolSource: (() => PoolUtilization) | undefined;
+  private readinessSource: (() => Promise<boolean>) | undefined;
 
   /**
    * @param eventTypes Event types whose counters start at 0, so every series exists from the
@@ -102,8 +104,8 @@ export class Telemetry {
     });
     this.consumerLag = new Gauge({
       name: 'analytics_consumer_lag',
-      help: 'Messages not yet consumed (high watermark minus committed offset), by consumer group and partition.',
-      labelNames: ['group', 'topic', 'partition'],
+      help: 'Messages not yet consumed (high watermark minus committed offset), by stage, consumer group and partition.',
+      labelNames: ['stage', 'group', 'topic', 'partition'],
       registers,
     });
     this.retries = new Counter({
@@ -159,9 +161,32 @@ export class Telemetry {
       labelNames: ['topic'],
       registers,
     });
+    this.fatal = new Counter({
+      name: 'analytics_stage_fatal_total',
+      help: 'Stages that failed for good (permanent fault or crashed consumer); the process then stops with exit code 1.',
+      registers,
+    });
+    const readiness = () => this.readinessSource;
+    new Gauge({
+      name: 'analytics_ready',
+      help: 'Whether the service is ready (1) or not (0), as /readyz answers; 0 when nothing is wired.',
+      registers,
+      async collect() {
+        const source = readiness();
+        let ready = false;
+        try {
+          ready = source === undefined ? false : await source();
+        } catch {
+          ready = false;
+        }
+        this.set(ready ? 1 : 0);
+      },
+    });
     for (const type of eventTypes) this.events.inc({ type }, 0);
     for (const code of invalidCodes) this.invalidEvents.inc({ code }, 0);
     for (const reason of ['duplicate', 'stale']) this.skipped.inc({ reason }, 0);
+    // The retry loops of the stages themselves; the sinks' operations appear with their first retry.
+    for (const operation of ['kafka.transaction', 'sink.batch']) this.retries.inc({ operation }, 0);
     for (const stage of ['aggregate', 'sink']) {
       for (const outcome of ['ok', 'failed']) this.batches.inc({ stage, outcome }, 0);
     }
@@ -216,6 +241,16 @@ export class Telemetry {
     this.poolSource = source;
   }
 
+  /** Where the `analytics_ready` gauge reads from on every scrape (the `/readyz` check). */
+  setReadinessSource(source: (() => Promise<boolean>) | undefined): void {
+    this.readinessSource = source;
+  }
+
+  /** A stage failed for good (its `onFatal`). */
+  recordFatal(): void {
+    this.fatal.inc();
+  }
+
   /** Stage 1 consumed `count` valid events of `type`. */
   recordEvents(type: string, count = 1): void {
     if (count > 0) this.events.inc({ type }, count);
@@ -266,9 +301,12 @@ export class Telemetry {
     this.undecodableMetricChanges.inc();
   }
 
-  /** Current lag of one partition of a consumer group. */
-  setConsumerLag(group: string, topic: string, partition: number, lag: number): void {
-    this.consumerLag.set({ group, topic, partition: String(partition) }, lag);
+  /** Current lag of one partition of a consumer group (of `stage`, when given). */
+  setConsumerLag(group: string, topic: string, partition: number, lag: number, stage?: string): void {
+    this.consumerLag.set(
+      { ...(stage === undefined ? {} : { stage }), group, topic, partition: String(partition) },
+      lag,
+    );
   }
 
   /** A transient fault of `operation` is being retried. */

@@ -367,7 +367,7 @@ describe('analytics-service (built app, production mode, local stack)', () => {
     expect(metrics).toContain('analytics_events_total{type="product.created"}');
     expect(metricValue(metrics, 'analytics_dynamodb_rows_written_total')).toBeGreaterThan(0);
     expect(metricValue(metrics, 'analytics_s3_objects_written_total')).toBeGreaterThan(0);
-    expect(metrics).toContain(`analytics_consumer_lag{group="${names.app}"`);
+    expect(metrics).toContain(`analytics_consumer_lag{stage="aggregate",group="${names.app}"`);
     expect(metricValue(metrics, 'analytics_worker_pool_tasks_completed_total')).toBeGreaterThan(0);
     expect(metrics).toContain('process_resident_memory_bytes');
   });

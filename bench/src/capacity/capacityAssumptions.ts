@@ -28,7 +28,7 @@ export interface CapacityAssumptions {
   readonly kafkaDirtyRatio: number;
   /** Partition replicas per broker that Amazon MSK recommends at most for its large and xlarge sizes. */
   readonly kafkaReplicasPerBroker: number;
-  /** Topics with the input partition count: 3 input topics and 4 internal ones. */
+  /** Topics with the input partition count: 3 input topics and 5 internal ones (changelog, metric changes, dead letters, alerts, reroute). */
   readonly topicsPerGroup: number;
   /** Days of hourly history kept in DynamoDB (the sink's `historyTtlDays` default). */
   readonly historyTtlDays: number;
@@ -72,7 +72,7 @@ export const DEFAULT_CAPACITY_ASSUMPTIONS: CapacityAssumptions = Object.freeze({
   advisedChangelogSegmentSeconds: 3600,
   kafkaDirtyRatio: 0.5,
   kafkaReplicasPerBroker: 1000,
-  topicsPerGroup: 7,
+  topicsPerGroup: 8,
   historyTtlDays: 30,
   dynamoItemOverheadBytes: 100,
   dynamoBytesPerWriteUnit: 1024,

@@ -39,13 +39,13 @@ describe('planCapacity on the fixture bench', () => {
   });
 
   it('picks the smallest partition count of the ladder that allows the growth', () => {
-    // 4x growth of 1 instance -> 4 -> 12; 7 topics x 12 = 84 partitions, 252 replicas
+    // 4x growth of 1 instance -> 4 -> 12; 8 topics x 12 = 96 partitions, 288 replicas
     expect(plan.partitions).toEqual({
       input: 12,
       neededNow: 1,
       maxEventsPerSecond: 72_000, // min(12 x 6000, 12 x 1200 x 1000 / 100)
-      kafkaPartitions: 84,
-      kafkaReplicas: 252,
+      kafkaPartitions: 96,
+      kafkaReplicas: 288,
       brokersForReplicaLimit: 1,
     });
   });

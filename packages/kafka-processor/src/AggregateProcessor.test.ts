@@ -514,7 +514,12 @@ describe('AggregateProcessor fatal failures', () => {
   it('reports a batch that fails with a permanent error, commits nothing and hands the batch back', async () => {
     const fake = new FakeKafka();
     const fatal: unknown[] = [];
-    const processor = await startProcessor(fake, {}, { onFatal: (error) => fatal.push(error) });
+    const failed: unknown[] = [];
+    const processor = await startProcessor(
+      fake,
+      { onBatchFailed: ({ permanent, topic }) => failed.push({ permanent, topic }) },
+      { onFatal: (error) => fatal.push(error) },
+    );
     fake.join([0]);
     const denied = protocolError('GROUP_AUTHORIZATION_FAILED');
     fake.failFetchOffsets = denied;
@@ -524,6 +529,10 @@ describe('AggregateProcessor fatal failures', () => {
     await expect(fake.eachBatch!(p)).rejects.toBe(denied);
 
     expect(fatal).toEqual([denied]);
+    expect(failed).toEqual([
+      { permanent: true, topic: TOPICS.created },
+      { permanent: true, topic: TOPICS.created },
+    ]);
     expect(processor.ready).toBe(false);
     expect(p.resolved).toEqual([]);
     expect(fake.commits()).toEqual([]);
@@ -532,9 +541,10 @@ describe('AggregateProcessor fatal failures', () => {
   it('does not report transient faults whose retries ran out as fatal', async () => {
     const fake = new FakeKafka();
     const fatal: unknown[] = [];
+    const failed: unknown[] = [];
     const processor = await startProcessor(
       fake,
-      {},
+      { onBatchFailed: (info) => failed.push(info) },
       { retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 }, onFatal: (error) => fatal.push(error) },
     );
     fake.join([0]);
@@ -546,6 +556,15 @@ describe('AggregateProcessor fatal failures', () => {
     ).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' });
 
     expect(fatal).toEqual([]);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        group: 0,
+        topic: TOPICS.created,
+        partition: 0,
+        attempts: 2,
+        permanent: false,
+      }),
+    ]);
     expect(processor.ready).toBe(true);
   });
 });

@@ -873,7 +873,17 @@ export class AggregateProcessor {
         this.#logger.info('batch interrupted by a rebalance', { group: ctx.group, topic: batch.topic });
         throw error;
       }
-      if (isPermanentError(error, isRetryableError)) {
+      const permanent = isPermanentError(error, isRetryableError);
+      this.#metrics.onBatchFailed?.({
+        group: ctx.group,
+        topic: batch.topic,
+        partition: batch.partition,
+        attempts,
+        durationMs: performance.now() - started,
+        permanent,
+        error,
+      });
+      if (permanent) {
         // Redelivering the batch would fail the same way: nothing is committed, the caller stops.
         this.#fail(error, `batch of group ${ctx.group} (${batch.topic}) failed with a permanent error`);
         throw error;

@@ -46,8 +46,23 @@ describe('invalidRecordDeadLetter', () => {
         [H.errorCode]: 'INVALID_JSON',
         [H.errorMessage]: 'Unexpected end of JSON input',
         [H.errorPath]: '',
+        [H.redriveCount]: '0',
         [H.form]: 'full',
       },
+    });
+  });
+
+  it('carries the redrive count of a redriven record into dlq-redrive-count, in full and truncated form', () => {
+    const message = kafkaMessage({
+      value: Buffer.alloc(2_000, 'x'),
+      headers: { 'x-redrive-count': Buffer.from('2') },
+    });
+    const invalid = { code: 'INVALID_JSON', path: '', message: 'bad' } as const;
+
+    expect(invalidRecordDeadLetter(source, message, invalid, 1, MAX).headers?.[H.redriveCount]).toBe('2');
+    expect(invalidRecordDeadLetter(source, message, invalid, 1, 300).headers).toMatchObject({
+      [H.redriveCount]: '2',
+      [H.form]: 'truncated',
     });
   });
 
@@ -194,6 +209,7 @@ describe('referenceDeadLetter', () => {
         [H.errorCode]: 'INVALID_JSON',
         [H.errorMessage]: 'bad',
         [H.errorPath]: '',
+        [H.redriveCount]: '0',
         [H.form]: 'reference',
         [H.keyBytes]: '3',
         [H.keySha256]: sha256(Buffer.from('p-1')),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ParseErrorCode } from '@marketplace/product-events';
 import type { InvalidMessage } from '@marketplace/worker-pool';
 import type { KafkaMessage, Message } from 'kafkajs';
+import { redriveCountOf } from './decodeDeadLetter.js';
 import { DEAD_LETTER_HEADERS } from './defaults.js';
 import { approximateSize } from './records.js';
 
@@ -105,7 +106,7 @@ function digestHeaders(key: Buffer | null, value: Buffer | null): Record<string,
 export function invalidRecordDeadLetter(
   source: { topic: string; partition: number },
   message: KafkaMessage,
-  invalid: { code: DeadLetterCode; message: string; path: string },
+  invalid: { code: DeadLetterCode; message: string; path: string; offset?: string },
   partition: number,
   maxBytes: number,
 ): Message {
@@ -113,6 +114,8 @@ export function invalidRecordDeadLetter(
     [DEAD_LETTER_HEADERS.sourceTopic]: source.topic,
     [DEAD_LETTER_HEADERS.sourcePartition]: String(source.partition),
     [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
+    // How often the record was redriven before it failed again (`x-redrive-count`, else 0).
+    [DEAD_LETTER_HEADERS.redriveCount]: String(redriveCountOf(message.headers)),
   };
   const error = errorHeaders(invalid.code, invalid.message, invalid.path);
   const full: Message = {

@@ -137,6 +137,7 @@ export const DEAD_LETTER_HEADERS: Readonly<{
   originalHeaderCount: 'dlq-original-header-count';
   recordCount: 'dlq-record-count';
   compressedBytes: 'dlq-compressed-bytes';
+  redriveCount: 'dlq-redrive-count';
 }> = Object.freeze({
   /** Input topic of the record. */
   sourceTopic: 'dlq-source-topic',
@@ -168,4 +169,13 @@ export const DEAD_LETTER_HEADERS: Readonly<{
   recordCount: 'dlq-record-count',
   /** Compressed size of an undecodable batch in bytes. */
   compressedBytes: 'dlq-compressed-bytes',
+  // How often the record was redriven before it failed again (`x-redrive-count` of the input, else 0).
+  redriveCount: 'dlq-redrive-count',
 });
+
+/**
+ * Header a dead-letter redrive sets on the records it sends back to their source topic: how often
+ * the record has been redriven (1 on the first redrive). Stage 1 copies it into
+ * `dlq-redrive-count` when the record is dead-lettered again.
+ */
+export const REDRIVE_COUNT_HEADER = 'x-redrive-count';

@@ -8,6 +8,12 @@ export {
   registerKafkaCodecs,
 } from './codecs.js';
 export {
+  type ConsumedBatch,
+  type ConsumeToEndOptions,
+  type ConsumeToEndResult,
+  consumeToEnd,
+} from './consumeToEnd.js';
+export {
   type AssignmentMember,
   CO_PARTITIONED_PROTOCOL,
   type CoPartitionedAssignerOptions,
@@ -16,7 +22,16 @@ export {
   encodeOwnedGroups,
   planCoPartitionedAssignment,
 } from './coPartitionedAssigner.js';
+export { DeadLetterStats, type DeadLetterSummary } from './DeadLetterStats.js';
 export type { DeadLetterCode, DeadLetterForm, UndecodableBatch } from './deadLetters.js';
+export {
+  type DeadLetter,
+  type DeadLetterFilter,
+  decodeDeadLetter,
+  matchesDeadLetterFilter,
+  redriveCountOf,
+  redriveMessage,
+} from './decodeDeadLetter.js';
 export {
   DEAD_LETTER_HEADERS,
   DEFAULT_INTERNAL_TOPICS,
@@ -24,6 +39,7 @@ export {
   DEFAULT_PROCESSOR_OPTIONS,
   type InternalTopics,
   type ProcessorConsumerOptions,
+  REDRIVE_COUNT_HEADER,
   REROUTE_TOPIC_CONFIG,
 } from './defaults.js';
 export {
@@ -51,7 +67,19 @@ export {
   partitionForKey,
 } from './partitioners.js';
 export type { LowStockAlert } from './records.js';
+export {
+  DEFAULT_REDRIVE_OPTIONS,
+  type RedriveDeadLettersOptions,
+  type RedriveProgress,
+  type RedriveResult,
+  redriveDeadLetters,
+} from './redriveDeadLetters.js';
 export { REROUTE_HEADERS, REROUTE_NOT_OWNER } from './rerouteMessage.js';
+export {
+  type ScanDeadLettersOptions,
+  type ScanDeadLettersResult,
+  scanDeadLetters,
+} from './scanDeadLetters.js';
 export type {
   BatchMetrics,
   MetricChangeConsumerMetricsHooks,

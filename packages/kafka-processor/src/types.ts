@@ -68,6 +68,19 @@ export interface ProcessorMetricsHooks {
     reason: 'not-running' | 'stale' | 'already-committed' | 'fenced';
     messages: number;
   }): void;
+  /**
+   * A batch failed for good in this delivery: its retries ran out, or the error is permanent
+   * (then `onFatal` follows). Nothing of it was committed; kafkajs redelivers it.
+   */
+  onBatchFailed?(info: {
+    group: number;
+    topic: string;
+    partition: number;
+    attempts: number;
+    durationMs: number;
+    permanent: boolean;
+    error: unknown;
+  }): void;
   /** A batch transaction failed and will be retried (after abort). */
   onTransactionRetry?(info: { group: number; attempt: number; error: unknown }): void;
   /** Group states were restored from the changelog. */

@@ -357,6 +357,34 @@ describe('ReducerPool', { timeout: 30_000 }, () => {
     });
   });
 
+  describe('maxEventBytes', () => {
+    const big = () => messageOf(productEvent('product.created', 'p-big', 1), 7);
+    const limit = (message: RawMessage) => (message.value as Uint8Array).byteLength - 1;
+
+    it.each([
+      ['on a thread', { inlineBelow: 0 }],
+      ['inline', { inline: true }],
+    ])('dead-letters values over the pool limit as PAYLOAD_TOO_LARGE %s', async (_, options) => {
+      const message = big();
+      const pool = newPool({ ...options, threads: 1, maxEventBytes: limit(message) });
+
+      const result = await pool.reduce(taskOf([message]));
+
+      expect(result.invalid).toEqual([expect.objectContaining({ offset: '7', code: 'PAYLOAD_TOO_LARGE' })]);
+      expect(result.states).toEqual([]);
+    });
+
+    it('lets a batch set its own limit over the pool limit', async () => {
+      const message = big();
+      const pool = newPool({ inlineBelow: 0, threads: 1, maxEventBytes: limit(message) });
+
+      const result = await pool.reduce({ ...taskOf([message]), maxEventBytes: limit(message) + 1 });
+
+      expect(result.invalid).toEqual([]);
+      expect(result.states.map((s) => s.productId)).toEqual(['p-big']);
+    });
+  });
+
   describe('options', () => {
     it.each([
       [{ threads: 0 }, 'threads'],
@@ -365,6 +393,8 @@ describe('ReducerPool', { timeout: 30_000 }, () => {
       [{ inlineBelow: Number.NaN }, 'inlineBelow'],
       [{ maxQueue: -2 }, 'maxQueue'],
       [{ inline: 'yes' as unknown as boolean }, 'inline'],
+      [{ maxEventBytes: 0 }, 'maxEventBytes'],
+      [{ maxEventBytes: 2.5 }, 'maxEventBytes'],
     ])('rejects %o naming %s', (options, option) => {
       expect(() => new ReducerPool(options)).toThrow(
         expect.objectContaining({ code: 'INVALID_OPTIONS', option }),

@@ -37,6 +37,12 @@ export interface ReducerPoolOptions {
   maxQueue?: number;
   /** Logger (thread crashes are logged at `warn`). @default silent */
   logger?: Logger;
+  /**
+   * Largest accepted message value in bytes, for every batch that sets no `maxEventBytes` of its
+   * own; larger values are invalid (`PAYLOAD_TOO_LARGE`).
+   * @default 1048576 (the `maxBytes` default of `parseProductEvent`)
+   */
+  maxEventBytes?: number;
 }
 
 /** Snapshot of a pool's load, for metrics. */
@@ -101,6 +107,7 @@ export class ReducerPool {
   readonly #pool: Tinypool | undefined;
   readonly #inlineBelow: number;
   readonly #logger: Logger;
+  readonly #maxEventBytes: number | undefined;
   readonly #watched = new WeakSet<object>();
   /** One controller per batch sent to tinypool, to reject batches no thread will ever take. */
   readonly #sent = new Set<AbortController>();
@@ -131,6 +138,16 @@ export class ReducerPool {
       true,
     );
     this.#logger = options.logger ?? SILENT_LOGGER;
+    if (
+      options.maxEventBytes !== undefined &&
+      (!Number.isInteger(options.maxEventBytes) || options.maxEventBytes < 1)
+    ) {
+      throw new InvalidWorkerPoolOptionError(
+        'maxEventBytes',
+        `expected an integer >= 1, got ${options.maxEventBytes}`,
+      );
+    }
+    this.#maxEventBytes = options.maxEventBytes;
     if (inline) return;
     this.#pool = new Tinypool({
       filename: (
@@ -161,8 +178,12 @@ export class ReducerPool {
    * @throws {WorkerPoolError} `WORKER_CRASHED` (retryable: the thread died; it is replaced),
    *   `TASK_FAILED` (reducing threw), `POOL_DESTROYED`, `QUEUE_FULL` (retryable).
    */
-  async reduce(task: ReduceTask): Promise<ReduceResult> {
+  async reduce(batch: ReduceTask): Promise<ReduceResult> {
     if (this.#destroyed) throw new WorkerPoolError('POOL_DESTROYED', 'ReducerPool was destroyed');
+    const task =
+      batch.maxEventBytes === undefined && this.#maxEventBytes !== undefined
+        ? { ...batch, maxEventBytes: this.#maxEventBytes }
+        : batch;
     const pool = this.#pool;
     if (pool === undefined || task.messages.length < this.#inlineBelow) return this.#reduceInline(task);
 

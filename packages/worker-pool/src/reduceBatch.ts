@@ -18,6 +18,8 @@ export interface Reduction extends Omit<ReduceResult, 'invalid'> {
 export interface ReduceOptions {
   /** See `ReduceTask.maxFutureSkewMs`. */
   maxFutureSkewMs?: number;
+  /** See `ReduceTask.maxEventBytes`. */
+  maxEventBytes?: number;
 }
 
 /**
@@ -44,6 +46,7 @@ export function reduceMessages(
   // One options object for the whole batch: the parser reads it synchronously.
   const parseOptions: ParseOptions = { key: null };
   if (options.maxFutureSkewMs !== undefined) parseOptions.maxFutureSkewMs = options.maxFutureSkewMs;
+  if (options.maxEventBytes !== undefined) parseOptions.maxBytes = options.maxEventBytes;
 
   for (let index = 0; index < messages.length; index += 1) {
     const message = messages[index] as Omit<RawMessage, 'offset'>;
@@ -96,6 +99,7 @@ export function reduceMessages(
 export function reduceBatch(task: ReduceTask): ReduceResult {
   const options: ReduceOptions = {};
   if (task.maxFutureSkewMs !== undefined) options.maxFutureSkewMs = task.maxFutureSkewMs;
+  if (task.maxEventBytes !== undefined) options.maxEventBytes = task.maxEventBytes;
   const { invalid, ...rest } = reduceMessages(task.messages, task.priorStates, options);
   return {
     ...rest,

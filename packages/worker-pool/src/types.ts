@@ -38,6 +38,11 @@ export interface ReduceTask {
    * @default 86400000 (24 hours, `DEFAULT_PARSE_OPTIONS.maxFutureSkewMs` of `@marketplace/product-events`)
    */
   maxFutureSkewMs?: number;
+  /**
+   * Largest accepted message value in bytes; larger ones are invalid (`PAYLOAD_TOO_LARGE`).
+   * @default 1048576 (the `maxBytes` default of `parseProductEvent`)
+   */
+  maxEventBytes?: number;
 }
 
 /** A message that failed parsing/validation, with the parser's error. */

@@ -70,6 +70,8 @@ export interface WireTask {
   priorStates: PackedStates;
   /** `ReduceTask.maxFutureSkewMs`, when given. */
   maxFutureSkewMs?: number;
+  /** `ReduceTask.maxEventBytes`. */
+  maxEventBytes?: number;
   fault?: InjectedFault;
 }
 
@@ -240,6 +242,7 @@ export function encodeTask(task: ReduceTask): { wire: WireTask; transferList: Ar
     headerTable,
     headerNames,
     priorStates: packStates(neededStates(task)),
+    ...(task.maxEventBytes === undefined ? {} : { maxEventBytes: task.maxEventBytes }),
   };
   if (task.maxFutureSkewMs !== undefined) wire.maxFutureSkewMs = task.maxFutureSkewMs;
   return { wire, transferList: [bytes.buffer, table.buffer, headerTable.buffer] };
@@ -249,7 +252,7 @@ export function encodeTask(task: ReduceTask): { wire: WireTask; transferList: Ar
 export interface DecodedTask {
   messages: Omit<RawMessage, 'offset'>[];
   priorStates: Map<string, ProductState>;
-  /** Options of the reduction (`maxFutureSkewMs`). */
+  /** Options of the reduction (`maxFutureSkewMs`, `maxEventBytes`). */
   options: ReduceOptions;
 }
 
@@ -302,6 +305,7 @@ export function decodeTask(wire: WireTask): DecodedTask {
   for (const state of unpackStates(wire.priorStates)) priorStates.set(state.productId, state);
   const options: ReduceOptions = {};
   if (wire.maxFutureSkewMs !== undefined) options.maxFutureSkewMs = wire.maxFutureSkewMs;
+  if (wire.maxEventBytes !== undefined) options.maxEventBytes = wire.maxEventBytes;
   return { messages, priorStates, options };
 }
 
