@@ -227,7 +227,7 @@ describe('startService', () => {
         totalProducts: 1,
         activeProducts: 1,
         deletedProducts: 0,
-        totalValueCents: 100n,
+        totalValue: { USD: 100n },
         lowStockCount: 0,
       },
     };
