@@ -145,8 +145,8 @@ describe('formatMoney', () => {
 
 describe('toJson', () => {
   it('writes bigints as decimal strings', () => {
-    expect(JSON.parse(toJson({ totalValueCents: 12345678901234567890n }))).toEqual({
-      totalValueCents: '12345678901234567890',
+    expect(JSON.parse(toJson({ totalValue: { USD: 12345678901234567890n } }))).toEqual({
+      totalValue: { USD: '12345678901234567890' },
     });
   });
 });
