@@ -26,7 +26,7 @@ interface SellerRow {
 
 /**
  * Money of one currency in a seller or category row (internal): how many products not deleted
- * are priced in it, their value and (for categories) their price sum. A bucket whose count drops
+ * are priced in it, their value and their price sum (read for categories only). A bucket whose count drops
  * to zero is removed, so a row holds only the currencies it has products in.
  */
 interface MoneyBucket {
