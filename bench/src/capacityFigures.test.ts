@@ -19,6 +19,14 @@ describe('dynamoItemBytes', () => {
     expect(dynamoItemBytes({ z: { N: '0' } })).toBe(3);
     expect(dynamoItemBytes({ l: { L: [] } })).toBe(1 + JSON.stringify({ L: [] }).length);
   });
+
+  it('counts a map of money per currency: 3 bytes, then per entry its name, its value and 1', () => {
+    // name 10, map 3, USD 3 + 3 + 1 (1999: ceil(4 / 2) + 1), EUR 3 + 2 + 1 (45: ceil(2 / 2) + 1)
+    expect(dynamoItemBytes({ totalValue: { M: { USD: { N: '1999' }, EUR: { N: '45' } } } })).toBe(
+      10 + 3 + 7 + 6,
+    );
+    expect(dynamoItemBytes({ m: { M: {} } })).toBe(1 + 3);
+  });
 });
 
 describe('topicLogBytes', () => {

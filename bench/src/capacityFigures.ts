@@ -5,21 +5,30 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 /**
  * Bytes of a DynamoDB item as DynamoDB counts them for capacity units and storage: per attribute
  * the UTF-8 length of its name plus its value (strings: UTF-8 length; numbers: about one byte per
- * two significant digits plus one; booleans and nulls: one byte). Only the types the metrics table
- * uses are counted exactly; other types count their JSON length.
+ * two significant digits plus one; booleans and nulls: one byte; maps, which hold money per
+ * currency: 3 bytes plus, per entry, its name, its value and one byte). Only the types the metrics
+ * table uses are counted exactly; other types count their JSON length.
  */
 export function dynamoItemBytes(item: Record<string, AttributeValue>): number {
   let bytes = 0;
-  for (const [name, value] of Object.entries(item)) {
-    bytes += Buffer.byteLength(name);
-    if (value.S !== undefined) bytes += Buffer.byteLength(value.S);
-    else if (value.N !== undefined) {
-      const digits = value.N.replace(/^-/, '').replace(/\./, '').replace(/^0+/, '').replace(/0+$/, '');
-      bytes += Math.ceil(Math.max(1, digits.length) / 2) + 1;
-    } else if (value.BOOL !== undefined || value.NULL !== undefined) bytes += 1;
-    else bytes += Buffer.byteLength(JSON.stringify(value));
-  }
+  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + valueBytes(value);
   return bytes;
+}
+
+function valueBytes(value: AttributeValue): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S);
+  if (value.N !== undefined) {
+    const digits = value.N.replace(/^-/, '').replace(/\./, '').replace(/^0+/, '').replace(/0+$/, '');
+    return Math.ceil(Math.max(1, digits.length) / 2) + 1;
+  }
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.M !== undefined) {
+    let bytes = 3;
+    for (const [name, entry] of Object.entries(value.M))
+      bytes += Buffer.byteLength(name) + valueBytes(entry) + 1;
+    return bytes;
+  }
+  return Buffer.byteLength(JSON.stringify(value));
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 import { DynamoDbMetricsSink, ensureMetricsTable } from '@marketplace/dynamodb-sink';
 import { AggregateProcessor, MetricChangeConsumer, partitionForKey } from '@marketplace/kafka-processor';
 import { type LocalStack, startLocalStack } from '@marketplace/local-stack';
-import { generateMarketplaceStream } from '@marketplace/product-events';
+import { DEFAULT_CURRENCY_MIX, generateMarketplaceStream } from '@marketplace/product-events';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
@@ -107,6 +107,8 @@ async function produceStream(
     categories: 40,
     duplicateRate: 0.02,
     reorder: true,
+    // Figures 3 and 7 run on a multi-currency stream (money kept per currency end to end).
+    currencyMix: DEFAULT_CURRENCY_MIX,
     topics,
   })) {
     let list = byTopic.get(m.topic);
@@ -278,6 +280,24 @@ async function runKStreams(
   return { ms, startupMs: running ? running - started : 0 };
 }
 
+/** A per-currency map as Kafka Streams writes it (JSON numbers or strings) with bigint amounts. */
+function moneyOf(value: unknown): Map<string, bigint> {
+  const map = new Map<string, bigint>();
+  if (value !== null && typeof value === 'object') {
+    for (const [currency, amount] of Object.entries(value)) map.set(currency, BigInt(String(amount)));
+  }
+  return map;
+}
+
+/** `a` and `b` hold the same currencies with the same amounts. */
+function sameMoney(a: Readonly<Record<string, bigint | number>>, b: Map<string, bigint>): boolean {
+  const ours = Object.entries(a);
+  return ours.length === b.size && ours.every(([currency, amount]) => b.get(currency) === BigInt(amount));
+}
+
+const show = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
 function compareSnapshots(
   ours: MetricsSnapshot,
   theirs: { sellers: Map<string, Record<string, unknown>>; categories: Map<string, Record<string, unknown>> },
@@ -286,26 +306,25 @@ function compareSnapshots(
   const num = (v: unknown): bigint => BigInt(String(v ?? 0));
   for (const [id, s] of ours.sellers) {
     const t = theirs.sellers.get(id);
-    const fields = [
-      'totalProducts',
-      'activeProducts',
-      'deletedProducts',
-      'totalValueCents',
-      'lowStockCount',
-    ] as const;
-    for (const f of fields)
+    for (const f of ['totalProducts', 'activeProducts', 'deletedProducts', 'lowStockCount'] as const)
       if (BigInt(s[f]) !== num(t?.[f]))
         diffs.push(`seller ${id} ${f}: ours ${s[f]} kstreams ${String(t?.[f])}`);
+    if (!sameMoney(s.totalValue, moneyOf(t?.['totalValue'])))
+      diffs.push(`seller ${id} totalValue: ours ${show(s.totalValue)} kstreams ${show(t?.['totalValue'])}`);
   }
   for (const [id, c] of ours.categories) {
     const t = theirs.categories.get(id);
-    for (const f of ['productCount', 'totalValueCents', 'priceSumCents'] as const) {
-      if (BigInt(c[f]) !== num(t?.[f]))
-        diffs.push(`category ${id} ${f}: ours ${c[f]} kstreams ${String(t?.[f])}`);
+    if (BigInt(c.productCount) !== num(t?.['productCount']))
+      diffs.push(
+        `category ${id} productCount: ours ${c.productCount} kstreams ${String(t?.['productCount'])}`,
+      );
+    for (const f of ['pricedCount', 'totalValue', 'priceSum'] as const) {
+      if (!sameMoney(c[f], moneyOf(t?.[f])))
+        diffs.push(`category ${id} ${f}: ours ${show(c[f])} kstreams ${show(t?.[f])}`);
     }
   }
   for (const id of theirs.sellers.keys())
-    if (!ours.sellers.has(id) && num(theirs.sellers.get(id)?.totalProducts) !== 0n)
+    if (!ours.sellers.has(id) && num(theirs.sellers.get(id)?.['totalProducts']) !== 0n)
       diffs.push(`seller ${id} only in kstreams`);
   return diffs;
 }

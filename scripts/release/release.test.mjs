@@ -127,7 +127,7 @@ function oneProductMetrics(raw, threshold = 10) {
         totalProducts: 1,
         activeProducts: !deleted && d.status === 'active' ? 1 : 0,
         deletedProducts: deleted ? 1 : 0,
-        totalValueCents: value.toString(),
+        totalValue: deleted ? {} : { [d.currency]: value.toString() },
         lowStockCount: low ? 1 : 0,
       },
     },
@@ -136,9 +136,10 @@ function oneProductMetrics(raw, threshold = 10) {
       : {
           [d.category]: {
             productCount: 1,
-            totalValueCents: value.toString(),
-            priceSumCents: String(d.priceCents),
-            averagePriceCents: String(d.priceCents),
+            pricedCount: { [d.currency]: '1' },
+            totalValue: { [d.currency]: value.toString() },
+            priceSum: { [d.currency]: String(d.priceCents) },
+            averagePrice: { [d.currency]: String(d.priceCents) },
           },
         },
     lowStock: low
@@ -154,19 +155,26 @@ const SPEC_METRICS = {
       totalProducts: 2,
       activeProducts: 1,
       deletedProducts: 1,
-      totalValueCents: '23988',
+      totalValue: { USD: '23988' },
       lowStockCount: 0,
     },
     's-2': {
       totalProducts: 1,
       activeProducts: 1,
       deletedProducts: 0,
-      totalValueCents: '750',
+      totalValue: { JPY: '750' },
       lowStockCount: 1,
     },
   },
   categories: {
-    books: { productCount: 2, totalValueCents: '24738', priceSumCents: '2249', averagePriceCents: '1125' },
+    // p-1 at 19.99 USD x 12 and p-3 at 250 JPY x 3: never added together.
+    books: {
+      productCount: 2,
+      pricedCount: { JPY: '1', USD: '1' },
+      totalValue: { JPY: '750', USD: '23988' },
+      priceSum: { JPY: '250', USD: '1999' },
+      averagePrice: { JPY: '250', USD: '1999' },
+    },
   },
   lowStock: [{ productId: 'p-3', sellerId: 's-2', category: 'books', quantity: 3 }],
 };

@@ -1,9 +1,20 @@
 import type { CategoryMetrics, LowStockEntry, SellerMetricValues } from '@marketplace/analytics-aggregator';
 import { describe, expect, it } from 'vitest';
-import { formatCents, formatReport, type ReportReader, readReport, toJson } from './report.js';
+import {
+  formatMoney,
+  formatMoneyByCurrency,
+  formatReport,
+  type ReportReader,
+  readReport,
+  toJson,
+} from './report.js';
 
-function seller(totalValueCents: bigint, lowStockCount = 0): SellerMetricValues {
-  return { totalProducts: 3, activeProducts: 2, deletedProducts: 1, totalValueCents, lowStockCount };
+function seller(
+  totalProducts: number,
+  lowStockCount = 0,
+  totalValue: Record<string, bigint> = {},
+): SellerMetricValues {
+  return { totalProducts, activeProducts: 2, deletedProducts: 1, lowStockCount, totalValue };
 }
 
 /** An in-memory reader standing in for DynamoDB: the report only formats what it reads. */
@@ -20,9 +31,16 @@ function reader(
 }
 
 describe('readReport', () => {
-  it('ranks sellers by stock value, highest first, ties by id', async () => {
+  it('ranks sellers by products, most first, ties by id (values in different currencies do not compare)', async () => {
     const source = reader(
-      { a: seller(100n), b: seller(300n), c: seller(200n), d: seller(300n), e: seller(1n), f: seller(50n) },
+      {
+        a: seller(100),
+        b: seller(300, 0, { JPY: 1n }),
+        c: seller(200, 0, { USD: 10n ** 12n }),
+        d: seller(300),
+        e: seller(1),
+        f: seller(50),
+      },
       {},
       {},
     );
@@ -36,11 +54,12 @@ describe('readReport', () => {
   it('skips ids without metrics and lists categories by name', async () => {
     const books: CategoryMetrics = {
       productCount: 2,
-      totalValueCents: 500n,
-      priceSumCents: 301n,
-      averagePriceCents: 151n,
+      pricedCount: { USD: 2 },
+      totalValue: { USD: 500n },
+      priceSum: { USD: 301n },
+      averagePrice: { USD: 151n },
     };
-    const source = reader({ a: seller(1n) }, { books }, {});
+    const source = reader({ a: seller(1) }, { books }, {});
 
     const report = await readReport(source, { sellerIds: ['a', 'ghost'], categories: ['toys', 'books'] });
 
@@ -56,7 +75,7 @@ describe('readReport', () => {
       quantity: 1,
     });
     const source = reader(
-      { a: seller(2n, 2), b: seller(1n, 1) },
+      { a: seller(2, 2), b: seller(1, 1) },
       {},
       { a: [entry('p1', 'a'), entry('p2', 'a')], b: [entry('p3', 'b')] },
     );
@@ -69,46 +88,65 @@ describe('readReport', () => {
 });
 
 describe('formatReport', () => {
-  it('prints sellers, categories with average price, and low-stock products as tables', () => {
+  it('prints sellers, categories with average prices per currency, and low-stock products as tables', () => {
     const text = formatReport({
       sellerCount: 1,
-      topSellers: [{ sellerId: 's-1', values: seller(123_456n, 1) }],
+      topSellers: [{ sellerId: 's-1', values: seller(3, 1, { USD: 123_456n, JPY: 4500n, KWD: 82_500n }) }],
       categories: [
         {
           category: 'books',
-          values: { productCount: 2, totalValueCents: 500n, priceSumCents: 301n, averagePriceCents: 151n },
+          values: {
+            productCount: 3,
+            pricedCount: { JPY: 1, USD: 2 },
+            totalValue: { JPY: 4500n, USD: 500n },
+            priceSum: { JPY: 1500n, USD: 301n },
+            averagePrice: { JPY: 1500n, USD: 151n },
+          },
         },
         {
           category: 'empty',
-          values: { productCount: 0, totalValueCents: 0n, priceSumCents: 0n, averagePriceCents: null },
+          values: { productCount: 0, pricedCount: {}, totalValue: {}, priceSum: {}, averagePrice: {} },
         },
       ],
       lowStock: [{ productId: 'p-9', sellerId: 's-1', category: 'books', quantity: 3 }],
       lowStockTotal: 1,
     });
 
-    expect(text).toContain('Top 1 sellers by stock value (of 1):');
-    expect(text).toMatch(/s-1\s+1,234\.56\s+3\s+2\s+1\s+1/);
-    expect(text).toMatch(/books\s+2\s+5\.00\s+1\.51/);
-    expect(text).toMatch(/empty\s+0\s+0\.00\s+-/);
+    expect(text).toContain('Top 1 sellers by products (of 1), stock value per currency:');
+    expect(text).toMatch(/s-1\s+3\s+2\s+1\s+1\s+¥4,500 \/ KWD\s82\.500 \/ \$1,234\.56/);
+    expect(text).toMatch(/books\s+3\s+¥1,500 \/ \$1\.51\s+¥4,500 \/ \$5\.00/);
+    expect(text).toMatch(/empty\s+0\s+-\s+-/);
     expect(text).toContain('Low-stock products (1 of 1):');
     expect(text).toMatch(/p-9\s+s-1\s+books\s+3/);
   });
 });
 
-describe('formatCents', () => {
-  it('formats cents with thousands separators and two decimals', () => {
-    expect(formatCents(0n)).toBe('0.00');
-    expect(formatCents(5n)).toBe('0.05');
-    expect(formatCents(123_456_789_01n)).toBe('123,456,789.01');
-    expect(formatCents(-250n)).toBe('-2.50');
+describe('formatMoney', () => {
+  it("formats minor units with the currency's own minor digits", () => {
+    expect(formatMoney(0n, 'USD')).toBe('$0.00');
+    expect(formatMoney(5n, 'USD')).toBe('$0.05');
+    expect(formatMoney(123_456_789_01n, 'USD')).toBe('$123,456,789.01');
+    expect(formatMoney(-250n, 'EUR')).toBe('-€2.50');
+    expect(formatMoney(1500n, 'JPY')).toBe('¥1,500');
+    expect(formatMoney(4125n, 'KWD')).toBe('KWD\u00a04.125');
+    expect(formatMoney(7n, 'BHD')).toBe('BHD\u00a00.007');
+    expect(formatMoney(199n, 'XTS')).toBe('XTS\u00a01.99');
+  });
+
+  it('stays exact beyond the range of a float', () => {
+    expect(formatMoney(12_345_678_901_234_567_891n, 'USD')).toBe('$123,456,789,012,345,678.91');
+  });
+
+  it('joins several currencies in code order, or shows - for none', () => {
+    expect(formatMoneyByCurrency({ USD: 100n, JPY: 100n })).toBe('¥100 / $1.00');
+    expect(formatMoneyByCurrency({})).toBe('-');
   });
 });
 
 describe('toJson', () => {
   it('writes bigints as decimal strings', () => {
-    expect(JSON.parse(toJson({ totalValueCents: 12345678901234567890n }))).toEqual({
-      totalValueCents: '12345678901234567890',
+    expect(JSON.parse(toJson({ totalValue: { USD: 12345678901234567890n } }))).toEqual({
+      totalValue: { USD: '12345678901234567890' },
     });
   });
 });

@@ -11,7 +11,11 @@ export interface ReportReader {
 export interface DemoReport {
   /** Sellers read. */
   sellerCount: number;
-  /** Top sellers by total stock value, highest first. */
+  /**
+   * Top sellers by number of products (deleted ones included), highest first. Not by value: values
+   * in different currencies cannot be compared without exchange rates, which the pipeline does not
+   * have.
+   */
   topSellers: Array<{ sellerId: string; values: SellerMetricValues }>;
   /** Every category, by name. */
   categories: Array<{ category: string; values: CategoryMetrics }>;
@@ -62,12 +66,8 @@ export async function readReport(
     (s): s is { sellerId: string; values: SellerMetricValues; lowStock: LowStockEntry[] } =>
       s.values !== undefined,
   );
-  known.sort((a, b) =>
-    a.values.totalValueCents === b.values.totalValueCents
-      ? a.sellerId.localeCompare(b.sellerId)
-      : a.values.totalValueCents > b.values.totalValueCents
-        ? -1
-        : 1,
+  known.sort(
+    (a, b) => b.values.totalProducts - a.values.totalProducts || a.sellerId.localeCompare(b.sellerId),
   );
   const top = known.slice(0, options.topSellers ?? 5);
 
@@ -76,7 +76,7 @@ export async function readReport(
     values: await reader.getCategoryMetrics(category),
   }));
 
-  // Round-robin over sellers (biggest first), so the sample shows more than one seller.
+  // Round-robin over sellers (most products first), so the sample shows more than one seller.
   const lowStock: LowStockEntry[] = [];
   const lowStockTotal = known.reduce((n, s) => n + s.lowStock.length, 0);
   for (let i = 0; lowStock.length < lowStockTotal; i++) {
@@ -96,13 +96,41 @@ export async function readReport(
   };
 }
 
-/** Formats cents as `12,345.67`. */
-export function formatCents(cents: bigint): string {
-  const negative = cents < 0n;
-  const abs = negative ? -cents : cents;
-  const whole = (abs / 100n).toLocaleString('en-US');
-  const fraction = String(abs % 100n).padStart(2, '0');
-  return `${negative ? '-' : ''}${whole}.${fraction}`;
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * Formats an amount in minor units of an ISO 4217 currency with `Intl.NumberFormat` (English),
+ * using the currency's own number of minor digits as Intl knows them (JPY 0, USD 2, KWD 3; 2 for
+ * a code Intl does not know, e.g. `XTS`). Exact at any size: the amount goes to Intl as a decimal
+ * string, never through a float.
+ * @example
+ * ```ts
+ * formatMoney(123456n, 'USD'); // '$1,234.56'
+ * formatMoney(1500n, 'JPY');   // '¥1,500'
+ * formatMoney(4125n, 'KWD');   // 'KWD 4.125' (with a no-break space)
+ * ```
+ */
+export function formatMoney(minorUnits: bigint, currency: string): string {
+  let format = moneyFormats.get(currency);
+  if (format === undefined) {
+    format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    moneyFormats.set(currency, format);
+  }
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const negative = minorUnits < 0n;
+  const abs = negative ? -minorUnits : minorUnits;
+  const scale = 10n ** BigInt(digits);
+  const whole = (abs / scale).toString();
+  const decimal = digits === 0 ? whole : `${whole}.${(abs % scale).toString().padStart(digits, '0')}`;
+  // Intl.NumberFormat formats a decimal string exactly (Intl.NumberFormat v3).
+  return format.format(`${negative ? '-' : ''}${decimal}` as unknown as number);
+}
+
+/** Money per currency as one cell: `$1,234.56 / ¥1,500`, currencies in code order; `-` when none. */
+export function formatMoneyByCurrency(money: Readonly<Record<string, bigint>>): string {
+  const currencies = Object.keys(money).sort();
+  if (currencies.length === 0) return '-';
+  return currencies.map((currency) => formatMoney(money[currency] as bigint, currency)).join(' / ');
 }
 
 function table(headers: string[], rows: string[][], rightAligned: ReadonlySet<number>): string[] {
@@ -120,32 +148,34 @@ function table(headers: string[], rows: string[][], rightAligned: ReadonlySet<nu
 /** The report as plain text for the terminal. */
 export function formatReport(report: DemoReport): string {
   const lines: string[] = [];
-  lines.push(`Top ${report.topSellers.length} sellers by stock value (of ${report.sellerCount}):`);
+  lines.push(
+    `Top ${report.topSellers.length} sellers by products (of ${report.sellerCount}), stock value per currency:`,
+  );
   lines.push(
     ...table(
-      ['seller', 'value', 'products', 'active', 'deleted', 'low stock'],
+      ['seller', 'products', 'active', 'deleted', 'low stock', 'value'],
       report.topSellers.map(({ sellerId, values }) => [
         sellerId,
-        formatCents(values.totalValueCents),
         String(values.totalProducts),
         String(values.activeProducts),
         String(values.deletedProducts),
         String(values.lowStockCount),
+        formatMoneyByCurrency(values.totalValue),
       ]),
-      new Set([1, 2, 3, 4, 5]),
+      new Set([1, 2, 3, 4]),
     ),
   );
-  lines.push('', `Categories (${report.categories.length}):`);
+  lines.push('', `Categories (${report.categories.length}), money per currency:`);
   lines.push(
     ...table(
-      ['category', 'products', 'value', 'average price'],
+      ['category', 'products', 'average price', 'value'],
       report.categories.map(({ category, values }) => [
         category,
         String(values.productCount),
-        formatCents(values.totalValueCents),
-        values.averagePriceCents === null ? '-' : formatCents(values.averagePriceCents),
+        formatMoneyByCurrency(values.averagePrice),
+        formatMoneyByCurrency(values.totalValue),
       ]),
-      new Set([1, 2, 3]),
+      new Set([1]),
     ),
   );
   lines.push('', `Low-stock products (${report.lowStock.length} of ${report.lowStockTotal}):`);

@@ -77,9 +77,13 @@ describe('analytics-service command line (built app)', () => {
     expect(out).toMatch(
       /produced 2,000\/2,000 \(100%\) \| processed [\d,]+ \| dead-lettered [\d,]+ \| lag 0/,
     );
-    expect(out).toContain('Top 5 sellers by stock value');
-    expect(out).toMatch(/Categories \(\d+\):/);
+    expect(out).toContain('Top 5 sellers by products');
+    expect(out).toMatch(/Categories \(\d+\), money per currency:/);
     expect(out).toContain('average price');
+    // The default currency mix: mostly dollars, some euros, yen (no minor digits) and dinars (three).
+    expect(out).toMatch(/\$[\d,]+\.\d\d\b/);
+    expect(out).toMatch(/¥[\d,]+(?![.\d])/);
+    expect(out).toMatch(/KWD\s[\d,]+\.\d{3}\b/);
     expect(out).toMatch(/Low-stock products \(\d+ of \d+\):/);
     expect(out).toContain('Stopping the local stack');
     expect(out).not.toContain('\r');

@@ -167,9 +167,11 @@ async function rawSnapshot() {
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start !== undefined);
-  const n = (item: (typeof items)[number], name: string) => BigInt(item[name]?.N ?? '0');
-  const sellers = new Map<string, Record<string, bigint>>();
-  const categories = new Map<string, Record<string, bigint>>();
+  type Item = (typeof items)[number];
+  type Sums = { counts: Record<string, bigint>; money: Record<string, Record<string, bigint>> };
+  const n = (item: Item, name: string) => BigInt(item[name]?.N ?? '0');
+  const sellers = new Map<string, Sums>();
+  const categories = new Map<string, Sums>();
   const lowStock = new Map<string, { sellerId: string; category: string; quantity: number }>();
   const groups = new Set<string>();
   for (const item of items) {
@@ -187,19 +189,26 @@ async function rawSnapshot() {
     if (!sk.startsWith('CUR#G')) continue;
     groups.add(sk);
     const [kind, id] = [pk.slice(0, pk.indexOf('#')), pk.slice(pk.indexOf('#') + 1)];
-    const fields =
+    const counts =
       kind === 'SELLER'
-        ? ['totalProducts', 'activeProducts', 'deletedProducts', 'totalValueCents', 'lowStockCount']
-        : ['productCount', 'totalValueCents', 'priceSumCents'];
+        ? ['totalProducts', 'activeProducts', 'deletedProducts', 'lowStockCount']
+        : ['productCount'];
+    // Money and priced counts are map attributes: one number per currency present in the row.
+    const maps = kind === 'SELLER' ? ['totalValue'] : ['pricedCount', 'totalValue', 'priceSum'];
     const target = kind === 'SELLER' ? sellers : categories;
-    const sum = target.get(id) ?? Object.fromEntries(fields.map((f) => [f, 0n]));
-    for (const f of fields) sum[f] = (sum[f] ?? 0n) + n(item, f);
+    const sum = target.get(id) ?? { counts: {}, money: {} };
+    for (const f of counts) sum.counts[f] = (sum.counts[f] ?? 0n) + n(item, f);
+    for (const f of maps) {
+      const bucket = (sum.money[f] ??= {});
+      for (const [currency, value] of Object.entries(item[f]?.M ?? {}))
+        bucket[currency] = (bucket[currency] ?? 0n) + BigInt(value.N ?? '0');
+    }
     target.set(id, sum);
   }
   return {
     groups,
-    sellers: new Map([...sellers].filter(([, v]) => v.totalProducts! > 0n)),
-    categories: new Map([...categories].filter(([, v]) => v.productCount! > 0n)),
+    sellers: new Map([...sellers].filter(([, v]) => v.counts.totalProducts! > 0n)),
+    categories: new Map([...categories].filter(([, v]) => v.counts.productCount! > 0n)),
     lowStock,
   };
 }
@@ -294,15 +303,19 @@ describe('analytics-service with producers of different partitioners (built app,
 
     const raw = await rawSnapshot();
     expect([...raw.groups].every((sk) => /^CUR#G[0-3]$/.test(sk))).toBe(true);
+    const bigints = (counts: Record<string, number>) =>
+      Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, BigInt(v)]));
     expect(sorted(raw.sellers)).toEqual(
       sorted(oracle.sellers).map(([id, v]) => [
         id,
         {
-          totalProducts: BigInt(v.totalProducts),
-          activeProducts: BigInt(v.activeProducts),
-          deletedProducts: BigInt(v.deletedProducts),
-          totalValueCents: v.totalValueCents,
-          lowStockCount: BigInt(v.lowStockCount),
+          counts: {
+            totalProducts: BigInt(v.totalProducts),
+            activeProducts: BigInt(v.activeProducts),
+            deletedProducts: BigInt(v.deletedProducts),
+            lowStockCount: BigInt(v.lowStockCount),
+          },
+          money: { totalValue: v.totalValue },
         },
       ]),
     );
@@ -310,9 +323,8 @@ describe('analytics-service with producers of different partitioners (built app,
       sorted(oracle.categories).map(([id, v]) => [
         id,
         {
-          productCount: BigInt(v.productCount),
-          totalValueCents: v.totalValueCents,
-          priceSumCents: v.priceSumCents,
+          counts: { productCount: BigInt(v.productCount) },
+          money: { pricedCount: bigints(v.pricedCount), totalValue: v.totalValue, priceSum: v.priceSum },
         },
       ]),
     );

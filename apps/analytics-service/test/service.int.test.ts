@@ -67,6 +67,10 @@ const messages: GeneratedMessage[] = [
     duplicateRate: 0.05,
     reorder: true,
     malformedRate: 0.01,
+    // Money per currency end to end: no minor digits (JPY), three (KWD), an unknown but
+    // well-formed code (XTS), and products that change currency.
+    currencyMix: { USD: 6, EUR: 2, JPY: 2, KWD: 1, XTS: 1 },
+    currencyChangeRate: 0.2,
   }),
 ];
 const events: ProductEvent[] = messages.flatMap((m) => (m.event === undefined ? [] : [m.event]));
@@ -347,6 +351,20 @@ describe('analytics-service (built app, production mode, local stack)', () => {
     expect(code, app.stderr()).toBe(0);
     expect(ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
     expect(lagAtStop, 'the app was stopped before it had consumed everything').toBeGreaterThan(0);
+  });
+
+  it('runs a stream priced in five currencies, with currency changes', () => {
+    const currencies = new Set([...oracle.categories.values()].flatMap((c) => Object.keys(c.totalValue)));
+    expect([...currencies].sort()).toEqual(['EUR', 'JPY', 'KWD', 'USD', 'XTS']);
+    const seen = new Map<string, string>();
+    let changes = 0;
+    for (const event of events) {
+      if (event.type === 'product.deleted') continue;
+      const before = seen.get(event.productId);
+      if (before !== undefined && before !== event.data.currency) changes += 1;
+      seen.set(event.productId, event.data.currency);
+    }
+    expect(changes).toBeGreaterThan(0);
   });
 
   it('after a restart, DynamoDB metrics equal the oracle and /readyz and /metrics answer', async () => {

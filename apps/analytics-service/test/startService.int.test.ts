@@ -239,7 +239,7 @@ describe('startService', () => {
         totalProducts: 1,
         activeProducts: 1,
         deletedProducts: 0,
-        totalValueCents: 100n,
+        totalValue: { USD: 100n },
         lowStockCount: 0,
       },
     };
@@ -291,8 +291,8 @@ describe('startService', () => {
         totalProducts: 2,
         activeProducts: 2,
         deletedProducts: 0,
-        totalValueCents: 300n,
         lowStockCount: 0,
+        totalValue: { USD: 300n },
       },
     });
     const before = change(uniqueName('s-before'));

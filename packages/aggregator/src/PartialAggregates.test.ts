@@ -36,8 +36,8 @@ describe('PartialAggregates.replace', () => {
           totalProducts: 1,
           activeProducts: 1,
           deletedProducts: 0,
-          totalValueCents: 3000n,
           lowStockCount: 0,
+          totalValue: { USD: 3000n },
         },
       },
       {
@@ -45,7 +45,12 @@ describe('PartialAggregates.replace', () => {
         group: 0,
         eventTime: T0,
         id: 'books',
-        values: { productCount: 1, totalValueCents: 3000n, priceSumCents: 250n },
+        values: {
+          productCount: 1,
+          pricedCount: { USD: 1 },
+          totalValue: { USD: 3000n },
+          priceSum: { USD: 250n },
+        },
       },
     ]);
   });
@@ -64,13 +69,14 @@ describe('PartialAggregates.replace', () => {
       totalProducts: 2,
       activeProducts: 2,
       deletedProducts: 0,
-      totalValueCents: 9000n,
       lowStockCount: 0,
+      totalValue: { USD: 9000n },
     });
     expect(partials.category('books')).toEqual({
       productCount: 2,
-      totalValueCents: 9000n,
-      priceSumCents: 450n,
+      pricedCount: { USD: 2 },
+      totalValue: { USD: 9000n },
+      priceSum: { USD: 450n },
     });
   });
 
@@ -117,8 +123,8 @@ describe('PartialAggregates.replace', () => {
 
     const changes = take(partials);
     expect(changes.map((c) => `${c.entity}:${c.id}`)).toEqual(['seller:s-1', 'seller:s-2']);
-    expect(partials.seller('s-1')).toMatchObject({ totalProducts: 1, totalValueCents: 20n });
-    expect(partials.seller('s-2')).toMatchObject({ totalProducts: 1, totalValueCents: 200n });
+    expect(partials.seller('s-1')).toMatchObject({ totalProducts: 1, totalValue: { USD: 20n } });
+    expect(partials.seller('s-2')).toMatchObject({ totalProducts: 1, totalValue: { USD: 200n } });
   });
 
   it('moves a product between categories, reporting both categories and leaving the seller alone', () => {
@@ -140,14 +146,19 @@ describe('PartialAggregates.replace', () => {
         group: 0,
         eventTime: T0,
         id: 'books',
-        values: { productCount: 0, totalValueCents: 0n, priceSumCents: 0n },
+        values: { productCount: 0, pricedCount: {}, totalValue: {}, priceSum: {} },
       },
       {
         entity: 'category',
         group: 0,
         eventTime: T0,
         id: 'music',
-        values: { productCount: 1, totalValueCents: 100n, priceSumCents: 5n },
+        values: {
+          productCount: 1,
+          pricedCount: { USD: 1 },
+          totalValue: { USD: 100n },
+          priceSum: { USD: 5n },
+        },
       },
     ]);
   });
@@ -181,8 +192,8 @@ describe('PartialAggregates.replace', () => {
         totalProducts: 0,
         activeProducts: 0,
         deletedProducts: 0,
-        totalValueCents: 0n,
         lowStockCount: 0,
+        totalValue: {},
       },
     });
     expect(partials.snapshot().sellers.has('s-1')).toBe(false);
@@ -242,10 +253,15 @@ describe('PartialAggregates.replace', () => {
       totalProducts: 2,
       activeProducts: 1,
       deletedProducts: 1,
-      totalValueCents: 140n,
       lowStockCount: 0,
+      totalValue: { USD: 140n },
     });
-    expect(partials.category('books')).toEqual({ productCount: 1, totalValueCents: 140n, priceSumCents: 7n });
+    expect(partials.category('books')).toEqual({
+      productCount: 1,
+      pricedCount: { USD: 1 },
+      totalValue: { USD: 140n },
+      priceSum: { USD: 7n },
+    });
   });
 
   it('adds a product first seen as deleted to its seller only', () => {
@@ -297,10 +313,15 @@ describe('PartialAggregates.replace', () => {
       totalProducts: 1,
       activeProducts: 1,
       deletedProducts: 0,
-      totalValueCents: 6n,
       lowStockCount: 1,
+      totalValue: { USD: 6n },
     });
-    expect(partials.category('books')).toEqual({ productCount: 1, totalValueCents: 6n, priceSumCents: 3n });
+    expect(partials.category('books')).toEqual({
+      productCount: 1,
+      pricedCount: { USD: 1 },
+      totalValue: { USD: 6n },
+      priceSum: { USD: 3n },
+    });
     expect(partials.lowStock('p-1')).toEqual({
       productId: 'p-1',
       sellerId: 's-1',
@@ -472,6 +493,104 @@ describe('PartialAggregates low stock', () => {
   });
 });
 
+describe('PartialAggregates money per currency', () => {
+  it('keeps each currency in its own bucket, keys in order', () => {
+    const partials = new PartialAggregates();
+
+    feed(partials, [
+      state({ productId: 'p-1', priceCents: 1500, currency: 'JPY', quantity: 3 }),
+      state({ productId: 'p-2', priceCents: 1250, currency: 'USD', quantity: 2 }),
+      state({ productId: 'p-3', priceCents: 4125, currency: 'KWD', quantity: 20 }),
+    ]);
+
+    const seller = partials.seller('s-1');
+    expect(seller?.totalValue).toEqual({ JPY: 4500n, KWD: 82500n, USD: 2500n });
+    expect(Object.keys(seller?.totalValue ?? {})).toEqual(['JPY', 'KWD', 'USD']);
+    expect(partials.category('books')).toEqual({
+      productCount: 3,
+      pricedCount: { JPY: 1, KWD: 1, USD: 1 },
+      totalValue: { JPY: 4500n, KWD: 82500n, USD: 2500n },
+      priceSum: { JPY: 1500n, KWD: 4125n, USD: 1250n },
+    });
+  });
+
+  it('moves value from the old currency to the new one when a product changes currency', () => {
+    const partials = new PartialAggregates();
+    const known = feed(partials, [
+      state({ productId: 'p-1', priceCents: 1000, currency: 'USD', quantity: 2 }),
+      state({ productId: 'p-2', priceCents: 10, currency: 'USD', quantity: 1 }),
+    ]);
+    take(partials);
+
+    feed(
+      partials,
+      [state({ productId: 'p-1', version: 2, priceCents: 150, currency: 'JPY', quantity: 2 })],
+      known,
+    );
+
+    expect(take(partials)).toEqual([
+      expect.objectContaining({
+        entity: 'seller',
+        values: expect.objectContaining({ totalValue: { JPY: 300n, USD: 10n } }),
+      }),
+      expect.objectContaining({
+        entity: 'category',
+        values: {
+          productCount: 2,
+          pricedCount: { JPY: 1, USD: 1 },
+          totalValue: { JPY: 300n, USD: 10n },
+          priceSum: { JPY: 150n, USD: 10n },
+        },
+      }),
+    ]);
+  });
+
+  it('removes a deleted product from the currency it was last counted in, dropping an empty currency', () => {
+    const partials = new PartialAggregates();
+    const known = feed(partials, [
+      state({ productId: 'p-1', priceCents: 4125, currency: 'KWD', quantity: 2 }),
+      state({ productId: 'p-2', priceCents: 5, currency: 'XTS', quantity: 1 }),
+    ]);
+    take(partials);
+
+    feed(partials, [state({ productId: 'p-1', version: 2, currency: 'KWD', deleted: true })], known);
+
+    expect(partials.seller('s-1')?.totalValue).toEqual({ XTS: 5n });
+    expect(partials.category('books')).toEqual({
+      productCount: 1,
+      pricedCount: { XTS: 1 },
+      totalValue: { XTS: 5n },
+      priceSum: { XTS: 5n },
+    });
+  });
+
+  it('moves a product between currencies and sellers at once', () => {
+    const partials = new PartialAggregates();
+    const known = feed(partials, [state({ productId: 'p-1', priceCents: 7, currency: 'EUR', quantity: 3 })]);
+    take(partials);
+
+    feed(
+      partials,
+      [
+        state({
+          productId: 'p-1',
+          version: 2,
+          sellerId: 's-2',
+          category: 'music',
+          currency: 'BHD',
+          priceCents: 7,
+          quantity: 3,
+        }),
+      ],
+      known,
+    );
+
+    expect(partials.seller('s-2')?.totalValue).toEqual({ BHD: 21n });
+    expect(partials.category('music')?.priceSum).toEqual({ BHD: 7n });
+    expect(partials.snapshot()).toEqual(computeMetrics([...known.values()]));
+  });
+});
+
 describe('PartialAggregates exactness', () => {
   it('keeps totals exact for many products with price and quantity near MAX_SAFE_INTEGER', () => {
     const partials = new PartialAggregates();
@@ -488,11 +607,12 @@ describe('PartialAggregates exactness', () => {
 
     const known = feed(partials, states);
 
-    expect(partials.seller('s-1')?.totalValueCents).toBe(expectedValue);
+    expect(partials.seller('s-1')?.totalValue).toEqual({ USD: expectedValue });
     expect(partials.category('books')).toEqual({
       productCount: 1000,
-      totalValueCents: expectedValue,
-      priceSumCents: expectedPrice,
+      pricedCount: { USD: 1000 },
+      totalValue: { USD: expectedValue },
+      priceSum: { USD: expectedPrice },
     });
 
     feed(
@@ -500,7 +620,7 @@ describe('PartialAggregates exactness', () => {
       states.map((s) => ({ ...s, version: 2, deleted: true })),
       known,
     );
-    expect(partials.seller('s-1')?.totalValueCents).toBe(0n);
+    expect(partials.seller('s-1')?.totalValue).toEqual({});
     expect(partials.category('books')).toBeUndefined();
   });
 
@@ -515,11 +635,11 @@ describe('PartialAggregates exactness', () => {
       state({ productId: 'p-odd', priceCents: MAX - 1, quantity: 1 }),
     ]);
 
-    expect(partials.seller('s-1')?.totalValueCents).toBe(BigInt(MAX) * 2n - 1n + 3n);
+    expect(partials.seller('s-1')?.totalValue).toEqual({ USD: BigInt(MAX) * 2n - 1n + 3n });
 
     feed(partials, [{ ...big, version: 2, priceCents: 1 }], known);
-    expect(partials.seller('s-1')?.totalValueCents).toBe(1n + 3n + BigInt(MAX) - 1n);
-    expect(partials.category('books')?.priceSumCents).toBe(1n + 3n + BigInt(MAX) - 1n);
+    expect(partials.seller('s-1')?.totalValue).toEqual({ USD: 1n + 3n + BigInt(MAX) - 1n });
+    expect(partials.category('books')?.priceSum).toEqual({ USD: 1n + 3n + BigInt(MAX) - 1n });
   });
 
   it('matches the oracle when restored from states', () => {

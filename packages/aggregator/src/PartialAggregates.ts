@@ -2,7 +2,7 @@ import type { MetricsSnapshot } from './computeMetrics.js';
 import { type AggregatorOptions, resolveAggregatorOptions } from './defaults.js';
 import { AggregatorError } from './errors.js';
 import { ExactSum, productValue } from './exactSum.js';
-import { averagePriceCents } from './readModels.js';
+import { sortedRecord, withAverages } from './readModels.js';
 import type {
   CategoryMetrics,
   CategoryMetricValues,
@@ -19,8 +19,20 @@ interface SellerRow {
   activeProducts: number;
   deletedProducts: number;
   lowStockCount: number;
-  readonly value: ExactSum;
+  /** Money of the seller's products not deleted, by currency. */
+  readonly money: Map<string, MoneyBucket>;
   touched: boolean;
+}
+
+/**
+ * Money of one currency in a seller or category row (internal): how many products not deleted
+ * are priced in it, their value and their price sum (read for categories only). A bucket whose count drops
+ * to zero is removed, so a row holds only the currencies it has products in.
+ */
+interface MoneyBucket {
+  count: number;
+  readonly value: ExactSum;
+  readonly priceSum: ExactSum;
 }
 
 /**
@@ -44,16 +56,18 @@ interface LowStockSlot {
 interface CategoryRow {
   readonly id: string;
   productCount: number;
-  readonly value: ExactSum;
-  readonly priceSum: ExactSum;
+  /** Money of the category's products, by currency. */
+  readonly money: Map<string, MoneyBucket>;
   touched: boolean;
 }
 
 /**
  * Incremental partial aggregates of one group (one input partition): per seller, per category
  * and the low-stock entries, kept up to date by subtracting a product's old contribution and
- * adding its new one on every state change. Exact: money sums are `bigint` when read, and stay on
- * an exact `number` fast path internally while the values allow it.
+ * adding its new one on every state change. Money is kept per currency: a product whose currency
+ * changes moves its value from one currency to the other, and a delete removes it from the
+ * currency it was last counted in. Exact: money sums are `bigint` when read, and stay on an exact
+ * `number` fast path internally while the values allow it.
  *
  * It also remembers which rows changed since the last {@link PartialAggregates.takeChanges}, which
  * returns their absolute values as `MetricChange` records (what stage 1 produces), so a replayed
@@ -132,7 +146,8 @@ export class PartialAggregates {
         prevLive &&
         nextLive &&
         previous.priceCents === next.priceCents &&
-        previous.quantity === next.quantity;
+        previous.quantity === next.quantity &&
+        previous.currency === next.currency;
       sellerSame =
         previous.sellerId === next.sellerId &&
         (nextLive ? sameMoney && previous.status === next.status : !prevLive);
@@ -155,7 +170,7 @@ export class PartialAggregates {
           row.deletedProducts += (next.deleted ? 1 : 0) - (previous.deleted ? 1 : 0);
           row.activeProducts += (isActive(next) ? 1 : 0) - (isActive(previous) ? 1 : 0);
           row.lowStockCount += (nextLow ? 1 : 0) - (prevLow ? 1 : 0);
-          addDifference(row.value, nextValue, prevValue);
+          moveMoney(row.money, previous, prevValue, next, nextValue);
         } else {
           sellerContribution(this.#existingSeller(previous.sellerId), previous, prevLow, prevValue, -1);
           sellerContribution(this.#sellerRow(next.sellerId), next, nextLow, nextValue, 1);
@@ -164,23 +179,14 @@ export class PartialAggregates {
       if (!categorySame) {
         if (previous !== undefined && !previous.deleted) {
           if (nextLive && previous.category === next.category) {
-            const row = this.#existingCategory(previous.category);
-            addDifference(row.value, nextValue, prevValue);
-            // Both prices are safe non-negative integers: their difference is exact.
-            row.priceSum.add(next.priceCents - previous.priceCents);
+            moveMoney(this.#existingCategory(previous.category).money, previous, prevValue, next, nextValue);
           } else {
-            categoryContribution(
-              this.#existingCategory(previous.category),
-              previous.priceCents,
-              prevValue,
-              -1,
-            );
-            if (nextLive)
-              categoryContribution(this.#categoryRow(next.category), next.priceCents, nextValue, 1);
+            categoryContribution(this.#existingCategory(previous.category), previous, prevValue, -1);
+            if (nextLive) categoryContribution(this.#categoryRow(next.category), next, nextValue, 1);
           }
         } else {
           // categorySame is false here only when next is live.
-          categoryContribution(this.#categoryRow(next.category), next.priceCents, nextValue, 1);
+          categoryContribution(this.#categoryRow(next.category), next, nextValue, 1);
         }
       }
     }
@@ -287,12 +293,7 @@ export class PartialAggregates {
     }
     const categories = new Map<string, CategoryMetrics>();
     for (const row of this.#categories.values()) {
-      if (row.productCount === 0) continue;
-      const values = categoryValues(row);
-      categories.set(row.id, {
-        ...values,
-        averagePriceCents: averagePriceCents(values.priceSumCents, values.productCount),
-      });
+      if (row.productCount !== 0) categories.set(row.id, withAverages(categoryValues(row)));
     }
     const lowStock = new Map<string, LowStockEntry>();
     for (const slot of this.#lowStock.values()) {
@@ -310,7 +311,7 @@ export class PartialAggregates {
         activeProducts: 0,
         deletedProducts: 0,
         lowStockCount: 0,
-        value: new ExactSum(),
+        money: new Map(),
         touched: false,
       };
       this.#sellers.set(id, row);
@@ -335,7 +336,7 @@ export class PartialAggregates {
   #categoryRow(id: string): CategoryRow {
     let row = this.#categories.get(id);
     if (row === undefined) {
-      row = { id, productCount: 0, value: new ExactSum(), priceSum: new ExactSum(), touched: false };
+      row = { id, productCount: 0, money: new Map(), touched: false };
       this.#categories.set(id, row);
     }
     return this.#touchCategory(row);
@@ -430,6 +431,57 @@ function addDifference(sum: ExactSum, plus: number | bigint, minus: number | big
   }
 }
 
+/** Adds (`sign` 1) or removes (`sign` -1) one live product's money in its currency's bucket. */
+function addMoney(
+  money: Map<string, MoneyBucket>,
+  currency: string,
+  priceCents: number,
+  value: number | bigint,
+  sign: 1 | -1,
+): void {
+  let bucket = money.get(currency);
+  if (bucket === undefined) {
+    bucket = { count: 0, value: new ExactSum(), priceSum: new ExactSum() };
+    money.set(currency, bucket);
+  }
+  bucket.count += sign;
+  if (bucket.count === 0) {
+    // The last product of this currency left: its sums are back at zero.
+    money.delete(currency);
+  } else if (sign === 1) {
+    bucket.value.add(value);
+    bucket.priceSum.add(priceCents);
+  } else {
+    bucket.value.subtract(value);
+    bucket.priceSum.subtract(priceCents);
+  }
+}
+
+/**
+ * Replaces one product's money in a row that keeps it (same seller or same category): the
+ * difference within one currency, or a move between currencies (a delete or a revival is a move
+ * from or to nothing).
+ */
+function moveMoney(
+  money: Map<string, MoneyBucket>,
+  previous: ProductState,
+  prevValue: number | bigint,
+  next: ProductState,
+  nextValue: number | bigint,
+): void {
+  const prevLive = !previous.deleted;
+  const nextLive = !next.deleted;
+  if (prevLive && nextLive && previous.currency === next.currency) {
+    const bucket = money.get(previous.currency) as MoneyBucket;
+    addDifference(bucket.value, nextValue, prevValue);
+    // Both prices are safe non-negative integers: their difference is exact.
+    bucket.priceSum.add(next.priceCents - previous.priceCents);
+    return;
+  }
+  if (prevLive) addMoney(money, previous.currency, previous.priceCents, prevValue, -1);
+  if (nextLive) addMoney(money, next.currency, next.priceCents, nextValue, 1);
+}
+
 /** Adds (`sign` 1) or removes (`sign` -1) one product's contribution to its seller row. */
 function sellerContribution(
   row: SellerRow,
@@ -445,25 +497,18 @@ function sellerContribution(
   }
   if (state.status === 'active') row.activeProducts += sign;
   if (low) row.lowStockCount += sign;
-  if (sign === 1) row.value.add(value);
-  else row.value.subtract(value);
+  addMoney(row.money, state.currency, state.priceCents, value, sign);
 }
 
 /** Adds (`sign` 1) or removes (`sign` -1) one live product's contribution to its category row. */
 function categoryContribution(
   row: CategoryRow,
-  priceCents: number,
+  state: ProductState,
   value: number | bigint,
   sign: 1 | -1,
 ): void {
   row.productCount += sign;
-  if (sign === 1) {
-    row.value.add(value);
-    row.priceSum.add(priceCents);
-  } else {
-    row.value.subtract(value);
-    row.priceSum.subtract(priceCents);
-  }
+  addMoney(row.money, state.currency, state.priceCents, value, sign);
 }
 
 function lowStockEntry(slot: LowStockSlot): LowStockEntry {
@@ -476,20 +521,31 @@ function lowStockEntry(slot: LowStockSlot): LowStockEntry {
 }
 
 function sellerValues(row: SellerRow): SellerMetricValues {
+  const totalValue: [string, bigint][] = [];
+  for (const [currency, bucket] of row.money) totalValue.push([currency, bucket.value.value()]);
   return {
     totalProducts: row.totalProducts,
     activeProducts: row.activeProducts,
     deletedProducts: row.deletedProducts,
-    totalValueCents: row.value.value(),
     lowStockCount: row.lowStockCount,
+    totalValue: sortedRecord(totalValue),
   };
 }
 
 function categoryValues(row: CategoryRow): CategoryMetricValues {
+  const pricedCount: [string, number][] = [];
+  const totalValue: [string, bigint][] = [];
+  const priceSum: [string, bigint][] = [];
+  for (const [currency, bucket] of row.money) {
+    pricedCount.push([currency, bucket.count]);
+    totalValue.push([currency, bucket.value.value()]);
+    priceSum.push([currency, bucket.priceSum.value()]);
+  }
   return {
     productCount: row.productCount,
-    totalValueCents: row.value.value(),
-    priceSumCents: row.priceSum.value(),
+    pricedCount: sortedRecord(pricedCount),
+    totalValue: sortedRecord(totalValue),
+    priceSum: sortedRecord(priceSum),
   };
 }
 

@@ -8,7 +8,12 @@ import { computeMetrics, type MetricsSnapshot } from './computeMetrics.js';
 import { decodeMetricChange, encodeMetricChange, foldMetricChanges } from './metricChanges.js';
 import { PartialAggregates } from './PartialAggregates.js';
 import { decodeProductState, encodeProductState } from './productStateCodec.js';
-import type { MetricChange, ProductState } from './types.js';
+import type { CategoryMetricValues, MetricChange, ProductState } from './types.js';
+
+/** A record with keys in ascending order (as the decoder returns them). */
+function sortedEntries<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
 
 /*
  * docs/architecture.md#processing-rules: for any input stream, with any duplication, any batching,
@@ -21,6 +26,8 @@ const MAX = Number.MAX_SAFE_INTEGER;
 const PROPERTY_TIMEOUT_MS = 60_000;
 const SELLERS = ['s-0', 's-1', 's-2', 's-3', 's-4'];
 const CATEGORIES = ['c-0', 'c-1', 'c-2', 'c-3'];
+/** Zero, two and three minor digits, and an unknown but well-formed code: each its own bucket. */
+const CURRENCIES = ['EUR', 'JPY', 'KWD', 'USD', 'XTS'];
 
 const priceArb = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 2_000 }) },
@@ -45,6 +52,7 @@ const stepArb = fc.record({
   sellerId: keepOr(fc.constantFrom(...SELLERS)),
   category: keepOr(fc.constantFrom(...CATEGORIES)),
   priceCents: keepOr(priceArb),
+  currency: keepOr(fc.constantFrom(...CURRENCIES)),
   quantity: keepOr(quantityArb),
   status: keepOr(fc.constantFrom<'active' | 'inactive'>('active', 'inactive')),
   deleteHasCategory: fc.boolean(),
@@ -75,6 +83,7 @@ function buildEvents(histories: Step[][]): ProductEvent[] {
       data.sellerId = step.sellerId ?? data.sellerId;
       data.category = step.category ?? data.category;
       data.priceCents = step.priceCents ?? data.priceCents;
+      data.currency = step.currency ?? data.currency;
       data.quantity = step.quantity ?? data.quantity;
       data.status = step.status ?? data.status;
       const envelope = {
@@ -344,6 +353,7 @@ describe('incremental aggregation equals the oracle', () => {
         sellerId: fc.constantFrom(...SELLERS),
         category: fc.constantFrom('', ...CATEGORIES),
         priceCents: priceArb,
+        currency: fc.constantFrom(...CURRENCIES),
         quantity: quantityArb,
         status: fc.constantFrom<'active' | 'inactive'>('active', 'inactive'),
         deleted: fc.boolean(),
@@ -377,6 +387,7 @@ describe('codecs round-trip', () => {
         sellerId: fc.string({ minLength: 1, maxLength: 40, unit: 'binary' }),
         category: fc.string({ maxLength: 40, unit: 'binary' }),
         priceCents: fc.integer({ min: 0, max: MAX }),
+        currency: fc.stringMatching(/^[A-Z]{3}$/),
         quantity: fc.integer({ min: 0, max: MAX }),
         status: fc.constantFrom<'active' | 'inactive'>('active', 'inactive'),
         deleted: fc.boolean(),
@@ -397,6 +408,9 @@ describe('codecs round-trip', () => {
       const idArb = fc.string({ minLength: 1, maxLength: 40, unit: 'binary' });
       const count = fc.integer({ min: 0, max: MAX });
       const money = fc.bigInt({ min: 0n, max: 2n ** 120n });
+      const currency = fc.stringMatching(/^[A-Z]{3}$/);
+      const byCurrency = <T>(arb: fc.Arbitrary<T>) =>
+        fc.dictionary(currency, arb, { maxKeys: 5 }).map((record) => sortedEntries(record));
       const common = {
         group: fc.integer({ min: 0, max: 10_000 }),
         eventTime: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
@@ -410,14 +424,30 @@ describe('codecs round-trip', () => {
             totalProducts: count,
             activeProducts: count,
             deletedProducts: count,
-            totalValueCents: money,
             lowStockCount: count,
+            totalValue: byCurrency(money),
           }),
         }),
         fc.record({
           entity: fc.constant('category' as const),
           ...common,
-          values: fc.record({ productCount: count, totalValueCents: money, priceSumCents: money }),
+          values: byCurrency(
+            fc.record({ count: fc.integer({ min: 1, max: 2 ** 40 }), value: money, priceSum: money }),
+          ).map((buckets) => {
+            const values = {
+              productCount: 0,
+              pricedCount: {},
+              totalValue: {},
+              priceSum: {},
+            } as CategoryMetricValues;
+            for (const [code, bucket] of Object.entries(buckets)) {
+              values.productCount += bucket.count;
+              values.pricedCount[code] = bucket.count;
+              values.totalValue[code] = bucket.value;
+              values.priceSum[code] = bucket.priceSum;
+            }
+            return values;
+          }),
         }),
         fc
           .record({

@@ -11,7 +11,10 @@ function applied(prior: ProductState | undefined, event: Parameters<typeof apply
 
 describe('applyEvent', () => {
   it('creates the full state from a product.created of an unknown product', () => {
-    const state = applied(undefined, created('p-1', 1, { quantity: 4, status: 'inactive' }, at(5)));
+    const state = applied(
+      undefined,
+      created('p-1', 1, { quantity: 4, status: 'inactive', currency: 'KWD' }, at(5)),
+    );
 
     expect(state).toEqual({
       productId: 'p-1',
@@ -19,6 +22,7 @@ describe('applyEvent', () => {
       sellerId: 's-1',
       category: 'books',
       priceCents: 1999,
+      currency: 'KWD',
       quantity: 4,
       status: 'inactive',
       deleted: false,
@@ -71,6 +75,7 @@ describe('applyEvent', () => {
       sellerId: 's-1',
       category: 'books',
       priceCents: 700,
+      currency: 'USD',
       quantity: 3,
       status: 'active',
       deleted: true,
@@ -94,6 +99,7 @@ describe('applyEvent', () => {
       sellerId: 's-9',
       category: '',
       priceCents: 0,
+      currency: '',
       quantity: 0,
       status: 'inactive',
       deleted: true,

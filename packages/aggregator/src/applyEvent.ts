@@ -27,8 +27,8 @@ const STALE: ApplyResult = Object.freeze({ kind: 'stale' });
  *   creates it; after a delete, a newer create/update brings the product back; a new
  *   `sellerId`/`category` moves it);
  * - `product.deleted` tombstones the product: `sellerId` from the event, `category` from the
- *   event, else from the prior state, else `''`; `priceCents`, `quantity` and `status` kept from
- *   the prior state (or `0`, `0`, `'inactive'` when none).
+ *   event, else from the prior state, else `''`; `priceCents`, `currency`, `quantity` and
+ *   `status` kept from the prior state (or `0`, `''`, `0`, `'inactive'` when none).
  *
  * `updatedAt` is the event's `occurredAt`. Pure: `prior` is never modified. The event is trusted
  * to be valid (as returned by `parseProductEvent`). Never throws.
@@ -58,6 +58,7 @@ export function applyEvent(prior: ProductState | undefined, event: ProductEvent)
       sellerId: data.sellerId,
       category: data.category ?? prior?.category ?? '',
       priceCents: prior === undefined ? 0 : prior.priceCents,
+      currency: prior === undefined ? '' : prior.currency,
       quantity: prior === undefined ? 0 : prior.quantity,
       status: prior === undefined ? 'inactive' : prior.status,
       deleted: true,
@@ -71,6 +72,7 @@ export function applyEvent(prior: ProductState | undefined, event: ProductEvent)
       sellerId: data.sellerId,
       category: data.category,
       priceCents: data.priceCents,
+      currency: data.currency,
       quantity: data.quantity,
       status: data.status,
       deleted: false,

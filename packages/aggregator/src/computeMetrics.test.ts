@@ -15,14 +15,14 @@ describe('computeMetrics', () => {
       totalProducts: 3,
       activeProducts: 1,
       deletedProducts: 1,
-      totalValueCents: 2150n,
+      totalValue: { USD: 2150n },
       lowStockCount: 1,
     });
     expect(sellers.get('s-2')).toEqual({
       totalProducts: 1,
       activeProducts: 1,
       deletedProducts: 0,
-      totalValueCents: 0n,
+      totalValue: { USD: 0n },
       lowStockCount: 1,
     });
   });
@@ -37,11 +37,32 @@ describe('computeMetrics', () => {
 
     expect(categories.get('books')).toEqual({
       productCount: 2,
-      totalValueCents: 2102n,
-      priceSumCents: 151n,
-      averagePriceCents: 76n,
+      pricedCount: { USD: 2 },
+      totalValue: { USD: 2102n },
+      priceSum: { USD: 151n },
+      averagePrice: { USD: 76n },
     });
     expect(categories.has('music')).toBe(false);
+  });
+
+  it('keeps money per currency, deleted products in none', () => {
+    const { sellers, categories } = computeMetrics([
+      state({ productId: 'p-1', priceCents: 1500, currency: 'JPY', quantity: 3 }),
+      state({ productId: 'p-2', priceCents: 1250, currency: 'USD', quantity: 2 }),
+      state({ productId: 'p-3', priceCents: 4125, currency: 'KWD', quantity: 20 }),
+      state({ productId: 'p-4', priceCents: 1000, currency: 'JPY', quantity: 1 }),
+      state({ productId: 'p-5', priceCents: 9, currency: 'EUR', quantity: 1, deleted: true }),
+    ]);
+
+    expect(sellers.get('s-1')?.totalValue).toEqual({ JPY: 5500n, KWD: 82500n, USD: 2500n });
+    expect(Object.keys(sellers.get('s-1')?.totalValue ?? {})).toEqual(['JPY', 'KWD', 'USD']);
+    expect(categories.get('books')).toEqual({
+      productCount: 4,
+      pricedCount: { JPY: 2, KWD: 1, USD: 1 },
+      totalValue: { JPY: 5500n, KWD: 82500n, USD: 2500n },
+      priceSum: { JPY: 2500n, KWD: 4125n, USD: 1250n },
+      averagePrice: { JPY: 1250n, KWD: 4125n, USD: 1250n },
+    });
   });
 
   it('lists low-stock products below the threshold, not deleted ones', () => {

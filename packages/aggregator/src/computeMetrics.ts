@@ -1,6 +1,12 @@
 import { type AggregatorOptions, resolveAggregatorOptions } from './defaults.js';
-import { averagePriceCents } from './readModels.js';
-import type { CategoryMetrics, LowStockEntry, ProductState, SellerMetricValues } from './types.js';
+import { sortedRecord, withAverages } from './readModels.js';
+import type {
+  CategoryMetrics,
+  CategoryMetricValues,
+  LowStockEntry,
+  ProductState,
+  SellerMetricValues,
+} from './types.js';
 
 /**
  * Metrics of a set of product states: every seller, every category and every low-stock product.
@@ -9,7 +15,7 @@ import type { CategoryMetrics, LowStockEntry, ProductState, SellerMetricValues }
 export interface MetricsSnapshot {
   /** By seller id. */
   sellers: Map<string, SellerMetricValues>;
-  /** By category, with `averagePriceCents` derived. */
+  /** By category, with `averagePrice` derived per currency. */
   categories: Map<string, CategoryMetrics>;
   /** Low-stock entries by product id. */
   lowStock: Map<string, LowStockEntry>;
@@ -17,7 +23,7 @@ export interface MetricsSnapshot {
 
 /**
  * The oracle: computes every metric of docs/architecture.md#metrics from scratch, straight from the
- * definitions, with `bigint` arithmetic throughout. Deliberately naive (no caching, no fast
+ * definitions, with `bigint` arithmetic throughout, money per currency. Deliberately naive (no caching, no fast
  * paths) so that it can serve as the reference every incremental layer is tested against.
  *
  * A seller appears when it owns at least one product (deleted ones included); a category when it
@@ -34,22 +40,13 @@ export interface MetricsSnapshot {
 export function computeMetrics(states: Iterable<ProductState>, options?: AggregatorOptions): MetricsSnapshot {
   const { lowStockThreshold } = resolveAggregatorOptions(options);
   const sellers = new Map<string, SellerMetricValues>();
-  const categorySums = new Map<
-    string,
-    { productCount: number; totalValueCents: bigint; priceSumCents: bigint }
-  >();
+  const categoryValues = new Map<string, CategoryMetricValues>();
   const lowStock = new Map<string, LowStockEntry>();
 
   for (const state of states) {
     let seller = sellers.get(state.sellerId);
     if (seller === undefined) {
-      seller = {
-        totalProducts: 0,
-        activeProducts: 0,
-        deletedProducts: 0,
-        totalValueCents: 0n,
-        lowStockCount: 0,
-      };
+      seller = { totalProducts: 0, activeProducts: 0, deletedProducts: 0, lowStockCount: 0, totalValue: {} };
       sellers.set(state.sellerId, seller);
     }
     seller.totalProducts += 1;
@@ -57,9 +54,10 @@ export function computeMetrics(states: Iterable<ProductState>, options?: Aggrega
       seller.deletedProducts += 1;
       continue;
     }
+    const currency = state.currency;
     const value = BigInt(state.priceCents) * BigInt(state.quantity);
     if (state.status === 'active') seller.activeProducts += 1;
-    seller.totalValueCents += value;
+    seller.totalValue[currency] = (seller.totalValue[currency] ?? 0n) + value;
     if (state.quantity < lowStockThreshold) {
       seller.lowStockCount += 1;
       lowStock.set(state.productId, {
@@ -70,22 +68,29 @@ export function computeMetrics(states: Iterable<ProductState>, options?: Aggrega
       });
     }
 
-    let category = categorySums.get(state.category);
+    let category = categoryValues.get(state.category);
     if (category === undefined) {
-      category = { productCount: 0, totalValueCents: 0n, priceSumCents: 0n };
-      categorySums.set(state.category, category);
+      category = { productCount: 0, pricedCount: {}, totalValue: {}, priceSum: {} };
+      categoryValues.set(state.category, category);
     }
     category.productCount += 1;
-    category.totalValueCents += value;
-    category.priceSumCents += BigInt(state.priceCents);
+    category.pricedCount[currency] = (category.pricedCount[currency] ?? 0) + 1;
+    category.totalValue[currency] = (category.totalValue[currency] ?? 0n) + value;
+    category.priceSum[currency] = (category.priceSum[currency] ?? 0n) + BigInt(state.priceCents);
   }
 
+  for (const seller of sellers.values()) seller.totalValue = sortedRecord(Object.entries(seller.totalValue));
   const categories = new Map<string, CategoryMetrics>();
-  for (const [id, sums] of categorySums) {
-    categories.set(id, {
-      ...sums,
-      averagePriceCents: averagePriceCents(sums.priceSumCents, sums.productCount),
-    });
+  for (const [id, values] of categoryValues) {
+    categories.set(
+      id,
+      withAverages({
+        productCount: values.productCount,
+        pricedCount: sortedRecord(Object.entries(values.pricedCount)),
+        totalValue: sortedRecord(Object.entries(values.totalValue)),
+        priceSum: sortedRecord(Object.entries(values.priceSum)),
+      }),
+    );
   }
   return { sellers, categories, lowStock };
 }

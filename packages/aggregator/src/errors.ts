@@ -57,7 +57,7 @@ export class InvalidAggregatorOptionError extends AggregatorError {
  */
 export class DecodeError extends AggregatorError {
   override readonly name: string = 'DecodeError';
-  /** JSON pointer of the offending field (`''` = the whole document), e.g. `/values/totalValueCents`. */
+  /** JSON pointer of the offending field (`''` = the whole document), e.g. `/values/totalValue/USD`. */
   readonly path: string;
 
   constructor(

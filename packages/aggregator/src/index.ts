@@ -1,6 +1,6 @@
 /**
  * `@marketplace/analytics-aggregator`: pure, exact aggregation of product events into seller,
- * category and low-stock metrics. No I/O.
+ * category and low-stock metrics, money per ISO 4217 currency. No I/O.
  */
 export { type ApplyResult, applyEvent, isLowStock, replayToStates } from './applyEvent.js';
 export { computeMetrics, type MetricsSnapshot } from './computeMetrics.js';
@@ -20,20 +20,23 @@ export {
   decodeMetricChange,
   encodeMetricChange,
   foldMetricChanges,
+  METRIC_CHANGE_FORMAT,
   metricChangeKey,
 } from './metricChanges.js';
 export { PartialAggregates } from './PartialAggregates.js';
 export { decodeProductState, encodeProductState } from './productStateCodec.js';
-export { averagePriceCents, sumCategoryPartials, sumSellerPartials } from './readModels.js';
+export { averagePrice, averagePrices, sumCategoryPartials, sumSellerPartials } from './readModels.js';
 export type {
   CategoryMetricChange,
   CategoryMetrics,
   CategoryMetricValues,
+  CountByCurrency,
   LowStockEntry,
   LowStockMetricChange,
   MetricChange,
   MetricChangeRecord,
   MetricEntity,
+  MoneyByCurrency,
   ProductState,
   ProductStatus,
   SellerMetricChange,

@@ -92,3 +92,29 @@ export function readDecimal(object: JsonObject, key: string, path: string, code:
   }
   return BigInt(value);
 }
+
+/** An ISO 4217 currency code as the event schema allows it: three upper-case ASCII letters. */
+export const CURRENCY = /^[A-Z]{3}$/;
+
+/**
+ * Reads a per-currency map `{ "<code>": <value> }` (codes checked against {@link CURRENCY}, each
+ * value read by `readValue`) into an object with keys in ascending order.
+ */
+export function readCurrencyMap<T>(
+  object: JsonObject,
+  key: string,
+  path: string,
+  code: DecodeCode,
+  readValue: (map: JsonObject, currency: string, mapPath: string) => T,
+): Record<string, T> {
+  const mapPath = `${path}/${key}`;
+  const map = asObject(object[key], mapPath, code, 'a map from currency code to amount');
+  const result: Record<string, T> = {};
+  for (const currency of Object.keys(map).sort()) {
+    if (!CURRENCY.test(currency)) {
+      throw new DecodeError(code, `${mapPath}/${currency}`, 'expected an ISO 4217 currency code as key');
+    }
+    result[currency] = readValue(map, currency, mapPath);
+  }
+  return result;
+}

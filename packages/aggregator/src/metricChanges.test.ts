@@ -5,6 +5,7 @@ import {
   decodeMetricChange,
   encodeMetricChange,
   foldMetricChanges,
+  METRIC_CHANGE_FORMAT,
   metricChangeKey,
 } from './metricChanges.js';
 import type {
@@ -16,7 +17,12 @@ import type {
 
 const HUGE = 2n ** 80n + 7n;
 
-function seller(group: number, id: string, totalProducts: number, totalValueCents = 0n): SellerMetricChange {
+function seller(
+  group: number,
+  id: string,
+  totalProducts: number,
+  totalValue: Record<string, bigint> = {},
+): SellerMetricChange {
   return {
     entity: 'seller',
     group,
@@ -26,24 +32,32 @@ function seller(group: number, id: string, totalProducts: number, totalValueCent
       totalProducts,
       activeProducts: totalProducts,
       deletedProducts: 0,
-      totalValueCents,
       lowStockCount: 0,
+      totalValue,
     },
   };
 }
 
+/** A category whose products are all priced in `currency` (none when `productCount` is 0). */
 function category(
   group: number,
   id: string,
   productCount: number,
-  priceSumCents: bigint,
+  priceSum: bigint,
+  currency = 'USD',
 ): CategoryMetricChange {
+  const some = productCount > 0;
   return {
     entity: 'category',
     group,
     eventTime: T0,
     id,
-    values: { productCount, totalValueCents: priceSumCents * 2n, priceSumCents },
+    values: {
+      productCount,
+      pricedCount: some ? { [currency]: productCount } : {},
+      totalValue: some ? { [currency]: priceSum * 2n } : {},
+      priceSum: some ? { [currency]: priceSum } : {},
+    },
   };
 }
 
@@ -74,25 +88,27 @@ describe('metricChangeKey', () => {
 describe('foldMetricChanges', () => {
   it('keeps the last change of each row and sums rows of the same entity across groups', () => {
     const metrics = foldMetricChanges([
-      seller(0, 's-1', 5, 100n),
-      seller(1, 's-1', 2, HUGE),
-      seller(0, 's-1', 1, 10n),
+      seller(0, 's-1', 5, { USD: 100n }),
+      seller(1, 's-1', 2, { JPY: 3n, USD: HUGE }),
+      seller(0, 's-1', 1, { USD: 10n, KWD: 4n }),
       category(0, 'books', 1, 100n),
       category(1, 'books', 2, 1n),
+      category(2, 'books', 1, 777n, 'JPY'),
     ]);
 
     expect(metrics.sellers.get('s-1')).toEqual({
       totalProducts: 3,
       activeProducts: 3,
       deletedProducts: 0,
-      totalValueCents: HUGE + 10n,
       lowStockCount: 0,
+      totalValue: { JPY: 3n, KWD: 4n, USD: HUGE + 10n },
     });
     expect(metrics.categories.get('books')).toEqual({
-      productCount: 3,
-      totalValueCents: 202n,
-      priceSumCents: 101n,
-      averagePriceCents: 34n,
+      productCount: 4,
+      pricedCount: { JPY: 1, USD: 3 },
+      totalValue: { JPY: 1554n, USD: 202n },
+      priceSum: { JPY: 777n, USD: 101n },
+      averagePrice: { JPY: 777n, USD: 34n },
     });
   });
 
@@ -100,7 +116,7 @@ describe('foldMetricChanges', () => {
     const metrics = foldMetricChanges([seller(0, 's-1', 1), seller(0, 's-1', 0), category(2, 'toys', 0, 0n)]);
 
     expect(metrics.sellers.get('s-1')?.totalProducts).toBe(0);
-    expect(metrics.categories.get('toys')).toMatchObject({ productCount: 0, averagePriceCents: null });
+    expect(metrics.categories.get('toys')).toMatchObject({ productCount: 0, averagePrice: {} });
   });
 
   it('drops low-stock entries whose last change is a removal, per seller row', () => {
@@ -120,8 +136,10 @@ describe('foldMetricChanges', () => {
 
 describe('encodeMetricChange / decodeMetricChange', () => {
   const examples: MetricChange[] = [
-    seller(4, 's-ü#1', 2, HUGE),
+    seller(4, 's-ü#1', 2, { JPY: 0n, KWD: 4125n, USD: HUGE }),
+    seller(4, 's-2', 0),
     category(0, 'books & more', 3, HUGE),
+    category(0, 'empty', 0, 0n),
     lowStock('p-1', 's-1', 0),
     lowStock('p-1', 's-1', null),
   ];
@@ -133,20 +151,61 @@ describe('encodeMetricChange / decodeMetricChange', () => {
     },
   );
 
-  it('writes bigints as decimal strings', () => {
-    const json = JSON.parse(encodeMetricChange(seller(0, 's-1', 1, HUGE)).toString('utf8'));
+  it('writes format 2 and money per currency as decimal strings', () => {
+    const json = JSON.parse(encodeMetricChange(seller(0, 's-1', 1, { JPY: 5n, USD: HUGE })).toString('utf8'));
 
-    expect(json.values.totalValueCents).toBe(HUGE.toString());
+    expect(json.format).toBe(METRIC_CHANGE_FORMAT);
+    expect(METRIC_CHANGE_FORMAT).toBe(2);
+    expect(json.values.totalValue).toEqual({ JPY: '5', USD: HUGE.toString() });
+  });
+
+  it('refuses a record without a format version (format 1) with a clear error, never misreading it', () => {
+    const formatOne = JSON.stringify({
+      entity: 'seller',
+      group: 0,
+      eventTime: T0,
+      id: 's-1',
+      values: {
+        totalProducts: 1,
+        activeProducts: 1,
+        deletedProducts: 0,
+        totalValueCents: '5',
+        lowStockCount: 0,
+      },
+    });
+
+    expect(() => decodeMetricChange(formatOne)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_METRIC_CHANGE',
+        path: '/format',
+        message: expect.stringMatching(/no format version .*knows format 2 only/),
+      }),
+    );
+  });
+
+  it('refuses a record of an unknown format version', () => {
+    const next = { ...JSON.parse(encodeMetricChange(seller(0, 's-1', 1)).toString('utf8')), format: 3 };
+
+    expect(() => decodeMetricChange(JSON.stringify(next))).toThrow(
+      /unsupported metric-change format: found format 3, this reader knows format 2 only/,
+    );
   });
 
   it('decodes from a string and ignores unknown extra fields', () => {
     const text = JSON.stringify({
+      format: 2,
       entity: 'category',
       group: 1,
       eventTime: T0,
       id: 'books',
       extra: true,
-      values: { productCount: 1, totalValueCents: '5', priceSumCents: '5', future: 1 },
+      values: {
+        productCount: 1,
+        pricedCount: { XTS: 1 },
+        totalValue: { XTS: '5' },
+        priceSum: { XTS: '5' },
+        future: 1,
+      },
     });
 
     expect(decodeMetricChange(text)).toEqual({
@@ -154,11 +213,12 @@ describe('encodeMetricChange / decodeMetricChange', () => {
       group: 1,
       eventTime: T0,
       id: 'books',
-      values: { productCount: 1, totalValueCents: 5n, priceSumCents: 5n },
+      values: { productCount: 1, pricedCount: { XTS: 1 }, totalValue: { XTS: 5n }, priceSum: { XTS: 5n } },
     });
   });
 
-  const valid = JSON.parse(encodeMetricChange(seller(0, 's-1', 1, 5n)).toString('utf8'));
+  const valid = JSON.parse(encodeMetricChange(seller(0, 's-1', 1, { USD: 5n })).toString('utf8'));
+  const validCategory = JSON.parse(encodeMetricChange(category(0, 'c', 2, 5n)).toString('utf8'));
   const validLow = JSON.parse(encodeMetricChange(lowStock('p-1', 's-1', 2)).toString('utf8'));
   const rejections: Array<[string, unknown, string]> = [
     ['a JSON array', [], ''],
@@ -178,23 +238,53 @@ describe('encodeMetricChange / decodeMetricChange', () => {
     ],
     [
       'a money sum as a number',
-      { ...valid, values: { ...valid.values, totalValueCents: 5 } },
-      '/values/totalValueCents',
+      { ...valid, values: { ...valid.values, totalValue: { USD: 5 } } },
+      '/values/totalValue/USD',
     ],
     [
       'a negative money sum',
-      { ...valid, values: { ...valid.values, totalValueCents: '-5' } },
-      '/values/totalValueCents',
+      { ...valid, values: { ...valid.values, totalValue: { USD: '-5' } } },
+      '/values/totalValue/USD',
     ],
     [
       'a money sum with a leading zero',
-      { ...valid, values: { ...valid.values, totalValueCents: '05' } },
-      '/values/totalValueCents',
+      { ...valid, values: { ...valid.values, totalValue: { USD: '05' } } },
+      '/values/totalValue/USD',
     ],
     [
-      'category values without priceSumCents',
-      { ...valid, entity: 'category', values: { productCount: 1, totalValueCents: '1' } },
-      '/values/priceSumCents',
+      'money as one sum instead of a map',
+      { ...valid, values: { ...valid.values, totalValue: '5' } },
+      '/values/totalValue',
+    ],
+    [
+      'a currency code in lower case',
+      { ...valid, values: { ...valid.values, totalValue: { usd: '5' } } },
+      '/values/totalValue/usd',
+    ],
+    [
+      'category values without priceSum',
+      { ...validCategory, values: { ...validCategory.values, priceSum: undefined } },
+      '/values/priceSum',
+    ],
+    [
+      'a category price sum in other currencies than its counts',
+      { ...validCategory, values: { ...validCategory.values, priceSum: { EUR: '5' } } },
+      '/values/priceSum',
+    ],
+    [
+      'a category value in other currencies than its counts',
+      { ...validCategory, values: { ...validCategory.values, totalValue: { USD: '1', EUR: '5' } } },
+      '/values/totalValue',
+    ],
+    [
+      'a zero count of a currency',
+      { ...validCategory, values: { ...validCategory.values, pricedCount: { USD: 0 } } },
+      '/values/pricedCount/USD',
+    ],
+    [
+      'counts per currency that do not add up to the product count',
+      { ...validCategory, values: { ...validCategory.values, productCount: 3 } },
+      '/values/productCount',
     ],
     ['a low-stock change without sellerId', { ...validLow, sellerId: undefined }, '/sellerId'],
     ['a low-stock entry that is not an object', { ...validLow, values: 3 }, '/values'],

@@ -4,6 +4,7 @@ import {
   asObject,
   type JsonObject,
   parseJsonObject,
+  readCurrencyMap,
   readDecimal,
   readInteger,
   readString,
@@ -17,6 +18,7 @@ import type {
   LowStockEntry,
   LowStockMetricChange,
   MetricChange,
+  MoneyByCurrency,
   SellerMetricChange,
   SellerMetricValues,
 } from './types.js';
@@ -42,15 +44,15 @@ export function metricChangeKey(change: MetricChange): string {
 /**
  * Folds metric changes into the metrics they describe, the way the sinks do: per row
  * ({@link metricChangeKey}) the last change wins (pass changes in production order), then the
- * partial rows of each seller and category are summed across groups (`averagePriceCents`
- * derived). Sellers and categories whose sums are all zero are still present (their rows
+ * partial rows of each seller and category are summed across groups per currency
+ * (`averagePrice` derived per currency). Sellers and categories whose sums are all zero are still present (their rows
  * exist); low-stock rows with `values: null` are absent. A product lives in one seller's
  * low-stock row at a time (a move reports a `null` for the old row first); should two rows of one
  * product both hold an entry, the one folded last wins.
  * @example
  * ```ts
  * const metrics = foldMetricChanges(records); // e.g. everything read back from analytics.metric-changes
- * metrics.sellers.get('s-17')?.totalValueCents;
+ * metrics.sellers.get('s-17')?.totalValue; // e.g. { USD: 123n }
  * ```
  */
 export function foldMetricChanges(changes: Iterable<MetricChange>): MetricsSnapshot {
@@ -83,65 +85,72 @@ function pushTo<T>(map: Map<string, T[]>, id: string, value: T): void {
 }
 
 /**
+ * Format version of the metric-change records {@link encodeMetricChange} writes (the `format`
+ * field). Format 2 carries money per currency; records without `format` (format 1, one sum over
+ * every currency) and records of any other format are refused by {@link decodeMetricChange}.
+ */
+export const METRIC_CHANGE_FORMAT = 2;
+
+/** Bigints as decimal strings, same keys (internal). */
+function moneyJson(money: MoneyByCurrency): Record<string, string> {
+  const json: Record<string, string> = {};
+  for (const currency in money) json[currency] = (money[currency] as bigint).toString();
+  return json;
+}
+
+/**
  * Serialises a metric change as UTF-8 JSON (the value of an `analytics.metric-changes` record):
- * `{ entity, group, eventTime, id, [sellerId], values }` with bigints as decimal strings.
+ * `{ format: 2, entity, group, eventTime, id, [sellerId], values }`, money per currency as
+ * `{ "<ISO 4217 code>": "<minor units as a decimal string>" }`.
  * @example
  * ```ts
  * producer.send({ topic, messages: changes.map((c) => ({ key: metricChangeKey(c), value: encodeMetricChange(c), partition: c.group })) });
  * ```
  */
 export function encodeMetricChange(change: MetricChange): Buffer {
-  let json: string;
+  let values: unknown;
   if (change.entity === 'seller') {
     const v = change.values;
-    json = JSON.stringify({
-      entity: change.entity,
-      group: change.group,
-      eventTime: change.eventTime,
-      id: change.id,
-      values: {
-        totalProducts: v.totalProducts,
-        activeProducts: v.activeProducts,
-        deletedProducts: v.deletedProducts,
-        totalValueCents: v.totalValueCents.toString(),
-        lowStockCount: v.lowStockCount,
-      },
-    });
+    values = {
+      totalProducts: v.totalProducts,
+      activeProducts: v.activeProducts,
+      deletedProducts: v.deletedProducts,
+      lowStockCount: v.lowStockCount,
+      totalValue: moneyJson(v.totalValue),
+    };
   } else if (change.entity === 'category') {
     const v = change.values;
-    json = JSON.stringify({
-      entity: change.entity,
-      group: change.group,
-      eventTime: change.eventTime,
-      id: change.id,
-      values: {
-        productCount: v.productCount,
-        totalValueCents: v.totalValueCents.toString(),
-        priceSumCents: v.priceSumCents.toString(),
-      },
-    });
+    values = {
+      productCount: v.productCount,
+      pricedCount: { ...v.pricedCount },
+      totalValue: moneyJson(v.totalValue),
+      priceSum: moneyJson(v.priceSum),
+    };
   } else {
     const v = change.values;
-    json = JSON.stringify({
-      entity: change.entity,
-      group: change.group,
-      eventTime: change.eventTime,
-      id: change.id,
-      sellerId: change.sellerId,
-      values:
-        v === null
-          ? null
-          : { productId: v.productId, sellerId: v.sellerId, category: v.category, quantity: v.quantity },
-    });
+    values =
+      v === null
+        ? null
+        : { productId: v.productId, sellerId: v.sellerId, category: v.category, quantity: v.quantity };
   }
+  const json = JSON.stringify({
+    format: METRIC_CHANGE_FORMAT,
+    entity: change.entity,
+    group: change.group,
+    eventTime: change.eventTime,
+    id: change.id,
+    ...(change.entity === 'lowStock' ? { sellerId: change.sellerId } : {}),
+    values,
+  });
   return Buffer.from(json, 'utf8');
 }
 
 /**
  * Parses and validates what {@link encodeMetricChange} wrote. Unknown extra fields are ignored;
- * the result holds only the known ones.
+ * the result holds only the known ones. A record of another format is refused, never misread.
  * @throws {DecodeError} code `INVALID_METRIC_CHANGE`, with the JSON pointer of the offending field
- *   in `path`, when the bytes are not UTF-8 JSON of a valid metric change.
+ *   in `path`, when the bytes are not UTF-8 JSON of a valid metric change; path `/format` when the
+ *   record is not of format {@link METRIC_CHANGE_FORMAT}.
  * @example
  * ```ts
  * const change = decodeMetricChange(message.value);
@@ -149,6 +158,7 @@ export function encodeMetricChange(change: MetricChange): Buffer {
  */
 export function decodeMetricChange(bytes: Uint8Array | string): MetricChange {
   const root = parseJsonObject(bytes, CODE, 'a metric change');
+  checkFormat(root['format']);
   const entity = root['entity'];
   if (entity !== 'seller' && entity !== 'category' && entity !== 'lowStock') {
     throw new DecodeError(CODE, '/entity', 'expected "seller", "category" or "lowStock"');
@@ -167,25 +177,22 @@ export function decodeMetricChange(bytes: Uint8Array | string): MetricChange {
         totalProducts: readInteger(v, 'totalProducts', '/values', CODE, 0),
         activeProducts: readInteger(v, 'activeProducts', '/values', CODE, 0),
         deletedProducts: readInteger(v, 'deletedProducts', '/values', CODE, 0),
-        totalValueCents: readDecimal(v, 'totalValueCents', '/values', CODE),
         lowStockCount: readInteger(v, 'lowStockCount', '/values', CODE, 0),
+        totalValue: readCurrencyMap(v, 'totalValue', '/values', CODE, readMoney),
       },
     };
     return change;
   }
   if (entity === 'category') {
     const v = asObject(root['values'], '/values', CODE, 'category values');
-    const change: CategoryMetricChange = {
-      entity,
-      group,
-      eventTime,
-      id,
-      values: {
-        productCount: readInteger(v, 'productCount', '/values', CODE, 0),
-        totalValueCents: readDecimal(v, 'totalValueCents', '/values', CODE),
-        priceSumCents: readDecimal(v, 'priceSumCents', '/values', CODE),
-      },
+    const values: CategoryMetricValues = {
+      productCount: readInteger(v, 'productCount', '/values', CODE, 0),
+      pricedCount: readCurrencyMap(v, 'pricedCount', '/values', CODE, readCount),
+      totalValue: readCurrencyMap(v, 'totalValue', '/values', CODE, readMoney),
+      priceSum: readCurrencyMap(v, 'priceSum', '/values', CODE, readMoney),
     };
+    checkCategoryCurrencies(values);
+    const change: CategoryMetricChange = { entity, group, eventTime, id, values };
     return change;
   }
   const sellerId = readString(root, 'sellerId', '', CODE, true);
@@ -198,6 +205,42 @@ export function decodeMetricChange(bytes: Uint8Array | string): MetricChange {
     values: root['values'] === null ? null : readLowStockEntry(root['values'], id, sellerId),
   };
   return change;
+}
+
+function checkFormat(format: unknown): void {
+  if (format === METRIC_CHANGE_FORMAT) return;
+  const found =
+    format === undefined
+      ? 'no format version (format 1: one money sum over every currency)'
+      : `format ${JSON.stringify(format)}`;
+  throw new DecodeError(
+    CODE,
+    '/format',
+    `unsupported metric-change format: found ${found}, this reader knows format ${METRIC_CHANGE_FORMAT} only`,
+  );
+}
+
+const readMoney = (map: JsonObject, currency: string, path: string): bigint =>
+  readDecimal(map, currency, path, CODE);
+const readCount = (map: JsonObject, currency: string, path: string): number =>
+  readInteger(map, currency, path, CODE, 1);
+
+/**
+ * A category's three maps have the same currencies, and the counts per currency add up to the
+ * product count: anything else is not a record this package wrote.
+ */
+function checkCategoryCurrencies(values: CategoryMetricValues): void {
+  const currencies = Object.keys(values.pricedCount).join(',');
+  for (const field of ['totalValue', 'priceSum'] as const) {
+    if (Object.keys(values[field]).join(',') !== currencies) {
+      throw new DecodeError(CODE, `/values/${field}`, 'expected the same currencies as /values/pricedCount');
+    }
+  }
+  let priced = 0;
+  for (const currency in values.pricedCount) priced += values.pricedCount[currency] as number;
+  if (priced !== values.productCount) {
+    throw new DecodeError(CODE, '/values/productCount', 'expected the sum of /values/pricedCount');
+  }
 }
 
 function readLowStockEntry(value: unknown, productId: string, sellerId: string): LowStockEntry {

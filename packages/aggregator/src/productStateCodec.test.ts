@@ -14,8 +14,11 @@ describe('encodeProductState / decodeProductState', () => {
         status: 'inactive',
         deleted: true,
         priceCents: 0,
+        currency: '',
         quantity: 0,
       }),
+      state({ productId: 'p-3', currency: 'JPY', deleted: true }),
+      state({ productId: 'p-4', currency: 'XTS' }),
     ];
 
     for (const example of examples) {
@@ -27,7 +30,7 @@ describe('encodeProductState / decodeProductState', () => {
     const bytes = encodeProductState(state({ productId: 'p-1' }));
 
     expect(bytes.toString('utf8')).toBe(
-      '{"p":"p-1","v":1,"s":"s-1","c":"books","pc":1999,"q":50,"st":"active","d":false,"t":"2026-11-25T17:00:00.000Z"}',
+      '{"p":"p-1","v":1,"s":"s-1","c":"books","pc":1999,"cu":"USD","q":50,"st":"active","d":false,"t":"2026-11-25T17:00:00.000Z"}',
     );
   });
 
@@ -46,6 +49,9 @@ describe('encodeProductState / decodeProductState', () => {
     ['a missing seller', { ...valid, s: undefined }, '/s'],
     ['a numeric category', { ...valid, c: 5 }, '/c'],
     ['a negative price', { ...valid, pc: -1 }, '/pc'],
+    ['a state written before per-currency money (no currency)', { ...valid, cu: undefined }, '/cu'],
+    ['a lower-case currency', { ...valid, cu: 'usd' }, '/cu'],
+    ['an empty currency on a live product', { ...valid, cu: '' }, '/cu'],
     ['a fractional quantity', { ...valid, q: 1.5 }, '/q'],
     ['an unknown status', { ...valid, st: 'archived' }, '/st'],
     ['a deleted flag as a number', { ...valid, d: 1 }, '/d'],

@@ -1,5 +1,5 @@
 import { DecodeError } from './errors.js';
-import { parseJsonObject, readInteger, readString, readTimestamp } from './jsonFields.js';
+import { CURRENCY, parseJsonObject, readInteger, readString, readTimestamp } from './jsonFields.js';
 import type { ProductState } from './types.js';
 
 const CODE = 'INVALID_PRODUCT_STATE';
@@ -7,7 +7,7 @@ const CODE = 'INVALID_PRODUCT_STATE';
 /**
  * Serialises a product state as compact UTF-8 JSON, the value of an `analytics.product-state`
  * changelog record (key: the product id). Short field names keep the changelog small:
- * `{"p":productId,"v":version,"s":sellerId,"c":category,"pc":priceCents,"q":quantity,"st":status,"d":deleted,"t":updatedAt}`.
+ * `{"p":productId,"v":version,"s":sellerId,"c":category,"pc":priceCents,"cu":currency,"q":quantity,"st":status,"d":deleted,"t":updatedAt}`.
  * @example
  * ```ts
  * messages.push({ key: state.productId, value: encodeProductState(state), partition: group });
@@ -21,6 +21,7 @@ export function encodeProductState(state: ProductState): Buffer {
       s: state.sellerId,
       c: state.category,
       pc: state.priceCents,
+      cu: state.currency,
       q: state.quantity,
       st: state.status,
       d: state.deleted,
@@ -32,6 +33,7 @@ export function encodeProductState(state: ProductState): Buffer {
 
 /**
  * Parses and validates what {@link encodeProductState} wrote (unknown extra fields are ignored).
+ * A state without `cu` (written before money was kept per currency) is refused.
  * @throws {DecodeError} code `INVALID_PRODUCT_STATE`, with the JSON pointer of the offending field
  *   in `path`, when the bytes are not UTF-8 JSON of a valid product state.
  * @example
@@ -47,12 +49,23 @@ export function decodeProductState(bytes: Uint8Array | string): ProductState {
   }
   const deleted = root['d'];
   if (typeof deleted !== 'boolean') throw new DecodeError(CODE, '/d', 'expected a boolean');
+  const currency = root['cu'];
+  // States written before money was kept per currency have no `cu`: their currency is unknown,
+  // so they are refused rather than guessed.
+  if (typeof currency !== 'string' || !(CURRENCY.test(currency) || (currency === '' && deleted))) {
+    throw new DecodeError(
+      CODE,
+      '/cu',
+      "expected an ISO 4217 currency code (three upper-case letters; '' only for a tombstone); states written before per-currency money carry none",
+    );
+  }
   return {
     productId: readString(root, 'p', '', CODE, true),
     version: readInteger(root, 'v', '', CODE, 1),
     sellerId: readString(root, 's', '', CODE, true),
     category: readString(root, 'c', '', CODE, false),
     priceCents: readInteger(root, 'pc', '', CODE, 0),
+    currency,
     quantity: readInteger(root, 'q', '', CODE, 0),
     status,
     deleted,

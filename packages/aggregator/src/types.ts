@@ -2,10 +2,22 @@
  * Shared types of the aggregator: product state, metric values and the metric-change record
  * that stage 1 produces to `analytics.metric-changes` and stage 2 (the sinks) consumes.
  *
- * Money is integer cents. Per-product `priceCents` and `quantity` are safe integers (the event
- * schema bounds them); every money *sum* is a `bigint`, so totals stay exact at any size. On the
- * wire (JSON) bigints are decimal strings.
+ * Money is kept per ISO 4217 currency, in integer minor units of that currency (cents for USD,
+ * yen for JPY, fils for KWD): amounts of different currencies are never added together. Per-product
+ * `priceCents` and `quantity` are safe integers (the event schema bounds them); every money *sum*
+ * is a `bigint`, so totals stay exact at any size. On the wire (JSON) bigints are decimal strings.
  */
+
+/**
+ * Money per currency: integer minor units by ISO 4217 code (three upper-case letters), e.g.
+ * `{ JPY: 1500n, USD: 1999n }`. A currency is present when the entity holds at least one product
+ * not deleted priced in it (its amount may then be `0n`); an absent currency holds nothing.
+ * Keys are in ascending order.
+ */
+export type MoneyByCurrency = Record<string, bigint>;
+
+/** Product counts per currency of their price (same key rule as {@link MoneyByCurrency}). */
+export type CountByCurrency = Record<string, number>;
 
 /** Product status as carried by created/updated events. */
 export type ProductStatus = 'active' | 'inactive';
@@ -25,8 +37,13 @@ export interface ProductState {
   readonly sellerId: string;
   /** Category; `''` when only a delete without category was ever seen. */
   readonly category: string;
-  /** Price in cents; `0` when only a delete was ever seen. */
+  /** Price in minor units of `currency`; `0` when only a delete was ever seen. */
   readonly priceCents: number;
+  /**
+   * ISO 4217 code of `priceCents` (three upper-case letters). A tombstone keeps the currency of
+   * the state it deleted; `''` when only a delete was ever seen.
+   */
+  readonly currency: string;
   /** Units in stock; `0` when only a delete was ever seen. */
   readonly quantity: number;
   /** `active` or `inactive`; `inactive` when only a delete was ever seen. */
@@ -45,29 +62,31 @@ export interface SellerMetricValues {
   activeProducts: number;
   /** Deleted (tombstoned) products. */
   deletedProducts: number;
-  /** Sum of `priceCents * quantity` over products not deleted. */
-  totalValueCents: bigint;
   /** Products not deleted with `quantity < lowStockThreshold`. */
   lowStockCount: number;
+  /** Per currency: sum of `priceCents * quantity` over products not deleted priced in it. */
+  totalValue: MoneyByCurrency;
 }
 
 /** Stored (summable) metrics of a category, or one group's partial of them. */
 export interface CategoryMetricValues {
-  /** Products not deleted in the category. */
+  /** Products not deleted in the category (every currency). */
   productCount: number;
-  /** Sum of `priceCents * quantity` over those products. */
-  totalValueCents: bigint;
-  /** Sum of `priceCents` over those products (the average is derived from it when read). */
-  priceSumCents: bigint;
+  /** Per currency: products not deleted priced in it (the count the average divides by). */
+  pricedCount: CountByCurrency;
+  /** Per currency: sum of `priceCents * quantity` over those products. */
+  totalValue: MoneyByCurrency;
+  /** Per currency: sum of `priceCents` over those products (the average is derived from it when read). */
+  priceSum: MoneyByCurrency;
 }
 
-/** Category metrics as read: the summable values plus the derived average. */
+/** Category metrics as read: the summable values plus the derived averages. */
 export interface CategoryMetrics extends CategoryMetricValues {
   /**
-   * `priceSumCents / productCount`, rounded half up to whole cents; `null` when the category
-   * holds no products. Derived when read, never stored.
+   * Per currency: `priceSum / pricedCount`, rounded half up to whole minor units, for every
+   * currency of `pricedCount` (`{}` for an empty category). Derived when read, never stored.
    */
-  averagePriceCents: bigint | null;
+  averagePrice: MoneyByCurrency;
 }
 
 /** One low-stock entry: a product not deleted with `quantity < lowStockThreshold`. */

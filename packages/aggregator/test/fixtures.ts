@@ -80,6 +80,7 @@ export function state(fields: Partial<ProductState> & { productId: string }): Pr
     sellerId: 's-1',
     category: 'books',
     priceCents: 1999,
+    currency: 'USD',
     quantity: 50,
     status: 'active',
     deleted: false,

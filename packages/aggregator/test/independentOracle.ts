@@ -2,7 +2,7 @@ import type { ProductEvent } from '@marketplace/product-events';
 
 /**
  * The independent oracle: every metric straight from the definitions in docs/architecture.md, in
- * the simplest way there is, sharing no code with the aggregator (only its plain types, by
+ * the simplest way there is (money per currency: one plain object of bigints per currency code), sharing no code with the aggregator (only its plain types, by
  * shape). Sort each product's events by version, take the last one, count.
  *
  * Why the last event alone decides: a deleted product counts only in its seller's
@@ -20,16 +20,18 @@ export interface OracleSeller {
   totalProducts: number;
   activeProducts: number;
   deletedProducts: number;
-  totalValueCents: bigint;
   lowStockCount: number;
+  /** Per currency: sum of price x quantity of the products not deleted priced in it. */
+  totalValue: Record<string, bigint>;
 }
 
-/** Category metrics as the oracle computes them (average rounded half up to whole cents). */
+/** Category metrics as the oracle computes them, per currency (average rounded half up to whole minor units). */
 export interface OracleCategory {
   productCount: number;
-  totalValueCents: bigint;
-  priceSumCents: bigint;
-  averagePriceCents: bigint | null;
+  pricedCount: Record<string, number>;
+  totalValue: Record<string, bigint>;
+  priceSum: Record<string, bigint>;
+  averagePrice: Record<string, bigint>;
 }
 
 /** One low-stock product. */
@@ -69,9 +71,8 @@ export function lastEventPerProduct(events: Iterable<ProductEvent>): Map<string,
   return last;
 }
 
-/** `sum / count` rounded half up to a whole number, for `sum >= 0` (written without the aggregator's formula). */
-function roundedAverage(sum: bigint, count: number): bigint | null {
-  if (count === 0) return null;
+/** `sum / count` rounded half up to a whole number, for `sum >= 0`, `count > 0` (written without the aggregator's formula). */
+function roundedAverage(sum: bigint, count: number): bigint {
   const n = BigInt(count);
   const whole = sum / n;
   const remainder = sum - whole * n;
@@ -93,8 +94,8 @@ export function oracleMetrics(events: Iterable<ProductEvent>, lowStockThreshold 
       totalProducts: 0,
       activeProducts: 0,
       deletedProducts: 0,
-      totalValueCents: 0n,
       lowStockCount: 0,
+      totalValue: {},
     };
     sellers.set(sellerId, seller);
     seller.totalProducts += 1;
@@ -102,27 +103,34 @@ export function oracleMetrics(events: Iterable<ProductEvent>, lowStockThreshold 
       seller.deletedProducts += 1;
       continue;
     }
-    const { category, priceCents, quantity, status } = event.data;
+    const { category, priceCents, currency, quantity, status } = event.data;
     const value = BigInt(priceCents) * BigInt(quantity);
     if (status === 'active') seller.activeProducts += 1;
-    seller.totalValueCents += value;
+    seller.totalValue[currency] = (seller.totalValue[currency] ?? 0n) + value;
     if (quantity < lowStockThreshold) {
       seller.lowStockCount += 1;
       lowStock.set(event.productId, { productId: event.productId, sellerId, category, quantity });
     }
     const sums = categories.get(category) ?? {
       productCount: 0,
-      totalValueCents: 0n,
-      priceSumCents: 0n,
-      averagePriceCents: null,
+      pricedCount: {},
+      totalValue: {},
+      priceSum: {},
+      averagePrice: {},
     };
     categories.set(category, sums);
     sums.productCount += 1;
-    sums.totalValueCents += value;
-    sums.priceSumCents += BigInt(priceCents);
+    sums.pricedCount[currency] = (sums.pricedCount[currency] ?? 0) + 1;
+    sums.totalValue[currency] = (sums.totalValue[currency] ?? 0n) + value;
+    sums.priceSum[currency] = (sums.priceSum[currency] ?? 0n) + BigInt(priceCents);
   }
   for (const sums of categories.values()) {
-    sums.averagePriceCents = roundedAverage(sums.priceSumCents, sums.productCount);
+    for (const currency of Object.keys(sums.pricedCount)) {
+      sums.averagePrice[currency] = roundedAverage(
+        sums.priceSum[currency] as bigint,
+        sums.pricedCount[currency] as number,
+      );
+    }
   }
   return { sellers, categories, lowStock };
 }

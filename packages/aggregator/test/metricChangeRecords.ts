@@ -18,15 +18,37 @@ export function sellerValues(values: Partial<SellerMetricValues> = {}): SellerMe
     totalProducts: 0,
     activeProducts: 0,
     deletedProducts: 0,
-    totalValueCents: 0n,
     lowStockCount: 0,
+    totalValue: {},
     ...values,
   };
 }
 
-/** Category values with zero defaults. */
+/** Category values with zero defaults (no currencies). */
 export function categoryValues(values: Partial<CategoryMetricValues> = {}): CategoryMetricValues {
-  return { productCount: 0, totalValueCents: 0n, priceSumCents: 0n, ...values };
+  return { productCount: 0, pricedCount: {}, totalValue: {}, priceSum: {}, ...values };
+}
+
+/**
+ * Category values of `products` priced in the given currencies: per currency, how many products,
+ * their total value and their price sum; `productCount` is the sum of the counts.
+ * @example
+ * ```ts
+ * categoryOf({ USD: [2, 500n, 300n], JPY: [1, 1500n, 1500n] });
+ * ```
+ */
+export function categoryOf(
+  byCurrency: Record<string, [count: number, value: bigint, priceSum: bigint]>,
+): CategoryMetricValues {
+  const values = categoryValues();
+  for (const currency of Object.keys(byCurrency).sort()) {
+    const [count, value, priceSum] = byCurrency[currency] as [number, bigint, bigint];
+    values.productCount += count;
+    values.pricedCount[currency] = count;
+    values.totalValue[currency] = value;
+    values.priceSum[currency] = priceSum;
+  }
+  return values;
 }
 
 interface Common {

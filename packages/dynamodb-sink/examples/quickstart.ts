@@ -35,8 +35,9 @@ const batch: MetricChangeRecord[] = [
       totalProducts: 3,
       activeProducts: 2,
       deletedProducts: 1,
-      totalValueCents: 7996n,
       lowStockCount: 1,
+      // Minor units per ISO 4217 currency: 79.96 USD and 4,500 JPY.
+      totalValue: { JPY: 4500n, USD: 7996n },
     },
     source: source(41),
   },
@@ -45,7 +46,12 @@ const batch: MetricChangeRecord[] = [
     id: 'books',
     group: 0,
     eventTime: new Date().toISOString(),
-    values: { productCount: 2, totalValueCents: 7996n, priceSumCents: 3998n },
+    values: {
+      productCount: 3,
+      pricedCount: { JPY: 1, USD: 2 },
+      totalValue: { JPY: 4500n, USD: 7996n },
+      priceSum: { JPY: 1500n, USD: 3998n },
+    },
     source: source(42),
   },
   {
@@ -65,7 +71,7 @@ console.log('replay', await sink.write(batch)); // { rowsWritten: 0, conditional
 
 const reader = new MetricsReader({ client, tableName });
 console.log(await reader.getSellerMetrics('s-17'));
-console.log(await reader.getCategoryMetrics('books')); // averagePriceCents: 1999n
+console.log(await reader.getCategoryMetrics('books')); // averagePrice: { JPY: 1500n, USD: 1999n }
 console.log(await reader.getSellerHistory('s-17', new Date(Date.now() - 3_600_000), new Date()));
 console.log(await reader.listLowStock('s-17'));
 

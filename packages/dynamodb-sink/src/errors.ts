@@ -4,6 +4,7 @@ export const DYNAMO_SINK_ERROR_CODES = [
   'INVALID_ARGUMENT',
   'INVALID_RECORD',
   'INVALID_ITEM',
+  'UNSUPPORTED_ROW_FORMAT',
   'WRITE_FAILED',
   'READ_FAILED',
   'TABLE_SETUP_FAILED',
@@ -83,6 +84,38 @@ export class InvalidItemError extends DynamoSinkError {
     super('INVALID_ITEM', `Invalid item ${pk} / ${sk}: ${message}`);
     this.pk = pk;
     this.sk = sk;
+  }
+}
+
+/**
+ * A stored row is of a format this reader does not know (`code: 'UNSUPPORTED_ROW_FORMAT'`): written
+ * before money was kept per currency (no `rowFormat`), or by a newer writer. Never retryable; the
+ * row is not read rather than misread.
+ */
+export class UnsupportedRowFormatError extends DynamoSinkError {
+  override readonly name = 'UnsupportedRowFormatError';
+  /** Partition key of the row. */
+  readonly pk: string;
+  /** Sort key of the row. */
+  readonly sk: string;
+  /** The row's `rowFormat` as stored (a decimal string), `undefined` when it has none. */
+  readonly found: string | undefined;
+  /** The format this reader knows. */
+  readonly expected: number;
+
+  constructor(pk: string, sk: string, found: string | undefined, expected: number) {
+    super(
+      'UNSUPPORTED_ROW_FORMAT',
+      `Row ${pk} / ${sk} has ${
+        found === undefined
+          ? 'no rowFormat (format 1: one money sum over every currency)'
+          : `rowFormat ${found}`
+      }; this reader knows rowFormat ${expected} only`,
+    );
+    this.pk = pk;
+    this.sk = sk;
+    this.found = found;
+    this.expected = expected;
   }
 }
 

@@ -20,8 +20,10 @@ export {
   InvalidItemError,
   InvalidOptionsError,
   InvalidRecordError,
+  UnsupportedRowFormatError,
 } from './errors.js';
 export type { HistoryEntry } from './history.js';
+export { ROW_FORMAT, ROW_FORMAT_ATTRIBUTE } from './items.js';
 export type { Logger } from './logger.js';
 export {
   type CategoryHistoryEntry,

@@ -6,14 +6,27 @@ import type {
   SellerMetricValues,
 } from '@marketplace/analytics-aggregator';
 import { TTL_ATTRIBUTE } from './defaults.js';
-import { InvalidItemError } from './errors.js';
+import { InvalidItemError, UnsupportedRowFormatError } from './errors.js';
 
 /** A DynamoDB item in wire form. */
 export type Item = Record<string, AttributeValue>;
 
-/** The attributes every row carries about the record it was written from. */
+/**
+ * Format version of the rows this package writes (attribute `rowFormat`). Format 2 keeps money
+ * per currency in map attributes; rows without `rowFormat` (format 1, one money sum over every
+ * currency) and rows of any other format are refused by the readers, never misread.
+ */
+export const ROW_FORMAT = 2;
+
+/** Name of the attribute holding a row's format version. */
+export const ROW_FORMAT_ATTRIBUTE = 'rowFormat';
+
+const CURRENCY = /^[A-Z]{3}$/;
+
+/** The attributes every row carries about the record it was written from, and the row format. */
 export function provenanceAttributes(record: MetricChangeRecord): Item {
   return {
+    [ROW_FORMAT_ATTRIBUTE]: { N: String(ROW_FORMAT) },
     entity: { S: record.entity },
     id: { S: record.id },
     group: { N: String(record.group) },
@@ -24,23 +37,37 @@ export function provenanceAttributes(record: MetricChangeRecord): Item {
   };
 }
 
-/** Seller values as attributes (money as a decimal `N` string). */
+/** A per-currency map as a DynamoDB map of numbers: `{ M: { USD: { N: '123' } } }`. */
+function currencyMap(values: Record<string, bigint | number>): AttributeValue {
+  const map: Record<string, AttributeValue> = {};
+  for (const currency in values) map[currency] = { N: String(values[currency]) };
+  return { M: map };
+}
+
+/**
+ * Seller values as attributes: counts as numbers, `totalValue` as a map from currency code to
+ * minor units (only the currencies the row holds).
+ */
 export function sellerValueAttributes(values: SellerMetricValues): Item {
   return {
     totalProducts: { N: String(values.totalProducts) },
     activeProducts: { N: String(values.activeProducts) },
     deletedProducts: { N: String(values.deletedProducts) },
-    totalValueCents: { N: values.totalValueCents.toString() },
     lowStockCount: { N: String(values.lowStockCount) },
+    totalValue: currencyMap(values.totalValue),
   };
 }
 
-/** Category values as attributes (money as decimal `N` strings; no average: it is derived when read). */
+/**
+ * Category values as attributes: `productCount`, and `pricedCount`, `totalValue`, `priceSum` as
+ * maps keyed by currency code (no average: it is derived when read).
+ */
 export function categoryValueAttributes(values: CategoryMetricValues): Item {
   return {
     productCount: { N: String(values.productCount) },
-    totalValueCents: { N: values.totalValueCents.toString() },
-    priceSumCents: { N: values.priceSumCents.toString() },
+    pricedCount: currencyMap(values.pricedCount),
+    totalValue: currencyMap(values.totalValue),
+    priceSum: currencyMap(values.priceSum),
   };
 }
 
@@ -69,13 +96,43 @@ export function readInteger(item: Item, name: string): number {
   return value;
 }
 
-/** Reads an integer `N` attribute of an item as a bigint (money). */
-export function readBigInt(item: Item, name: string): bigint {
-  const raw = item[name]?.N;
-  if (raw === undefined || !/^-?\d+$/.test(raw)) {
-    throw invalid(item, `attribute "${name}" is missing or not an integer`);
+/** Reads a map attribute from currency code to integer `N` (money as bigints, counts as numbers). */
+function readCurrencyMap<T>(
+  item: Item,
+  name: string,
+  read: (raw: string) => T | undefined,
+): Record<string, T> {
+  const map = item[name]?.M;
+  if (map === undefined) throw invalid(item, `attribute "${name}" is missing or not a map`);
+  const result: Record<string, T> = {};
+  for (const currency of Object.keys(map).sort()) {
+    const raw = map[currency]?.N;
+    const value = raw === undefined || !/^\d+$/.test(raw) ? undefined : read(raw);
+    if (!CURRENCY.test(currency) || value === undefined) {
+      throw invalid(
+        item,
+        `attribute "${name}.${currency}" is not a currency code with a non-negative integer`,
+      );
+    }
+    result[currency] = value;
   }
-  return BigInt(raw);
+  return result;
+}
+
+const asBigInt = (raw: string): bigint => BigInt(raw);
+const asCount = (raw: string): number | undefined => {
+  const value = Number(raw);
+  return Number.isSafeInteger(value) ? value : undefined;
+};
+
+/**
+ * Checks the row's format version (attribute `rowFormat`).
+ * @throws UnsupportedRowFormatError (`UNSUPPORTED_ROW_FORMAT`) when it is missing or not {@link ROW_FORMAT}.
+ */
+export function checkRowFormat(item: Item): void {
+  const raw = item[ROW_FORMAT_ATTRIBUTE]?.N;
+  if (raw === String(ROW_FORMAT)) return;
+  throw new UnsupportedRowFormatError(item['pk']?.S ?? '?', item['sk']?.S ?? '?', raw, ROW_FORMAT);
 }
 
 /** `ttl` of an item in epoch seconds, or `undefined` when it has none. */
@@ -90,28 +147,32 @@ export function isExpired(item: Item, nowMs: number): boolean {
   return ttl !== undefined && ttl * 1000 <= nowMs;
 }
 
-/** Seller values of a stored row. */
+/** Seller values of a stored row (format checked first). */
 export function toSellerValues(item: Item): SellerMetricValues {
+  checkRowFormat(item);
   return {
     totalProducts: readInteger(item, 'totalProducts'),
     activeProducts: readInteger(item, 'activeProducts'),
     deletedProducts: readInteger(item, 'deletedProducts'),
-    totalValueCents: readBigInt(item, 'totalValueCents'),
     lowStockCount: readInteger(item, 'lowStockCount'),
+    totalValue: readCurrencyMap(item, 'totalValue', asBigInt),
   };
 }
 
-/** Category values of a stored row. */
+/** Category values of a stored row (format checked first). */
 export function toCategoryValues(item: Item): CategoryMetricValues {
+  checkRowFormat(item);
   return {
     productCount: readInteger(item, 'productCount'),
-    totalValueCents: readBigInt(item, 'totalValueCents'),
-    priceSumCents: readBigInt(item, 'priceSumCents'),
+    pricedCount: readCurrencyMap(item, 'pricedCount', asCount),
+    totalValue: readCurrencyMap(item, 'totalValue', asBigInt),
+    priceSum: readCurrencyMap(item, 'priceSum', asBigInt),
   };
 }
 
-/** Low-stock entry of a stored row. */
+/** Low-stock entry of a stored row (format checked first). */
 export function toLowStockEntry(item: Item): LowStockEntry {
+  checkRowFormat(item);
   return {
     productId: readString(item, 'productId'),
     sellerId: readString(item, 'sellerId'),

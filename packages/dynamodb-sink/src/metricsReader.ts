@@ -57,13 +57,15 @@ export type CategoryHistoryEntry = HistoryEntry<CategoryMetrics>;
 
 /**
  * Reads the metrics table for dashboards and other services: sums the per-group partial rows of an
- * entity (one paginated Query), derives averages, builds hourly history with values carried forward
+ * entity per currency (one paginated Query), derives averages per currency, builds hourly history with values carried forward
  * and expired items ignored, and lists a seller's low-stock entries.
  *
  * @example
  * ```ts
  * const reader = new MetricsReader({ client: new DynamoDBClient({}) });
  * const seller = await reader.getSellerMetrics('s-17'); // undefined when never seen
+ * seller?.totalValue; // money per ISO 4217 currency, in minor units: { EUR: 45n, USD: 123n }
+ * (await reader.getCategoryMetrics('books'))?.averagePrice; // { JPY: 1500n, USD: 1999n }
  * const lastDay = await reader.getSellerHistory('s-17', new Date(Date.now() - 86_400_000), new Date());
  * ```
  */
@@ -93,9 +95,10 @@ export class MetricsReader {
   }
 
   /**
-   * Current metrics of a seller: the partial rows of all groups summed.
+   * Current metrics of a seller: the partial rows of all groups summed (money per currency).
    * @returns `undefined` when the seller has no row.
-   * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`).
+   * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`),
+   *   UnsupportedRowFormatError (`UNSUPPORTED_ROW_FORMAT`) for a row of another format.
    */
   async getSellerMetrics(sellerId: string): Promise<SellerMetricValues | undefined> {
     const items = await this.#currentRows(entityPk('seller', checkId(sellerId, 'sellerId')));
@@ -103,9 +106,10 @@ export class MetricsReader {
   }
 
   /**
-   * Current metrics of a category, partials summed and `averagePriceCents` derived.
+   * Current metrics of a category, partials summed per currency and `averagePrice` derived per currency.
    * @returns `undefined` when the category has no row.
-   * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`).
+   * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`),
+   *   UnsupportedRowFormatError (`UNSUPPORTED_ROW_FORMAT`) for a row of another format.
    */
   async getCategoryMetrics(category: string): Promise<CategoryMetrics | undefined> {
     const items = await this.#currentRows(entityPk('category', checkId(category, 'category')));
@@ -145,7 +149,8 @@ export class MetricsReader {
   /**
    * Current low-stock entries of a seller, ordered by product id (tombstones of entries that left
    * low stock are hidden).
-   * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`).
+   * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`),
+   *   UnsupportedRowFormatError (`UNSUPPORTED_ROW_FORMAT`) for a row of another format.
    */
   async listLowStock(sellerId: string): Promise<LowStockEntry[]> {
     const items = await this.#query({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  categoryOf,
   categoryRecord,
   lowStockRecord,
   sellerRecord,
@@ -12,12 +13,12 @@ const keysOf = (writes: ReturnType<typeof planWrites>): string[] =>
   writes.map((w) => `${w.pk} ${w.sk}`).sort();
 
 describe('planWrites', () => {
-  it('writes a current and an hourly row for a seller change, with provenance and money as N strings', () => {
+  it('writes a current and an hourly row for a seller change, with provenance, row format and money per currency', () => {
     const writes = planWrites(
       [
         sellerRecord(
           's-1',
-          { totalProducts: 2, totalValueCents: 12_345_678_901_234_567_890n },
+          { totalProducts: 2, totalValue: { JPY: 5n, USD: 12_345_678_901_234_567_890n } },
           { offset: 7, group: 2 },
         ),
       ],
@@ -29,7 +30,8 @@ describe('planWrites', () => {
     expect(current?.offset).toBe('7');
     expect(current?.item).toMatchObject({
       totalProducts: { N: '2' },
-      totalValueCents: { N: '12345678901234567890' },
+      totalValue: { M: { JPY: { N: '5' }, USD: { N: '12345678901234567890' } } },
+      rowFormat: { N: '2' },
       sourceOffset: { N: '7' },
       sourceTopic: { S: TOPIC },
       sourcePartition: { N: '2' },
@@ -49,15 +51,34 @@ describe('planWrites', () => {
     });
   });
 
-  it('stores category sums without an average', () => {
+  it('stores category sums per currency, only the currencies present, without an average', () => {
     const [current] = planWrites(
-      [categoryRecord('books', { productCount: 2, priceSumCents: 3000n }, { offset: 1 })],
+      [
+        categoryRecord('books', categoryOf({ KWD: [1, 8250n, 4125n], USD: [2, 3000n, 3000n] }), {
+          offset: 1,
+        }),
+      ],
       30,
     );
 
     expect(current?.pk).toBe('CATEGORY#books');
-    expect(current?.item).toMatchObject({ productCount: { N: '2' }, priceSumCents: { N: '3000' } });
-    expect(current?.item['averagePriceCents']).toBeUndefined();
+    expect(current?.item).toMatchObject({
+      productCount: { N: '3' },
+      pricedCount: { M: { KWD: { N: '1' }, USD: { N: '2' } } },
+      totalValue: { M: { KWD: { N: '8250' }, USD: { N: '3000' } } },
+      priceSum: { M: { KWD: { N: '4125' }, USD: { N: '3000' } } },
+    });
+    expect(current?.item['averagePrice']).toBeUndefined();
+  });
+
+  it('stores an empty category with empty maps', () => {
+    const [current] = planWrites([categoryRecord('books', {}, { offset: 1 })], 30);
+
+    expect(current?.item).toMatchObject({
+      productCount: { N: '0' },
+      pricedCount: { M: {} },
+      totalValue: { M: {} },
+    });
   });
 
   it('keeps the last record per row and one hourly row per hour touched', () => {
@@ -141,7 +162,31 @@ describe('planWrites', () => {
     ['an unknown entity', { entity: 'warehouse' }, 'unknown entity'],
     ['null values for a seller', { values: null }, 'values'],
     ['a negative count', { values: { totalProducts: -1 } }, 'values.totalProducts must be an integer >= 0'],
-    ['money as a number', { values: { totalValueCents: 5 } }, 'values.totalValueCents must be a bigint'],
+    ['money as one sum', { values: { totalValue: 5n } }, 'values.totalValue must be a map by currency'],
+    ['money as null', { values: { totalValue: null } }, 'values.totalValue must be a map by currency'],
+    [
+      'money as a number',
+      { values: { totalValue: { USD: 5 } } },
+      'values.totalValue.USD must be a bigint >= 0 under an ISO 4217 code',
+    ],
+    [
+      'negative money',
+      { values: { totalValue: { USD: -5n } } },
+      'values.totalValue.USD must be a bigint >= 0 under an ISO 4217 code',
+    ],
+    [
+      'a lower-case currency',
+      { values: { totalValue: { usd: 5n } } },
+      'values.totalValue.usd must be a bigint >= 0 under an ISO 4217 code',
+    ],
+    [
+      'a fractional count per currency',
+      {
+        entity: 'category',
+        values: { productCount: 1, pricedCount: { USD: 0.5 }, totalValue: {}, priceSum: {} },
+      },
+      'values.pricedCount.USD must be an integer >= 0 under an ISO 4217 code',
+    ],
   ])('rejects a record with %s before writing anything', (_name, patch, message) => {
     const record = { ...sellerRecord('s-1', {}, { offset: 1 }), ...patch } as never;
 

@@ -158,17 +158,29 @@ const COUNT_FIELDS = new Set([
   'productCount',
   'quantity',
 ]);
-const MONEY_FIELDS = new Set(['totalValueCents', 'priceSumCents']);
+const MONEY_MAPS = new Set(['totalValue', 'priceSum']);
+const COUNT_MAPS = new Set(['pricedCount']);
 const STRING_FIELDS = new Set(['productId', 'sellerId', 'category']);
+const CURRENCY = /^[A-Z]{3}$/;
 
 /** The first value that cannot be stored as the number it stands for, described; else undefined. */
 function invalidValue(values: Record<string, unknown>): string | undefined {
   for (const [field, value] of Object.entries(values)) {
-    if (COUNT_FIELDS.has(field) && !(Number.isSafeInteger(value) && (value as number) >= 0)) {
-      return `values.${field} must be an integer >= 0`;
-    }
-    if (MONEY_FIELDS.has(field) && typeof value !== 'bigint') return `values.${field} must be a bigint`;
+    if (COUNT_FIELDS.has(field) && !isCount(value)) return `values.${field} must be an integer >= 0`;
     if (STRING_FIELDS.has(field) && typeof value !== 'string') return `values.${field} must be a string`;
+    if (MONEY_MAPS.has(field) || COUNT_MAPS.has(field)) {
+      if (value === null || typeof value !== 'object') return `values.${field} must be a map by currency`;
+      for (const [currency, amount] of Object.entries(value)) {
+        const ok = MONEY_MAPS.has(field) ? typeof amount === 'bigint' && amount >= 0n : isCount(amount);
+        if (!CURRENCY.test(currency) || !ok) {
+          return `values.${field}.${currency} must be ${MONEY_MAPS.has(field) ? 'a bigint' : 'an integer'} >= 0 under an ISO 4217 code`;
+        }
+      }
+    }
   }
   return undefined;
+}
+
+function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }

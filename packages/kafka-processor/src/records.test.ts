@@ -39,6 +39,7 @@ describe('lowStockAlertMessage', () => {
       sellerId: 's-1',
       category: 'books',
       priceCents: 100,
+      currency: 'USD',
       quantity: 2,
       status: 'active',
       deleted: false,

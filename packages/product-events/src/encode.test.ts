@@ -18,6 +18,26 @@ describe('encodeProductEvent', () => {
     expect(JSON.parse(record.value.toString('utf8'))).toEqual(updatedEvent());
   });
 
+  it('accepts any well-formed ISO 4217 code, known or not (XTS), and refuses one that is not three upper-case letters', () => {
+    for (const currency of ['JPY', 'KWD', 'XTS']) {
+      const record = encodeProductEvent(createdEvent({ data: { ...createdEvent().data, currency } }));
+
+      const result = parseProductEvent(record.value, { key: record.key, headers: record.headers });
+
+      expect(result.ok && result.event.type !== 'product.deleted' && result.event.data.currency).toBe(
+        currency,
+      );
+    }
+    for (const currency of ['usd', 'US', 'EURO', 'U$D']) {
+      const bytes = Buffer.from(JSON.stringify(createdEvent({ data: { ...createdEvent().data, currency } })));
+
+      expect(parseProductEvent(bytes)).toMatchObject({
+        ok: false,
+        error: { code: 'SCHEMA_VIOLATION', path: '/data/currency' },
+      });
+    }
+  });
+
   it.each([
     createdEvent(),
     updatedEvent({ productId: 'produit-é', data: { ...updatedEvent().data, name: 'Café ☕' } }),

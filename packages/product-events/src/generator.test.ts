@@ -3,6 +3,7 @@ import { CATEGORY_PROFILES } from './catalog.js';
 import { topicForEventType } from './constants.js';
 import { InvalidOptionsError } from './errors.js';
 import {
+  DEFAULT_CURRENCY_MIX,
   DEFAULT_GENERATOR_OPTIONS,
   type GeneratedMessage,
   type GeneratorOptions,
@@ -301,6 +302,60 @@ describe('generateMarketplaceStream: noise', () => {
   });
 });
 
+describe('generateMarketplaceStream: currencies', () => {
+  const currencyOf = (events: ProductEvent[]) =>
+    events.flatMap((event) => (event.type === 'product.deleted' ? [] : [event.data.currency]));
+
+  it('prices most products in one currency and a few in others by default', () => {
+    const counts = new Map<string, number>();
+    for (const currency of currencyOf(validEvents(take({ events: 5000 })))) {
+      counts.set(currency, (counts.get(currency) ?? 0) + 1);
+    }
+
+    expect(DEFAULT_CURRENCY_MIX).toEqual({ USD: 85, EUR: 8, JPY: 4, KWD: 3 });
+    expect(Object.isFrozen(DEFAULT_CURRENCY_MIX)).toBe(true);
+    expect([...counts.keys()].sort()).toEqual(['EUR', 'JPY', 'KWD', 'USD']);
+    expect((counts.get('USD') ?? 0) / 5000).toBeGreaterThan(0.75);
+  });
+
+  it('re-prices some products in another currency, converting the price roughly', () => {
+    const events = validEvents(take({ events: 20_000, products: 200, currencyChangeRate: 0.5 }));
+    const last = new Map<string, ProductData>();
+    const changes: Array<[ProductData, ProductData]> = [];
+    for (const event of events) {
+      if (event.type === 'product.deleted') {
+        last.delete(event.productId);
+        continue;
+      }
+      const before = last.get(event.productId);
+      if (
+        before !== undefined &&
+        before.currency !== event.data.currency &&
+        event.type === 'product.updated'
+      ) {
+        changes.push([before, event.data]);
+      }
+      last.set(event.productId, event.data);
+    }
+
+    expect(changes.length).toBeGreaterThan(10);
+    const toJpy = changes.find(([before, after]) => before.currency === 'USD' && after.currency === 'JPY');
+    expect(toJpy).toBeDefined();
+    const [usd, jpy] = toJpy as [ProductData, ProductData];
+    // A price change moves the price by at most ±30 %, the rate adds ×1.5.
+    expect(jpy.priceCents).toBeGreaterThanOrEqual(Math.floor(usd.priceCents * 0.7 * 1.5));
+    expect(jpy.priceCents).toBeLessThanOrEqual(Math.ceil(usd.priceCents * 1.3 * 1.5));
+  });
+
+  it('keeps a one-currency mix to that currency, and takes unknown well-formed codes', () => {
+    expect(new Set(currencyOf(validEvents(take({ events: 2000, currencyMix: { XTS: 1 } }))))).toEqual(
+      new Set(['XTS']),
+    );
+    const mixed = validEvents(take({ events: 3000, currencyMix: { XTS: 1, BHD: 1, JPY: 0 } }));
+    expect(new Set(currencyOf(mixed))).toEqual(new Set(['BHD', 'XTS']));
+  });
+});
+
 describe('generateMarketplaceStream: options', () => {
   it('exposes frozen defaults', () => {
     expect(Object.isFrozen(DEFAULT_GENERATOR_OPTIONS)).toBe(true);
@@ -336,6 +391,19 @@ describe('generateMarketplaceStream: options', () => {
       'expected a boolean or { window: non-negative integer }, got null',
     ],
     ['topics.deleted', { topics: { deleted: '' } }, 'expected a topic name, got ""'],
+    ['currencyMix', { currencyMix: null as never }, 'expected an object of weights, got null'],
+    [
+      'currencyMix.usd',
+      { currencyMix: { usd: 1 } },
+      'expected an ISO 4217 code (three upper-case letters) as key, got "usd"',
+    ],
+    ['currencyMix.JPY', { currencyMix: { JPY: -1 } }, 'expected a finite weight >= 0, got -1'],
+    [
+      'currencyMix',
+      { currencyMix: { USD: 0 } },
+      'expected at least one currency with a weight > 0, got {"USD":0}',
+    ],
+    ['currencyChangeRate', { currencyChangeRate: 2 }, 'expected a probability in [0, 1], got 2'],
   ])('rejects an invalid %s at call time', (field, options, message) => {
     const act = () => generateMarketplaceStream(options);
 

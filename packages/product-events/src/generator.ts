@@ -66,6 +66,18 @@ export interface GeneratorOptions {
   malformedRate?: number;
   /** Probability that a create or a stock change leaves quantity below 10 (low stock). @default 0.1 */
   lowStockRate?: number;
+  /**
+   * Currency mix: relative weight of each ISO 4217 code (three upper-case letters; unknown but
+   * well-formed codes such as `XTS` are fine) a product is priced in. A product draws its
+   * currency when created or re-created, and a price change re-prices it in another currency
+   * with probability `currencyChangeRate`. Prices are drawn in US cents and converted with a
+   * rough rate into the currency's minor units (e.g. ×1.5 for JPY, ×3 for KWD; ×1 for codes the
+   * generator does not know). A mix of one currency draws nothing extra.
+   * @default { USD: 85, EUR: 8, JPY: 4, KWD: 3 } ({@link DEFAULT_CURRENCY_MIX})
+   */
+  currencyMix?: Readonly<Record<string, number>>;
+  /** Probability that a price change also moves the product to another currency of the mix. @default 0.05 */
+  currencyChangeRate?: number;
   /** Topic overrides; missing entries fall back to {@link DEFAULT_TOPICS}. */
   topics?: Partial<ProductTopics>;
 }
@@ -88,6 +100,28 @@ export interface GeneratedMessage {
   duplicate?: boolean;
 }
 
+/**
+ * Default currency mix: mostly US dollars, plus euros, yen (no minor digits) and Kuwaiti dinars
+ * (three minor digits), so that demos and benchmarks show money kept per currency.
+ */
+export const DEFAULT_CURRENCY_MIX: Readonly<Record<string, number>> = Object.freeze({
+  USD: 85,
+  EUR: 8,
+  JPY: 4,
+  KWD: 3,
+});
+
+/** Rough minor units of a currency per US cent, to keep generated prices plausible. */
+const MINOR_UNITS_PER_US_CENT: Readonly<Record<string, number>> = Object.freeze({
+  USD: 1,
+  EUR: 0.92,
+  GBP: 0.79,
+  CHF: 0.88,
+  JPY: 1.5,
+  KWD: 3.1,
+  BHD: 3.8,
+});
+
 /** Reorder window used for `reorder: true`. */
 export const DEFAULT_REORDER_WINDOW = 64;
 
@@ -107,6 +141,8 @@ export const DEFAULT_GENERATOR_OPTIONS: Readonly<{
   reorder: false;
   malformedRate: 0;
   lowStockRate: 0.1;
+  currencyMix: Readonly<Record<string, number>>;
+  currencyChangeRate: 0.05;
 }> = Object.freeze({
   seed: 1,
   sellers: 50,
@@ -122,6 +158,8 @@ export const DEFAULT_GENERATOR_OPTIONS: Readonly<{
   reorder: false,
   malformedRate: 0,
   lowStockRate: 0.1,
+  currencyMix: DEFAULT_CURRENCY_MIX,
+  currencyChangeRate: 0.05,
 });
 
 /**
@@ -160,6 +198,10 @@ interface StreamConfig {
   reorderWindow: number;
   malformedRate: number;
   lowStockRate: number;
+  /** Currency codes of the mix and their cumulative weights (same order), total last. */
+  currencies: readonly string[];
+  currencyCumulative: readonly number[];
+  currencyChangeRate: number;
   topics: ProductTopics;
 }
 
@@ -226,6 +268,7 @@ function resolveOptions(options: GeneratorOptions): StreamConfig {
     'duplicateRate',
     'malformedRate',
     'lowStockRate',
+    'currencyChangeRate',
   ] as const) {
     const rate = merged[field];
     requireThat(
@@ -249,6 +292,30 @@ function resolveOptions(options: GeneratorOptions): StreamConfig {
     'expected a boolean or { window: non-negative integer }',
     reorder,
   );
+  const mix = merged.currencyMix;
+  requireThat('currencyMix', mix !== null && typeof mix === 'object', 'expected an object of weights', mix);
+  const currencies: string[] = [];
+  const currencyCumulative: number[] = [];
+  let totalWeight = 0;
+  for (const [code, weight] of Object.entries(mix)) {
+    requireThat(
+      `currencyMix.${code}`,
+      /^[A-Z]{3}$/.test(code),
+      'expected an ISO 4217 code (three upper-case letters) as key',
+      code,
+    );
+    requireThat(
+      `currencyMix.${code}`,
+      typeof weight === 'number' && Number.isFinite(weight) && weight >= 0,
+      'expected a finite weight >= 0',
+      weight,
+    );
+    if (weight === 0) continue;
+    totalWeight += weight;
+    currencies.push(code);
+    currencyCumulative.push(totalWeight);
+  }
+  requireThat('currencyMix', totalWeight > 0, 'expected at least one currency with a weight > 0', mix);
   const topics = { ...DEFAULT_TOPICS, ...definedEntries(merged.topics ?? {}) };
   for (const [name, topic] of Object.entries(topics)) {
     requireThat(
@@ -273,6 +340,9 @@ function resolveOptions(options: GeneratorOptions): StreamConfig {
     reorderWindow: reorderWindow as number,
     malformedRate: merged.malformedRate,
     lowStockRate: merged.lowStockRate,
+    currencies,
+    currencyCumulative,
+    currencyChangeRate: merged.currencyChangeRate,
     topics,
   };
 }
@@ -360,7 +430,9 @@ interface SimulatedProduct {
   seller: number;
   category: number;
   name: string;
+  /** Price in minor units of `currency`. */
   priceCents: number;
+  currency: string;
   quantity: number;
   status: ProductStatus;
   deleted: boolean;
@@ -414,13 +486,15 @@ class MarketSimulation {
   private create(): ProductEvent {
     const { random, config } = this;
     const category = random.zipf(config.categories);
+    const currency = this.drawCurrency();
     const product: SimulatedProduct = {
       id: `p-${this.products.length + 1}`,
       version: 1,
       seller: random.zipf(config.sellers),
       category,
       name: this.productName(category),
-      priceCents: this.listPrice(category),
+      priceCents: this.listPrice(category, currency),
+      currency,
       quantity: this.stockLevel(),
       status: random.chance(0.9) ? 'active' : 'inactive',
       deleted: false,
@@ -434,7 +508,8 @@ class MarketSimulation {
   private recreate(product: SimulatedProduct): ProductEvent {
     product.version++;
     product.deleted = false;
-    product.priceCents = this.listPrice(product.category);
+    product.currency = this.drawCurrency();
+    product.priceCents = this.listPrice(product.category, product.currency);
     product.quantity = this.stockLevel();
     product.status = 'active';
     this.addLive(product);
@@ -446,7 +521,12 @@ class MarketSimulation {
     const roll = random.next();
     if (roll < 0.3) {
       const factor = 0.7 + 0.6 * random.next();
-      product.priceCents = Math.max(1, Math.round(product.priceCents * factor));
+      const before = product.currency;
+      if (this.config.currencies.length > 1 && random.chance(this.config.currencyChangeRate)) {
+        product.currency = this.drawCurrency();
+      }
+      const rate = minorUnitsPerUsCent(product.currency) / minorUnitsPerUsCent(before);
+      product.priceCents = Math.max(1, Math.round(product.priceCents * factor * rate));
     } else if (roll < 0.85) {
       product.quantity = this.stockLevel();
     } else if (roll < 0.95) {
@@ -500,7 +580,7 @@ class MarketSimulation {
       category: (this.categoryProfiles[product.category] as CategoryProfile).name,
       name: product.name,
       priceCents: product.priceCents,
-      currency: 'USD',
+      currency: product.currency,
       quantity: product.quantity,
       status: product.status,
     };
@@ -511,13 +591,26 @@ class MarketSimulation {
     return `${this.random.pick(ADJECTIVES)} ${this.random.pick(profile.nouns)}`;
   }
 
-  /** Log-uniform price within the category's range, ending in 99 cents. */
-  private listPrice(category: number): number {
+  /**
+   * Log-uniform price within the category's range (in US cents), ending in 99 cents, converted
+   * into minor units of `currency`.
+   */
+  private listPrice(category: number, currency: string): number {
     const { minPriceCents, maxPriceCents } = this.categoryProfiles[category] as CategoryProfile;
     const raw = Math.exp(
       Math.log(minPriceCents) + this.random.next() * Math.log(maxPriceCents / minPriceCents),
     );
-    return Math.max(99, Math.round(raw / 100) * 100 - 1);
+    const usCents = Math.max(99, Math.round(raw / 100) * 100 - 1);
+    return currency === 'USD' ? usCents : Math.max(1, Math.round(usCents * minorUnitsPerUsCent(currency)));
+  }
+
+  /** A currency of the mix by weight; no draw for a mix of one currency. */
+  private drawCurrency(): string {
+    const { currencies, currencyCumulative } = this.config;
+    if (currencies.length === 1) return currencies[0] as string;
+    const target = this.random.next() * (currencyCumulative[currencyCumulative.length - 1] as number);
+    const index = currencyCumulative.findIndex((cumulative) => target < cumulative);
+    return currencies[index] as string;
   }
 
   private stockLevel(): number {
@@ -539,6 +632,10 @@ class MarketSimulation {
     }
     product.livePosition = -1;
   }
+}
+
+function minorUnitsPerUsCent(currency: string): number {
+  return MINOR_UNITS_PER_US_CENT[currency] ?? 1;
 }
 
 /** A different index in [0, n) when there is one (uniform), else `current`. */
@@ -660,6 +757,7 @@ const SCHEMA_VIOLATIONS: readonly Violation[] = [
   (base) => withData(base, { sellerId: undefined }),
   (base) => withData(base, { status: 'archived' }),
   (base) => withData(base, { currency: 'usd' }),
+  (base) => withData(base, { currency: 'EURO' }),
   (base) => ({ ...base, occurredAt: Date.parse(base['occurredAt'] as string) }),
   (base) => ({ ...base, version: 0 }),
   (base) => ({ ...base, productId: '' }),

@@ -15,6 +15,7 @@ export {
   type ProductEventsErrorCode,
 } from './errors.js';
 export {
+  DEFAULT_CURRENCY_MIX,
   DEFAULT_GENERATOR_OPTIONS,
   DEFAULT_REORDER_WINDOW,
   type GeneratedMessage,

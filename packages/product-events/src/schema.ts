@@ -36,8 +36,14 @@ export const ProductDataSchema = Type.Object(
     sellerId: Id('Seller that owns the product.'),
     category: Id('Category of the product, e.g. "books".'),
     name: Type.String({ description: 'Display name.' }),
-    priceCents: Count('Price in minor units of `currency`.'),
-    currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO-4217 code, e.g. "USD".' }),
+    priceCents: Count(
+      "Price in minor units of `currency` (the currency's smallest unit: cents for USD and EUR, yen for JPY, which has no minor digits, fils for KWD, which has three), never a converted amount. Money is kept per currency: values and price sums of different currencies are never added together.",
+    ),
+    currency: Type.String({
+      pattern: '^[A-Z]{3}$',
+      description:
+        'ISO 4217 code of `priceCents`, e.g. "USD", "JPY", "KWD": three upper-case letters (anything else is a schema violation). A well-formed code the pipeline does not know (e.g. "XTS") is accepted and kept as a currency of its own.',
+    }),
     quantity: Count('Units in stock.'),
     status: ProductStatusSchema,
   },

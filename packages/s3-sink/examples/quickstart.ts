@@ -29,8 +29,9 @@ const batch: MetricChangeRecord[] = [
       totalProducts: 3,
       activeProducts: 2,
       deletedProducts: 1,
-      totalValueCents: 7996n,
       lowStockCount: 1,
+      // Minor units per ISO 4217 currency: 79.96 USD and 4,500 JPY.
+      totalValue: { JPY: 4500n, USD: 7996n },
     },
     source: { topic: 'analytics.metric-changes', partition: 0, offset: '41' },
   },
@@ -39,7 +40,12 @@ const batch: MetricChangeRecord[] = [
     id: 'books',
     group: 0,
     eventTime: '2026-11-25T18:00:00.000Z',
-    values: { productCount: 2, totalValueCents: 7996n, priceSumCents: 3998n },
+    values: {
+      productCount: 3,
+      pricedCount: { JPY: 1, USD: 2 },
+      totalValue: { JPY: 4500n, USD: 7996n },
+      priceSum: { JPY: 1500n, USD: 3998n },
+    },
     source: { topic: 'analytics.metric-changes', partition: 0, offset: '42' },
   },
 ];

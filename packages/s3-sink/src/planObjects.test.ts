@@ -46,16 +46,21 @@ describe('planObjects', () => {
     ]);
   });
 
-  it('encodes each record as one JSON line with bigints as strings and the source position', () => {
-    const record = sellerRecord('s-1', { totalValueCents: 98_765_432_109_876_543_210n }, { offset: 3 });
+  it('encodes each record as one JSON line of format 2, money per currency as strings, and the source position', () => {
+    const record = sellerRecord(
+      's-1',
+      { totalValue: { KWD: 4125n, USD: 98_765_432_109_876_543_210n } },
+      { offset: 3 },
+    );
 
     const [object] = planObjects([record], 'metrics', 6);
     const [line] = linesOf(object?.body as Buffer);
 
     expect(JSON.parse(line as string)).toMatchObject({
+      format: 2,
       entity: 'seller',
       id: 's-1',
-      values: { totalValueCents: '98765432109876543210' },
+      values: { totalValue: { KWD: '4125', USD: '98765432109876543210' } },
       source: { topic: TOPIC, partition: 0, offset: '3' },
     });
     expect(decodeRecordLine(line as string)).toEqual(record);

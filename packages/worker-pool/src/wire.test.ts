@@ -146,12 +146,12 @@ describe('packStates / unpackStates', () => {
   it('round-trips states through one flat array', () => {
     const states = [
       productState('p-1', 1),
-      productState('p-2', 7, { deleted: true, status: 'inactive', quantity: 0 }),
+      productState('p-2', 7, { deleted: true, status: 'inactive', quantity: 0, currency: 'JPY' }),
     ];
 
     const packed = packStates(states);
 
-    expect(packed).toHaveLength(18);
+    expect(packed).toHaveLength(20);
     expect(unpackStates(sendToWorker(packed, []))).toEqual(states);
   });
 });

@@ -21,6 +21,7 @@ const STATE_FIELDS = [
   'sellerId',
   'category',
   'priceCents',
+  'currency',
   'quantity',
   'status',
   'deleted',

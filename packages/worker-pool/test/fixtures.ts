@@ -78,6 +78,7 @@ export function productState(
     sellerId: 's-1',
     category: 'books',
     priceCents: 1999,
+    currency: 'USD',
     quantity: 5,
     status: 'active',
     deleted: false,

@@ -34,6 +34,15 @@ void badOptions;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** Money per currency as JSON: minor units as decimal strings, currencies in code order. */
+function moneyToJson(money: Readonly<Record<string, bigint | number>>): Json {
+  return Object.fromEntries(
+    Object.keys(money)
+      .sort()
+      .map((currency) => [currency, String(money[currency])]),
+  );
+}
+
 function metricsToJson(metrics: MetricsSnapshot): Json {
   const sorted = <V>(map: Map<string, V>): [string, V][] => [...map].sort(([a], [b]) => (a < b ? -1 : 1));
   return {
@@ -44,7 +53,7 @@ function metricsToJson(metrics: MetricsSnapshot): Json {
           totalProducts: v.totalProducts,
           activeProducts: v.activeProducts,
           deletedProducts: v.deletedProducts,
-          totalValueCents: v.totalValueCents.toString(),
+          totalValue: moneyToJson(v.totalValue),
           lowStockCount: v.lowStockCount,
         },
       ]),
@@ -57,9 +66,10 @@ function metricsToJson(metrics: MetricsSnapshot): Json {
           id,
           {
             productCount: v.productCount,
-            totalValueCents: v.totalValueCents.toString(),
-            priceSumCents: v.priceSumCents.toString(),
-            averagePriceCents: v.averagePriceCents === null ? null : v.averagePriceCents.toString(),
+            pricedCount: moneyToJson(v.pricedCount),
+            totalValue: moneyToJson(v.totalValue),
+            priceSum: moneyToJson(v.priceSum),
+            averagePrice: moneyToJson(v.averagePrice),
           },
         ]),
     ),
@@ -148,7 +158,8 @@ function specScenario(): Json {
       type: 'product.updated',
       productId: 'p-3',
       version: 3,
-      data: data({ sellerId: 's-2', priceCents: 250, quantity: 3 }),
+      // Priced in yen: kept apart from the dollars of p-1 in the same category.
+      data: data({ sellerId: 's-2', priceCents: 250, quantity: 3, currency: 'JPY' }),
     },
   ];
   const states = new Map<string, ProductState>();

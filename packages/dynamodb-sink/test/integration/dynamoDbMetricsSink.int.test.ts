@@ -1,6 +1,7 @@
 import { DeleteTableCommand, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  categoryOf,
   categoryRecord,
   lowStockRecord,
   sellerRecord,
@@ -61,10 +62,10 @@ describe('DynamoDbMetricsSink', () => {
 
   it('leaves rows unchanged when the same batch is replayed and when an older batch comes after a newer one', async () => {
     const older = [
-      sellerRecord('s-replay', { totalProducts: 1, totalValueCents: 100n }, { offset: 10 }),
-      sellerRecord('s-replay', { totalProducts: 2, totalValueCents: 200n }, { offset: 11 }),
+      sellerRecord('s-replay', { totalProducts: 1, totalValue: { USD: 100n } }, { offset: 10 }),
+      sellerRecord('s-replay', { totalProducts: 2, totalValue: { USD: 200n } }, { offset: 11 }),
     ];
-    const newer = [sellerRecord('s-replay', { totalProducts: 3, totalValueCents: 300n }, { offset: 12 })];
+    const newer = [sellerRecord('s-replay', { totalProducts: 3, totalValue: { JPY: 300n } }, { offset: 12 })];
 
     const firstOlder = await sink.write(older);
     const firstNewer = await sink.write(newer);
@@ -79,14 +80,14 @@ describe('DynamoDbMetricsSink', () => {
     expect(await rowsOf('SELLER#s-replay')).toEqual(rowsAfterNewer);
     expect(await reader.getSellerMetrics('s-replay')).toMatchObject({
       totalProducts: 3,
-      totalValueCents: 300n,
+      totalValue: { JPY: 300n },
     });
   });
 
   it('stores the source position and money beyond 2^53 exactly', async () => {
     const big = 2n ** 70n + 1n;
     await sink.write([
-      sellerRecord('s-big', { totalValueCents: big }, { offset: 5, group: 4, partition: 4 }),
+      sellerRecord('s-big', { totalValue: { KWD: big, USD: 1n } }, { offset: 5, group: 4, partition: 4 }),
     ]);
 
     const { Item } = await client.send(
@@ -101,34 +102,36 @@ describe('DynamoDbMetricsSink', () => {
       sourceOffset: { N: '5' },
       sourcePartition: { N: '4' },
       sourceTopic: { S: 'analytics.metric-changes' },
-      totalValueCents: { N: big.toString() },
+      rowFormat: { N: '2' },
+      totalValue: { M: { KWD: { N: big.toString() }, USD: { N: '1' } } },
     });
-    expect((await reader.getSellerMetrics('s-big'))?.totalValueCents).toBe(big);
+    expect((await reader.getSellerMetrics('s-big'))?.totalValue).toEqual({ KWD: big, USD: 1n });
   });
 
-  it('sums the partial rows of several groups and derives the category average', async () => {
+  it('sums the partial rows of several groups per currency and derives the category averages', async () => {
     await sink.write([
       sellerRecord(
         's-sum',
-        { totalProducts: 2, activeProducts: 1, deletedProducts: 1, totalValueCents: 500n, lowStockCount: 1 },
+        {
+          totalProducts: 2,
+          activeProducts: 1,
+          deletedProducts: 1,
+          totalValue: { USD: 500n },
+          lowStockCount: 1,
+        },
         { offset: 1, group: 0 },
       ),
       sellerRecord(
         's-sum',
-        { totalProducts: 3, activeProducts: 3, totalValueCents: 700n },
+        { totalProducts: 3, activeProducts: 3, totalValue: { JPY: 9000n, USD: 700n } },
         { offset: 1, group: 1 },
       ),
       sellerRecord('s-sum', { totalProducts: 1, deletedProducts: 1 }, { offset: 2, group: 2 }),
-      categoryRecord(
-        'books',
-        { productCount: 2, totalValueCents: 1000n, priceSumCents: 301n },
-        { offset: 3, group: 0 },
-      ),
-      categoryRecord(
-        'books',
-        { productCount: 2, totalValueCents: 10n, priceSumCents: 100n },
-        { offset: 2, group: 1 },
-      ),
+      categoryRecord('books', categoryOf({ USD: [2, 1000n, 301n] }), { offset: 3, group: 0 }),
+      categoryRecord('books', categoryOf({ USD: [2, 10n, 100n], KWD: [1, 41250n, 4125n] }), {
+        offset: 2,
+        group: 1,
+      }),
       categoryRecord('empty', { productCount: 0 }, { offset: 4, group: 0 }),
     ]);
 
@@ -136,16 +139,24 @@ describe('DynamoDbMetricsSink', () => {
       totalProducts: 6,
       activeProducts: 4,
       deletedProducts: 2,
-      totalValueCents: 1200n,
+      totalValue: { JPY: 9000n, USD: 1200n },
       lowStockCount: 1,
     });
     expect(await reader.getCategoryMetrics('books')).toEqual({
-      productCount: 4,
-      totalValueCents: 1010n,
-      priceSumCents: 401n,
-      averagePriceCents: 100n,
+      productCount: 5,
+      pricedCount: { KWD: 1, USD: 4 },
+      totalValue: { KWD: 41250n, USD: 1010n },
+      priceSum: { KWD: 4125n, USD: 401n },
+      // 401 / 4 = 100.25 -> 100 cents; one KWD product at 4.125 KWD.
+      averagePrice: { KWD: 4125n, USD: 100n },
     });
-    expect((await reader.getCategoryMetrics('empty'))?.averagePriceCents).toBeNull();
+    expect(await reader.getCategoryMetrics('empty')).toEqual({
+      productCount: 0,
+      pricedCount: {},
+      totalValue: {},
+      priceSum: {},
+      averagePrice: {},
+    });
   });
 
   it('returns undefined, not zeros, for an entity never written', async () => {

@@ -1,12 +1,18 @@
-import { DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { categoryRecord, sellerRecord, sellerValues } from '../../../aggregator/test/metricChangeRecords.js';
+import {
+  categoryOf,
+  categoryRecord,
+  sellerRecord,
+  sellerValues,
+} from '../../../aggregator/test/metricChangeRecords.js';
 import { uniqueName } from '../../../local-stack/test/clients.js';
 import {
   DynamoDbMetricsSink,
   DynamoRequestError,
   ensureMetricsTable,
   MetricsReader,
+  UnsupportedRowFormatError,
 } from '../../src/index.js';
 import { awsError, injectFaults, singleAttemptClient } from './helpers.js';
 
@@ -23,41 +29,41 @@ beforeAll(async () => {
   await sink.write([
     sellerRecord(
       's-hist',
-      { totalProducts: 1, totalValueCents: 10n },
+      { totalProducts: 1, totalValue: { USD: 10n } },
       { offset: 1, group: 0, eventTime: '2026-11-20T10:05:00Z' },
     ),
     sellerRecord(
       's-hist',
-      { totalProducts: 2, totalValueCents: 20n },
+      { totalProducts: 2, totalValue: { USD: 20n } },
       { offset: 2, group: 0, eventTime: '2026-11-20T10:45:00Z' },
     ),
     sellerRecord(
       's-hist',
-      { totalProducts: 5, totalValueCents: 50n },
+      { totalProducts: 5, totalValue: { USD: 50n } },
       { offset: 1, group: 1, eventTime: '2026-11-20T10:30:00Z' },
     ),
     sellerRecord(
       's-hist',
-      { totalProducts: 6, totalValueCents: 60n },
+      { totalProducts: 6, totalValue: { USD: 60n } },
       { offset: 2, group: 1, eventTime: '2026-11-20T11:15:00Z' },
     ),
   ]);
   await sink.write([
     sellerRecord(
       's-hist',
-      { totalProducts: 3, totalValueCents: 30n },
+      { totalProducts: 3, totalValue: { USD: 30n } },
       { offset: 3, group: 0, eventTime: '2026-11-20T12:59:59Z' },
     ),
-    categoryRecord(
-      'c-hist',
-      { productCount: 2, priceSumCents: 3n },
-      { offset: 1, group: 0, eventTime: '2026-11-20T10:00:00Z' },
-    ),
-    categoryRecord(
-      'c-hist',
-      { productCount: 4, priceSumCents: 10n },
-      { offset: 2, group: 0, eventTime: '2026-11-20T12:00:00Z' },
-    ),
+    categoryRecord('c-hist', categoryOf({ JPY: [2, 6n, 3n] }), {
+      offset: 1,
+      group: 0,
+      eventTime: '2026-11-20T10:00:00Z',
+    }),
+    categoryRecord('c-hist', categoryOf({ JPY: [3, 18n, 9n], KWD: [1, 4125n, 4125n] }), {
+      offset: 2,
+      group: 0,
+      eventTime: '2026-11-20T12:00:00Z',
+    }),
   ]);
   // A quiet group: last change long before the retention window, so only its current row is live.
   await sink.write([
@@ -95,10 +101,22 @@ describe('MetricsReader history', () => {
     );
 
     expect(history).toEqual([
-      { hour: '2026-11-20T10:00:00.000Z', values: sellerValues({ totalProducts: 7, totalValueCents: 70n }) },
-      { hour: '2026-11-20T11:00:00.000Z', values: sellerValues({ totalProducts: 8, totalValueCents: 80n }) },
-      { hour: '2026-11-20T12:00:00.000Z', values: sellerValues({ totalProducts: 9, totalValueCents: 90n }) },
-      { hour: '2026-11-20T13:00:00.000Z', values: sellerValues({ totalProducts: 9, totalValueCents: 90n }) },
+      {
+        hour: '2026-11-20T10:00:00.000Z',
+        values: sellerValues({ totalProducts: 7, totalValue: { USD: 70n } }),
+      },
+      {
+        hour: '2026-11-20T11:00:00.000Z',
+        values: sellerValues({ totalProducts: 8, totalValue: { USD: 80n } }),
+      },
+      {
+        hour: '2026-11-20T12:00:00.000Z',
+        values: sellerValues({ totalProducts: 9, totalValue: { USD: 90n } }),
+      },
+      {
+        hour: '2026-11-20T13:00:00.000Z',
+        values: sellerValues({ totalProducts: 9, totalValue: { USD: 90n } }),
+      },
     ]);
   });
 
@@ -165,7 +183,7 @@ describe('MetricsReader history', () => {
     expect(beforeAnyChange).toEqual([]);
   });
 
-  it('derives the category average per hour', async () => {
+  it('derives the category average per currency per hour', async () => {
     const reader = new MetricsReader({ client, tableName, now: () => at('2026-11-20T12:30:00Z') });
 
     const history = await reader.getCategoryHistory(
@@ -174,10 +192,11 @@ describe('MetricsReader history', () => {
       at('2026-11-20T12:00:00Z'),
     );
 
-    expect(history.map((h) => [h.hour.slice(11, 13), h.values.averagePriceCents])).toEqual([
-      ['10', 2n],
-      ['11', 2n],
-      ['12', 3n],
+    // 3 / 2 = 1.5 rounds half up to 2 yen; then 9 / 3 = 3 yen and one product at 4.125 KWD.
+    expect(history.map((h) => [h.hour.slice(11, 13), h.values.averagePrice])).toEqual([
+      ['10', { JPY: 2n }],
+      ['11', { JPY: 2n }],
+      ['12', { JPY: 3n, KWD: 4125n }],
     ]);
   });
 
@@ -190,6 +209,41 @@ describe('MetricsReader history', () => {
     expect(
       await reader.getSellerHistory('s-hist', at('2026-11-21T00:00:00Z'), at('2026-11-22T00:00:00Z')),
     ).toEqual([]);
+  });
+});
+
+describe('MetricsReader row formats', () => {
+  it('fails with a clear error on a row written before money per currency, never misreading it', async () => {
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: 'SELLER#s-format-1' },
+          sk: { S: 'CUR#G0' },
+          entity: { S: 'seller' },
+          id: { S: 's-format-1' },
+          group: { N: '0' },
+          eventTime: { S: '2026-11-20T10:00:00Z' },
+          totalProducts: { N: '1' },
+          activeProducts: { N: '1' },
+          deletedProducts: { N: '0' },
+          totalValueCents: { N: '1999' },
+          lowStockCount: { N: '0' },
+        },
+      }),
+    );
+    const reader = new MetricsReader({ client, tableName, consistentRead: true });
+
+    const error = await reader.getSellerMetrics('s-format-1').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UnsupportedRowFormatError);
+    expect(error).toMatchObject({
+      code: 'UNSUPPORTED_ROW_FORMAT',
+      pk: 'SELLER#s-format-1',
+      sk: 'CUR#G0',
+      found: undefined,
+      expected: 2,
+    });
   });
 });
 

@@ -21,7 +21,7 @@ function sellerChange(group: number, id: string, totalProducts: number): MetricC
       totalProducts,
       activeProducts: totalProducts,
       deletedProducts: 0,
-      totalValueCents: 100n,
+      totalValue: { USD: 100n },
       lowStockCount: 0,
     },
   };

@@ -15,6 +15,7 @@ function state(productId: string, version: number, quantity = 5): ProductState {
     sellerId: 's-1',
     category: 'books',
     priceCents: 100,
+    currency: 'USD',
     quantity,
     status: 'active',
     deleted: false,

@@ -4,6 +4,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { MetricChangeRecord } from '@marketplace/analytics-aggregator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  categoryOf,
   categoryRecord,
   lowStockRecord,
   sellerRecord,
@@ -52,14 +53,14 @@ describe('S3MetricsArchive', () => {
   const batch = [
     sellerRecord(
       's-1',
-      { totalProducts: 1, totalValueCents: 2n ** 64n },
+      { totalProducts: 1, totalValue: { JPY: 5n, USD: 2n ** 64n } },
       { offset: 100, partition: 0, eventTime: '2026-11-24T23:59:59.999Z' },
     ),
-    categoryRecord(
-      'books',
-      { productCount: 1, priceSumCents: 999n },
-      { offset: 101, partition: 0, eventTime: '2026-11-25T00:00:00.000Z' },
-    ),
+    categoryRecord('books', categoryOf({ KWD: [1, 0n, 999n] }), {
+      offset: 101,
+      partition: 0,
+      eventTime: '2026-11-25T00:00:00.000Z',
+    }),
     lowStockRecord(
       's-1',
       'p-1',
@@ -90,11 +91,17 @@ describe('S3MetricsArchive', () => {
       .map((line) => JSON.parse(line));
     expect(lines).toEqual([
       {
+        format: 2,
         entity: 'category',
         group: 0,
         eventTime: '2026-11-25T00:00:00.000Z',
         id: 'books',
-        values: { productCount: 1, totalValueCents: '0', priceSumCents: '999' },
+        values: {
+          productCount: 1,
+          pricedCount: { KWD: 1 },
+          totalValue: { KWD: '0' },
+          priceSum: { KWD: '999' },
+        },
         source: { topic: TOPIC, partition: 0, offset: '101' },
       },
       expect.objectContaining({
@@ -305,6 +312,7 @@ describe('S3MetricsArchive under faults', () => {
   it('names the line of an archive object that holds something other than a record', async () => {
     const key = `bad-line/dt=2026-11-29/hour=00/${TOPIC}+0+1.jsonl.gz`;
     const good = JSON.stringify({
+      format: 2,
       entity: 'seller',
       group: 0,
       eventTime: '2026-11-29T00:00:00.000Z',
@@ -313,8 +321,8 @@ describe('S3MetricsArchive under faults', () => {
         totalProducts: 1,
         activeProducts: 0,
         deletedProducts: 0,
-        totalValueCents: '0',
         lowStockCount: 0,
+        totalValue: { USD: '0' },
       },
       source: { topic: TOPIC, partition: 0, offset: '1' },
     });
@@ -329,5 +337,39 @@ describe('S3MetricsArchive under faults', () => {
     }).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ code: 'CORRUPT_ARCHIVE', key, line: 3 });
+  });
+
+  it('refuses a line written before money per currency (format 1) with a clear error, never misreading it', async () => {
+    const key = `format-1/dt=2026-11-29/hour=00/${TOPIC}+0+1.jsonl.gz`;
+    const formatOne = JSON.stringify({
+      entity: 'seller',
+      group: 0,
+      eventTime: '2026-11-29T00:00:00.000Z',
+      id: 's-1',
+      values: {
+        totalProducts: 1,
+        activeProducts: 1,
+        deletedProducts: 0,
+        totalValueCents: '1999',
+        lowStockCount: 0,
+      },
+      source: { topic: TOPIC, partition: 0, offset: '1' },
+    });
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzipSync(`${formatOne}\n`) }));
+
+    const error = await readAll({
+      prefix: 'format-1',
+      from: new Date('2026-11-29T00:00:00Z'),
+      to: new Date('2026-11-29T01:00:00Z'),
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(CorruptArchiveError);
+    expect(error).toMatchObject({
+      code: 'CORRUPT_ARCHIVE',
+      key,
+      line: 1,
+      cause: expect.objectContaining({ code: 'INVALID_METRIC_CHANGE', path: '/format' }),
+    });
+    expect((error as Error).message).toMatch(/no format version \(format 1.*knows format 2 only/);
   });
 });

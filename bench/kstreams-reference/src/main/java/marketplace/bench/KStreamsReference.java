@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -25,8 +26,10 @@ import org.apache.kafka.streams.kstream.Produced;
 /**
  * Kafka Streams reference for the benchmark: latest product state per product id (ordered by the
  * event's per-product version, as in docs/architecture.md#processing-rules), then seller and
- * category aggregates with adder and subtractor, exactly_once_v2. Output: JSON values keyed by
- * seller id / category on the seller and category output topics.
+ * category aggregates with adder and subtractor, exactly_once_v2. Money is kept per ISO 4217
+ * currency (a map from currency code to minor units, a currency present while a product not
+ * deleted is priced in it), as in docs/architecture.md#metrics. Output: JSON values keyed by seller
+ * id / category on the seller and category output topics.
  *
  * <p>Arguments: bootstrapServers applicationId createdTopic updatedTopic deletedTopic
  * sellerOutTopic categoryOutTopic stateDir [threads].
@@ -42,25 +45,29 @@ public final class KStreamsReference {
     public String sellerId;
     public String category;
     public long priceCents;
+    public String currency = "";
     public long quantity;
     public boolean active;
     public boolean deleted;
   }
 
-  /** Seller aggregate. */
+  /** Seller aggregate; money per currency. */
   public static final class Seller {
     public long totalProducts;
     public long activeProducts;
     public long deletedProducts;
-    public BigInteger totalValueCents = BigInteger.ZERO;
     public long lowStockCount;
+    /** Products not deleted per currency: a currency leaves the maps when its count reaches 0. */
+    public TreeMap<String, Long> pricedCount = new TreeMap<>();
+    public TreeMap<String, BigInteger> totalValue = new TreeMap<>();
   }
 
-  /** Category aggregate. */
+  /** Category aggregate; money per currency. */
   public static final class Category {
     public long productCount;
-    public BigInteger totalValueCents = BigInteger.ZERO;
-    public BigInteger priceSumCents = BigInteger.ZERO;
+    public TreeMap<String, Long> pricedCount = new TreeMap<>();
+    public TreeMap<String, BigInteger> totalValue = new TreeMap<>();
+    public TreeMap<String, BigInteger> priceSum = new TreeMap<>();
   }
 
   private static <T> Serde<T> jsonSerde(Class<T> type) {
@@ -108,6 +115,7 @@ public final class KStreamsReference {
         next.sellerId = data.get("sellerId").asText();
         next.category = data.get("category").asText();
         next.priceCents = data.get("priceCents").asLong();
+        next.currency = data.path("currency").asText("");
         next.quantity = data.get("quantity").asLong();
         next.active = "active".equals(data.path("status").asText());
         next.deleted = false;
@@ -118,6 +126,7 @@ public final class KStreamsReference {
         next.category = data.hasNonNull("category") ? data.get("category").asText()
             : (prior.category == null ? "" : prior.category);
         next.priceCents = prior.priceCents;
+        next.currency = prior.currency;
         next.quantity = prior.quantity;
         next.active = prior.active;
         next.deleted = true;
@@ -133,13 +142,30 @@ public final class KStreamsReference {
     return BigInteger.valueOf(p.priceCents).multiply(BigInteger.valueOf(p.quantity));
   }
 
+  /**
+   * Adds (sign 1) or removes (sign -1) a product's money in its currency: the count, and each
+   * amount of `amounts` (map, amount) pairs; a currency whose count reaches 0 leaves every map.
+   */
+  private static void addMoney(TreeMap<String, Long> counts, String currency, int sign, Object... amounts) {
+    long count = counts.getOrDefault(currency, 0L) + sign;
+    for (int i = 0; i < amounts.length; i += 2) {
+      @SuppressWarnings("unchecked")
+      TreeMap<String, BigInteger> map = (TreeMap<String, BigInteger>) amounts[i];
+      BigInteger amount = ((BigInteger) amounts[i + 1]).multiply(BigInteger.valueOf(sign));
+      if (count == 0) map.remove(currency);
+      else map.put(currency, map.getOrDefault(currency, BigInteger.ZERO).add(amount));
+    }
+    if (count == 0) counts.remove(currency);
+    else counts.put(currency, count);
+  }
+
   static Seller addSeller(Product p, Seller s, int sign, long lowStockThreshold) {
     s.totalProducts += sign;
     if (p.deleted) {
       s.deletedProducts += sign;
     } else {
       if (p.active) s.activeProducts += sign;
-      s.totalValueCents = s.totalValueCents.add(value(p).multiply(BigInteger.valueOf(sign)));
+      addMoney(s.pricedCount, p.currency, sign, s.totalValue, value(p));
       if (p.quantity < lowStockThreshold) s.lowStockCount += sign;
     }
     return s;
@@ -147,8 +173,7 @@ public final class KStreamsReference {
 
   static Category addCategory(Product p, Category c, int sign) {
     c.productCount += sign;
-    c.totalValueCents = c.totalValueCents.add(value(p).multiply(BigInteger.valueOf(sign)));
-    c.priceSumCents = c.priceSumCents.add(BigInteger.valueOf(p.priceCents * sign));
+    addMoney(c.pricedCount, p.currency, sign, c.totalValue, value(p), c.priceSum, BigInteger.valueOf(p.priceCents));
     return c;
   }
 
