@@ -315,7 +315,7 @@ export function renderCapacityDoc(
     '(new topics with the new count, stage 1 rebuilt from a replay), the subject of issue 18,',
     'not a configuration change. Choose the count for the growth you expect.',
     '',
-    `Each group is ${assumptions.topicsPerGroup} partitions (3 inputs, 4 internal topics), each with ${assumptions.kafkaReplication} replicas: at ${biggest.partitions.input} groups that is`,
+    `Each group is ${assumptions.topicsPerGroup} partitions (3 inputs, 5 internal topics), each with ${assumptions.kafkaReplication} replicas: at ${biggest.partitions.input} groups that is`,
     `${formatCount(biggest.partitions.kafkaReplicas)} replicas, at least ${biggest.partitions.brokersForReplicaLimit} brokers at ${formatCount(assumptions.kafkaReplicasPerBroker)} replicas each. More groups than needed`,
     'also cost throughput: at a given rate each group gets smaller batches, so stage 1 runs more,',
     'smaller transactions (each writes commit markers to every partition it touched) and coalesces',
