@@ -221,10 +221,12 @@ describe('dead letters: scan and redrive', () => {
       maxRedrives: 1,
     });
     expect(next).toMatchObject({ scanned: 1, redriven: 1, refused: 0 });
-    expect((await readToEnd(kafka, admin, updated)).map((r) => r.key?.toString()).sort()).toEqual([
-      'p-12',
-      'p-20',
-    ]);
+    // The broker writes the commit markers after commit() returns: poll until they are visible.
+    const keys = await eventually(async () => {
+      const read = (await readToEnd(kafka, admin, updated)).map((r) => r.key?.toString()).sort();
+      return read.length >= 2 ? read : undefined;
+    });
+    expect(keys).toEqual(['p-12', 'p-20']);
   });
 
   it('neither loses nor duplicates records when a run fails mid-way and the same name runs again', async () => {
@@ -280,6 +282,14 @@ describe('dead letters: scan and redrive', () => {
           { type: 2, name: small, configEntries: [{ name: 'max.message.bytes', value: '1048576' }] },
         ],
       });
+      // A dynamic topic config reaches the broker asynchronously (seen late on a loaded machine).
+      await eventually(async () => {
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: 2, name: small, configNames: ['max.message.bytes'] }],
+        });
+        return resources[0]?.configEntries[0]?.configValue === '1048576' ? true : undefined;
+      });
       const rerun = await redriveDeadLetters({
         kafka,
         topic: dlq2,
@@ -289,11 +299,11 @@ describe('dead letters: scan and redrive', () => {
       });
 
       expect(rerun.redriven).toBe(3);
-      expect((await readToEnd(kafka, admin, small)).map((r) => r.key?.toString())).toEqual([
-        'k-1',
-        'k-2',
-        'k-3',
-      ]);
+      const keys = await eventually(async () => {
+        const read = (await readToEnd(kafka, admin, small)).map((r) => r.key?.toString());
+        return read.length >= 3 ? read : undefined;
+      });
+      expect(keys).toEqual(['k-1', 'k-2', 'k-3']);
     } finally {
       await deleteTopics(admin, [dlq2, small]);
     }

@@ -130,32 +130,32 @@ describe('S3MetricsArchive', () => {
     await archive.write(batch);
 
     const all = await readAll({
-      from: new Date('2026-11-24T00:00:00Z'),
-      to: new Date('2026-11-25T23:59:59Z'),
+      from: new Date('2026-11-24T00:00:00.000Z'),
+      to: new Date('2026-11-25T23:59:59.000Z'),
       pageSize: 1,
     });
     const lastHourOnly = await readAll({
-      from: new Date('2026-11-25T00:05:00Z'),
-      to: new Date('2026-11-25T00:59:59Z'),
+      from: new Date('2026-11-25T00:05:00.000Z'),
+      to: new Date('2026-11-25T00:59:59.000Z'),
     });
 
     expect(all).toEqual(batch);
     expect(lastHourOnly).toEqual([batch[2], batch[3]]);
     expect(
-      await readAll({ from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-10-01T05:00:00Z') }),
+      await readAll({ from: new Date('2026-10-01T00:00:00.000Z'), to: new Date('2026-10-01T05:00:00.000Z') }),
     ).toEqual([]);
   });
 
   it('writes at the bucket root with an empty prefix and keeps prefixes apart', async () => {
     const root = new S3MetricsArchive({ client, bucket, prefix: '' });
     const records = [
-      sellerRecord('s-root', { totalProducts: 4 }, { offset: 1, eventTime: '2026-11-26T05:00:00Z' }),
+      sellerRecord('s-root', { totalProducts: 4 }, { offset: 1, eventTime: '2026-11-26T05:00:00.000Z' }),
     ];
 
     const result = await root.write(records);
 
     expect(result.keys).toEqual([`dt=2026-11-26/hour=05/${TOPIC}+0+1.jsonl.gz`]);
-    const range = { from: new Date('2026-11-26T00:00:00Z'), to: new Date('2026-11-26T23:00:00Z') };
+    const range = { from: new Date('2026-11-26T00:00:00.000Z'), to: new Date('2026-11-26T23:00:00.000Z') };
     expect(await readAll({ ...range, prefix: '' })).toEqual(records);
     expect(await readAll(range)).toEqual([]);
   });
@@ -178,7 +178,7 @@ describe('S3MetricsArchive', () => {
         randomBytes(48).toString('hex'),
         randomBytes(48).toString('hex'),
         { category: randomBytes(48).toString('hex'), quantity: i % 10 },
-        { offset: i, eventTime: '2026-11-27T08:30:00Z' },
+        { offset: i, eventTime: '2026-11-27T08:30:00.000Z' },
       ),
     );
 
@@ -190,8 +190,8 @@ describe('S3MetricsArchive', () => {
     expect(seen).toContain('CompleteMultipartUploadCommand');
     const back = await readAll({
       prefix: 'multipart',
-      from: new Date('2026-11-27T08:00:00Z'),
-      to: new Date('2026-11-27T09:00:00Z'),
+      from: new Date('2026-11-27T08:00:00.000Z'),
+      to: new Date('2026-11-27T09:00:00.000Z'),
     });
     expect(back).toHaveLength(34_000);
     expect(back[33_999]).toEqual(records[33_999]);
@@ -231,7 +231,7 @@ describe('S3MetricsArchive under faults', () => {
     });
 
     const result = await archive.write([
-      sellerRecord('s-f', {}, { offset: 1, eventTime: '2026-11-28T01:00:00Z' }),
+      sellerRecord('s-f', {}, { offset: 1, eventTime: '2026-11-28T01:00:00.000Z' }),
     ]);
 
     expect(seen).toEqual(['PutObjectCommand', 'PutObjectCommand', 'PutObjectCommand']);
@@ -273,7 +273,7 @@ describe('S3MetricsArchive under faults', () => {
     const faulty = singleAttemptClient();
     const writer = new S3MetricsArchive({ client, bucket, prefix: 'read-faults' });
     const records = [
-      sellerRecord('s-r', { totalProducts: 2 }, { offset: 5, eventTime: '2026-11-28T02:00:00Z' }),
+      sellerRecord('s-r', { totalProducts: 2 }, { offset: 5, eventTime: '2026-11-28T02:00:00.000Z' }),
     ];
     await writer.write(records);
     injectFaults(faulty, 'ListObjectsV2Command', [awsError('SlowDown', 503)]);
@@ -284,8 +284,8 @@ describe('S3MetricsArchive under faults', () => {
       client: faulty,
       bucket,
       prefix: 'read-faults',
-      from: new Date('2026-11-28T00:00:00Z'),
-      to: new Date('2026-11-28T23:00:00Z'),
+      from: new Date('2026-11-28T00:00:00.000Z'),
+      to: new Date('2026-11-28T23:00:00.000Z'),
       retry: fastRetry,
     })) {
       back.push(record);
@@ -301,8 +301,8 @@ describe('S3MetricsArchive under faults', () => {
 
     const error = await readAll({
       prefix: 'corrupt',
-      from: new Date('2026-11-29T00:00:00Z'),
-      to: new Date('2026-11-29T01:00:00Z'),
+      from: new Date('2026-11-29T00:00:00.000Z'),
+      to: new Date('2026-11-29T01:00:00.000Z'),
     }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(CorruptArchiveError);
@@ -332,8 +332,8 @@ describe('S3MetricsArchive under faults', () => {
 
     const error = await readAll({
       prefix: 'bad-line',
-      from: new Date('2026-11-29T00:00:00Z'),
-      to: new Date('2026-11-29T01:00:00Z'),
+      from: new Date('2026-11-29T00:00:00.000Z'),
+      to: new Date('2026-11-29T01:00:00.000Z'),
     }).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ code: 'CORRUPT_ARCHIVE', key, line: 3 });
@@ -359,8 +359,8 @@ describe('S3MetricsArchive under faults', () => {
 
     const error = await readAll({
       prefix: 'format-1',
-      from: new Date('2026-11-29T00:00:00Z'),
-      to: new Date('2026-11-29T01:00:00Z'),
+      from: new Date('2026-11-29T00:00:00.000Z'),
+      to: new Date('2026-11-29T01:00:00.000Z'),
     }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(CorruptArchiveError);
