@@ -1,5 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,11 +19,23 @@ import { generateMarketplaceStream } from '@marketplace/product-events';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { buildMavenProject } from './buildMavenProject.js';
 import { dynamoItemBytes, topicLogBytes } from './capacityFigures.js';
-import { type Figure, progress } from './report.js';
+import { findJava, type JavaRuntime } from './findJava.js';
+import { type Figure, progress, type ReferenceRun } from './report.js';
+import { type JvmRun, runJvmReference } from './runJvmReference.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const KSTREAMS_DIR = join(here, '..', 'kstreams-reference');
+const FLINK_DIR = join(here, '..', 'flink-reference');
+
+/** Figure 8's sweep: every Flink configuration run on the input; the best identical one is reported. */
+const FLINK_CONFIGURATIONS: readonly { parallelism: number; checkpointIntervalMs: number }[] = [
+  { parallelism: 1, checkpointIntervalMs: 1000 },
+  { parallelism: 1, checkpointIntervalMs: 5000 },
+  { parallelism: 2, checkpointIntervalMs: 1000 },
+  { parallelism: 2, checkpointIntervalMs: 5000 },
+];
 
 interface StackBenchOptions {
   events: number;
@@ -123,6 +134,7 @@ async function scanTopic(
   kafka: Kafka,
   topic: string,
   onRecord: (key: Buffer | null, value: Buffer, source: MetricChangeRecord['source']) => void,
+  onTombstone?: (key: Buffer | null) => void,
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -145,6 +157,9 @@ async function scanTopic(
         if (m.value) {
           seen++;
           onRecord(m.key, m.value, { topic, partition: batch.partition, offset: m.offset });
+        } else if (onTombstone) {
+          seen++;
+          onTombstone(m.key);
         }
         lastSeen.set(batch.partition, BigInt(m.offset));
       }
@@ -175,6 +190,21 @@ async function readTopicToEnd(
   return out;
 }
 
+/**
+ * The final rows of an upsert topic (JSON values by key; a tombstone deletes its key), read
+ * read_committed to its end (see {@link scanTopic}).
+ */
+async function readUpsertTopic(kafka: Kafka, topic: string): Promise<Map<string, Record<string, unknown>>> {
+  const rows = new Map<string, Record<string, unknown>>();
+  await scanTopic(
+    kafka,
+    topic,
+    (key, value) => rows.set(key?.toString() ?? '', JSON.parse(value.toString())),
+    (key) => rows.delete(key?.toString() ?? ''),
+  );
+  return rows;
+}
+
 /** Records of a topic and their key + value bytes, without keeping them (see {@link scanTopic}). */
 async function measureTopic(kafka: Kafka, topic: string): Promise<{ records: number; bytes: number }> {
   let records = 0;
@@ -191,76 +221,92 @@ function snapshotFromTopic(records: { value: Buffer }[]): MetricsSnapshot {
   return foldMetricChanges(changes);
 }
 
-/** Runs the Kafka Streams reference until it has consumed `ends`; returns wall ms (JVM start included). */
+/** Runs the Kafka Streams reference until its group committed `ends`; times start-up and work apart. */
 async function runKStreams(
+  java: JavaRuntime,
+  classpath: string,
   brokers: string,
   topics: Topics,
   out: { seller: string; category: string },
   ends: Map<string, bigint>,
   admin: Admin,
-): Promise<{ ms: number; startupMs: number }> {
-  progress('figure 7: building the Kafka Streams reference (mvn)');
-  execFileSync(
-    'mvn',
-    ['-q', '-B', '-ntp', 'compile', 'dependency:build-classpath', '-Dmdep.outputFile=target/classpath.txt'],
-    {
-      cwd: KSTREAMS_DIR,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const classpath = `${join(KSTREAMS_DIR, 'target', 'classes')}:${readFileSync(join(KSTREAMS_DIR, 'target', 'classpath.txt'), 'utf8').trim()}`;
+): Promise<JvmRun> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kstreams-bench-'));
   const appId = `bench-kstreams-${Date.now()}`;
-  const started = performance.now();
-  const child = spawn(
-    'java',
-    [
-      '-Xmx1g',
-      '-cp',
+  try {
+    return await runJvmReference({
+      java,
       classpath,
-      'marketplace.bench.KStreamsReference',
+      mainClass: 'marketplace.bench.KStreamsReference',
+      args: [
+        brokers,
+        appId,
+        topics.created,
+        topics.updated,
+        topics.deleted,
+        out.seller,
+        out.category,
+        stateDir,
+        '1',
+      ],
+      isRunning: (line) => line.includes('"RUNNING"'),
+      done: ({ exited }) =>
+        Promise.race([
+          waitFor('Kafka Streams to consume the input', () => groupCaughtUp(admin, appId, ends), 1_800_000, 500),
+          exited.then((code) => {
+            throw new Error(`bench: Kafka Streams exited with ${code} before consuming the input`);
+          }),
+        ]),
+    });
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs the Flink SQL reference once: bounded at the input's end offsets, it finishes after its
+ * final checkpoint committed its output transactions.
+ */
+async function runFlink(
+  java: JavaRuntime,
+  classpath: string,
+  brokers: string,
+  topics: Topics,
+  out: { seller: string; category: string },
+  config: { parallelism: number; checkpointIntervalMs: number },
+  name: string,
+): Promise<JvmRun> {
+  return runJvmReference({
+    java,
+    classpath,
+    // Flink keeps its heap state and network buffers on the heap and off it; 1 GB covers 1M events.
+    heap: '1g',
+    mainClass: 'marketplace.bench.FlinkReference',
+    args: [
       brokers,
-      appId,
+      name,
       topics.created,
       topics.updated,
       topics.deleted,
       out.seller,
       out.category,
-      stateDir,
-      '1',
+      String(config.parallelism),
+      String(config.checkpointIntervalMs),
+      name,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let running = 0;
-  let log = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    log = (log + text).slice(-20_000);
-    if (running === 0 && text.includes('"RUNNING"')) running = performance.now();
+    isRunning: (line) => line.includes('"RUNNING"'),
+    done: async ({ exited, nextLine }) => {
+      const line = await Promise.race([
+        nextLine((l) => l.includes('"FINISHED"') || l.includes('"FAILED"')),
+        exited.then((code) => `{"state":"FAILED","detail":"exited with ${code}"}`),
+      ]);
+      if (!line.includes('"FINISHED"')) throw new Error(`bench: Flink job failed: ${line}`);
+    },
   });
-  child.stderr.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  });
-  try {
-    await waitFor(
-      'Kafka Streams to consume the input',
-      () => groupCaughtUp(admin, appId, ends),
-      1_800_000,
-      500,
-    );
-  } catch (error) {
-    process.stderr.write(log);
-    throw error;
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-    rmSync(stateDir, { recursive: true, force: true });
-  }
-  const ms = performance.now() - started;
-  return { ms, startupMs: running ? running - started : 0 };
 }
 
 function compareSnapshots(
+  peer: string,
   ours: MetricsSnapshot,
   theirs: { sellers: Map<string, Record<string, unknown>>; categories: Map<string, Record<string, unknown>> },
 ): string[] {
@@ -277,22 +323,25 @@ function compareSnapshots(
     ] as const;
     for (const f of fields)
       if (BigInt(s[f]) !== num(t?.[f]))
-        diffs.push(`seller ${id} ${f}: ours ${s[f]} kstreams ${String(t?.[f])}`);
+        diffs.push(`seller ${id} ${f}: ours ${s[f]} ${peer} ${String(t?.[f])}`);
   }
   for (const [id, c] of ours.categories) {
     const t = theirs.categories.get(id);
     for (const f of ['productCount', 'totalValueCents', 'priceSumCents'] as const) {
       if (BigInt(c[f]) !== num(t?.[f]))
-        diffs.push(`category ${id} ${f}: ours ${c[f]} kstreams ${String(t?.[f])}`);
+        diffs.push(`category ${id} ${f}: ours ${c[f]} ${peer} ${String(t?.[f])}`);
     }
   }
   for (const id of theirs.sellers.keys())
     if (!ours.sellers.has(id) && num(theirs.sellers.get(id)?.totalProducts) !== 0n)
-      diffs.push(`seller ${id} only in kstreams`);
+      diffs.push(`seller ${id} only in ${peer}`);
+  for (const id of theirs.categories.keys())
+    if (!ours.categories.has(id) && num(theirs.categories.get(id)?.productCount) !== 0n)
+      diffs.push(`category ${id} only in ${peer}`);
   return diffs;
 }
 
-/** Figures 3, 4, 5 and 7: stage 1 on the local broker, the sink, the restore, Kafka Streams. */
+/** Figures 3, 4, 5, 7 and 8: stage 1 on the local broker, the sink, the restore, Kafka Streams, Flink. */
 export async function benchStack(options: StackBenchOptions): Promise<Figure[]> {
   const figures: Figure[] = [];
   progress('starting the local stack (Kafka, dynalite, S3Proxy)');
@@ -496,7 +545,11 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
       }
     }
 
-    if (options.only.has('7')) {
+    const java = options.only.has('7') || options.only.has('8') ? findJava() : undefined;
+    if (java) progress(`figures 7 and 8: the JVM references run on ${java.version} (${java.source})`);
+    const jvmNote = java ? `JVM: ${java.version}, chosen from ${java.source}` : '';
+
+    if (options.only.has('7') && java) {
       const out = { seller: `${run}.kstreams.sellers`, category: `${run}.kstreams.categories` };
       await admin.createTopics({
         waitForLeaders: true,
@@ -506,25 +559,104 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
           replicationFactor: 1,
         })),
       });
-      const ks = await runKStreams(brokers.join(','), topics, out, ends, admin);
-      const sellers = new Map<string, Record<string, unknown>>();
-      for (const r of await readTopicToEnd(kafka, out.seller))
-        sellers.set(r.key, JSON.parse(r.value.toString()));
-      const categories = new Map<string, Record<string, unknown>>();
-      for (const r of await readTopicToEnd(kafka, out.category))
-        categories.set(r.key, JSON.parse(r.value.toString()));
-      const diffs = compareSnapshots(ours, { sellers, categories });
-      const ksRate = produced / (ks.ms / 1000);
+      const classpath = buildMavenProject(KSTREAMS_DIR, 'figure 7: Kafka Streams reference');
+      progress('figure 7: Kafka Streams reference (exactly_once_v2, 1 stream thread)');
+      const ks = await runKStreams(java, classpath, brokers.join(','), topics, out, ends, admin);
+      const sellers = await readUpsertTopic(kafka, out.seller);
+      const categories = await readUpsertTopic(kafka, out.category);
+      const diffs = compareSnapshots('kstreams', ours, { sellers, categories });
+      const ksRate = produced / (ks.runMs / 1000);
+      const ksRun: ReferenceRun = {
+        settings: { threads: 1, processingGuarantee: 'exactly_once_v2', commitIntervalMs: 100 },
+        rate: ksRate,
+        startupS: ks.startupMs / 1000,
+        runS: ks.runMs / 1000,
+        identical: diffs.length === 0,
+        problems: diffs.slice(0, 5),
+      };
       figures.push({
         id: '7',
         name: 'stage 1 vs Kafka Streams exactly_once_v2 (same input)',
         value: oursRate,
         unit: 'events/s',
-        reference: { name: 'Kafka Streams reference', value: ksRate, unit: 'events/s' },
+        reference: { name: 'Kafka Streams reference, start-up excluded', value: ksRate, unit: 'events/s' },
         ratio: oursRate / ksRate,
         target: '>= 1.0x, same final metrics',
         met: oursRate / ksRate >= 1 && diffs.length === 0,
-        note: `final metrics ${diffs.length === 0 ? `identical (${ours.sellers.size} sellers, ${ours.categories.size} categories)` : `DIFFER: ${diffs.slice(0, 3).join('; ')}`}; Kafka Streams wall time includes ${(ks.startupMs / 1000).toFixed(1)} s JVM start-up`,
+        ...(diffs.length > 0 ? { failed: `final metrics DIFFER: ${diffs.slice(0, 3).join('; ')}` } : {}),
+        runs: [ksRun],
+        note: `final metrics ${diffs.length === 0 ? `identical (${ours.sellers.size} sellers, ${ours.categories.size} categories)` : 'differ'}; Kafka Streams start-up ${ksRun.startupS.toFixed(1)} s (process start to RUNNING) excluded from its rate; ${jvmNote}`,
+      });
+    }
+
+    if (options.only.has('8') && java) {
+      const classpath = buildMavenProject(FLINK_DIR, 'figure 8: Flink SQL reference');
+      const runs: ReferenceRun[] = [];
+      for (const config of FLINK_CONFIGURATIONS) {
+        const tag = `p${config.parallelism}-cp${config.checkpointIntervalMs}`;
+        const out = { seller: `${run}.flink-${tag}.sellers`, category: `${run}.flink-${tag}.categories` };
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [out.seller, out.category].map((topic) => ({
+            topic,
+            numPartitions: options.partitions,
+            replicationFactor: 1,
+          })),
+        });
+        progress(
+          `figure 8: Flink SQL reference, parallelism ${config.parallelism}, checkpoints every ${config.checkpointIntervalMs} ms`,
+        );
+        const settings = { ...config, checkpointingMode: 'EXACTLY_ONCE', stateBackend: 'hashmap' };
+        try {
+          const flink = await runFlink(java, classpath, brokers.join(','), topics, out, config, `${run}-flink-${tag}`);
+          const sellers = await readUpsertTopic(kafka, out.seller);
+          const categories = await readUpsertTopic(kafka, out.category);
+          const diffs = compareSnapshots('flink', ours, { sellers, categories });
+          runs.push({
+            settings,
+            rate: produced / (flink.runMs / 1000),
+            startupS: flink.startupMs / 1000,
+            runS: flink.runMs / 1000,
+            identical: diffs.length === 0,
+            problems: diffs.slice(0, 5),
+          });
+        } catch (error) {
+          runs.push({
+            settings,
+            rate: 0,
+            startupS: 0,
+            runS: 0,
+            identical: false,
+            problems: [error instanceof Error ? error.message : String(error)],
+          });
+        }
+        const last = runs[runs.length - 1]!;
+        progress(
+          `figure 8: ${tag}: ${Math.round(last.rate)} events/s, start-up ${last.startupS.toFixed(1)} s, ${last.identical ? 'identical metrics' : `FAILED: ${last.problems[0] ?? ''}`}`,
+        );
+      }
+      const identical = runs.filter((r) => r.identical);
+      const best = [...(identical.length > 0 ? identical : runs)].sort((a, b) => b.rate - a.rate)[0]!;
+      const ratio = oursRate / best.rate;
+      const failedRuns = runs.filter((r) => !r.identical);
+      figures.push({
+        id: '8',
+        name: 'stage 1 vs Flink SQL, exactly-once checkpoints, best of 4 configurations (same input)',
+        value: oursRate,
+        unit: 'events/s',
+        reference: {
+          name: `Flink SQL reference, parallelism ${best.settings['parallelism']}, checkpoints ${best.settings['checkpointIntervalMs']} ms, start-up excluded`,
+          value: best.rate,
+          unit: 'events/s',
+        },
+        ratio,
+        target: '>= 2.0x, same final metrics',
+        met: identical.length > 0 && ratio >= 2,
+        ...(identical.length === 0
+          ? { failed: `no Flink configuration ended with our final metrics: ${best.problems.slice(0, 3).join('; ')}` }
+          : {}),
+        runs,
+        note: `${identical.length}/${runs.length} configurations with identical final metrics (${ours.sellers.size} sellers, ${ours.categories.size} categories)${failedRuns.length > 0 ? `; differing or failed: ${failedRuns.map((r) => `p${r.settings['parallelism']}/${r.settings['checkpointIntervalMs']} ms`).join(', ')}` : ''}; rates ${runs.map((r) => `p${r.settings['parallelism']}/${r.settings['checkpointIntervalMs']} ms ${Math.round(r.rate)}/s`).join(', ')}; Flink start-up ${best.startupS.toFixed(1)} s (JVM, mini-cluster, job submission) excluded; the rate includes the wait for the final checkpoint; ${jvmNote}`,
       });
     }
 
