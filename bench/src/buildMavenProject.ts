@@ -25,6 +25,7 @@ export function buildMavenProject(dir: string, label: string): string {
     [
       ...(first ? [] : ['-q']),
       '-B',
+      '-Dstyle.color=never',
       'compile',
       'dependency:build-classpath',
       `-Dmdep.outputFile=${classpathFile}`,

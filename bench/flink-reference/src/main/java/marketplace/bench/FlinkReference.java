@@ -155,15 +155,14 @@ public final class FlinkReference {
     try {
       TableResult result = inserts.execute();
       JobClient job = result.getJobClient().orElseThrow();
-      while (job.getJobStatus().get() != JobStatus.RUNNING) {
-        if (job.getJobStatus().get().isTerminalState()) break;
+      for (JobStatus status = job.getJobStatus().get(); status != JobStatus.RUNNING && !status.isTerminalState();
+          status = job.getJobStatus().get()) {
         Thread.sleep(20);
       }
       say("RUNNING", null);
-      result.await();
-      JobStatus end = job.getJobStatus().get();
-      if (end == JobStatus.FINISHED) say("FINISHED", null);
-      else say("FAILED", "job ended " + end);
+      // Completes when the job finished (after its final checkpoint), fails when the job failed.
+      job.getJobExecutionResult().get();
+      say("FINISHED", null);
     } catch (Exception e) {
       say("FAILED", e.toString() + (e.getCause() == null ? "" : " caused by " + e.getCause()));
       e.printStackTrace();
