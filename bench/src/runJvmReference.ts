@@ -40,6 +40,8 @@ export interface JvmReferenceOptions {
   args: readonly string[];
   /** Maximum heap. @default '1g' */
   heap?: string;
+  /** More JVM flags (system properties), before the main class. @default [] */
+  jvmFlags?: readonly string[];
   /** True for the stdout line that says the reference started working. */
   isRunning: (line: string) => boolean;
   /** Resolves when the work is done (e.g. the group committed the input's end offsets), or rejects. */
@@ -68,6 +70,7 @@ export async function runJvmReference(options: JvmReferenceOptions): Promise<Jvm
       // Warnings and errors only: INFO logging would cost the reference time (and it has no reader).
       '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
       ...JVM_MODULE_FLAGS,
+      ...(options.jvmFlags ?? []),
       '-cp',
       options.classpath,
       options.mainClass,

@@ -297,11 +297,32 @@ async function runFlink(
   config: { parallelism: number; checkpointIntervalMs: number },
   name: string,
 ): Promise<JvmRun> {
+  // Flink unpacks jars (RPC, planner) and blobs into java.io.tmpdir and leaves some behind: a
+  // directory of its own, removed after the run.
+  const tmp = mkdtempSync(join(tmpdir(), 'flink-bench-'));
+  try {
+    return await runFlinkIn(tmp, java, classpath, brokers, topics, out, config, name);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function runFlinkIn(
+  tmp: string,
+  java: JavaRuntime,
+  classpath: string,
+  brokers: string,
+  topics: Topics,
+  out: { seller: string; category: string },
+  config: { parallelism: number; checkpointIntervalMs: number },
+  name: string,
+): Promise<JvmRun> {
   return runJvmReference({
     java,
     classpath,
-    // Flink keeps its heap state and network buffers on the heap and off it; 1 GB covers 1M events.
+    // Heap state of 100k products and Flink's network buffers fit in 1 GB.
     heap: '1g',
+    jvmFlags: [`-Djava.io.tmpdir=${tmp}`],
     mainClass: 'marketplace.bench.FlinkReference',
     args: [
       brokers,
