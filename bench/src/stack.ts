@@ -21,9 +21,11 @@ import { ReducerPool } from '@marketplace/worker-pool';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { buildMavenProject } from './buildMavenProject.js';
 import { dynamoItemBytes, topicLogBytes } from './capacityFigures.js';
+import { compareSnapshots } from './compareSnapshots.js';
 import { findJava, type JavaRuntime } from './findJava.js';
 import { type Figure, progress, type ReferenceRun } from './report.js';
 import { type JvmRun, runJvmReference } from './runJvmReference.js';
+import { sweptFigure } from './sweptFigure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const KSTREAMS_DIR = join(here, '..', 'kstreams-reference');
@@ -347,42 +349,6 @@ function runFlinkIn(
   });
 }
 
-function compareSnapshots(
-  peer: string,
-  ours: MetricsSnapshot,
-  theirs: { sellers: Map<string, Record<string, unknown>>; categories: Map<string, Record<string, unknown>> },
-): string[] {
-  const diffs: string[] = [];
-  const num = (v: unknown): bigint => BigInt(String(v ?? 0));
-  for (const [id, s] of ours.sellers) {
-    const t = theirs.sellers.get(id);
-    const fields = [
-      'totalProducts',
-      'activeProducts',
-      'deletedProducts',
-      'totalValueCents',
-      'lowStockCount',
-    ] as const;
-    for (const f of fields)
-      if (BigInt(s[f]) !== num(t?.[f]))
-        diffs.push(`seller ${id} ${f}: ours ${s[f]} ${peer} ${String(t?.[f])}`);
-  }
-  for (const [id, c] of ours.categories) {
-    const t = theirs.categories.get(id);
-    for (const f of ['productCount', 'totalValueCents', 'priceSumCents'] as const) {
-      if (BigInt(c[f]) !== num(t?.[f]))
-        diffs.push(`category ${id} ${f}: ours ${c[f]} ${peer} ${String(t?.[f])}`);
-    }
-  }
-  for (const id of theirs.sellers.keys())
-    if (!ours.sellers.has(id) && num(theirs.sellers.get(id)?.totalProducts) !== 0n)
-      diffs.push(`seller ${id} only in ${peer}`);
-  for (const id of theirs.categories.keys())
-    if (!ours.categories.has(id) && num(theirs.categories.get(id)?.productCount) !== 0n)
-      diffs.push(`category ${id} only in ${peer}`);
-  return diffs;
-}
-
 /** Figures 3, 4, 5, 7 and 8: stage 1 on the local broker, the sink, the restore, Kafka Streams, Flink. */
 export async function benchStack(options: StackBenchOptions): Promise<Figure[]> {
   const figures: Figure[] = [];
@@ -646,45 +612,6 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
       return runs;
     };
 
-    /**
-     * The figure of a swept reference: the fastest configuration whose metrics equal ours is the
-     * reference; the figure fails when any configuration differs or failed.
-     */
-    const sweptFigure = (
-      id: string,
-      name: string,
-      referenceName: (best: ReferenceRun) => string,
-      runs: ReferenceRun[],
-      minRatio: number,
-      describe: (r: ReferenceRun) => string,
-      startup: string,
-    ): Figure => {
-      const identical = runs.filter((r) => r.identical);
-      const best = [...(identical.length > 0 ? identical : runs)].sort((a, b) => b.rate - a.rate)[0]!;
-      const ratio = oursRate / best.rate;
-      const failedRuns = runs.filter((r) => !r.identical);
-      return {
-        id,
-        name,
-        value: oursRate,
-        unit: 'events/s',
-        reference: { name: referenceName(best), value: best.rate, unit: 'events/s' },
-        ...(best.rate > 0 ? { ratio } : {}),
-        target: `>= ${minRatio.toFixed(1)}x, same final metrics`,
-        met: failedRuns.length === 0 && ratio >= minRatio,
-        // Every configuration must end with our metrics: one that differs (or fails) fails the figure.
-        ...(failedRuns.length > 0
-          ? {
-              failed: `${failedRuns.length} of ${runs.length} configurations did not end with our final metrics: ${failedRuns
-                .map((r) => `${describe(r)}: ${r.problems.slice(0, 3).join('; ')}`)
-                .join(' | ')}`,
-            }
-          : {}),
-        runs,
-        note: `${identical.length}/${runs.length} configurations with identical final metrics (${ours.sellers.size} sellers, ${ours.categories.size} categories); rates ${runs.map((r) => `${describe(r)} ${Math.round(r.rate)}/s`).join(', ')}; start-up of the best ${best.startupS.toFixed(1)} s (${startup}) excluded from its rate; ${jvmNote}`,
-      };
-    };
-
     if (options.only.has('7') && java) {
       const classpath = buildMavenProject(KSTREAMS_DIR, 'figure 7: Kafka Streams reference');
       const runs = await sweep(
@@ -695,16 +622,17 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
         (c, out) => runKStreams(java, classpath, brokers.join(','), topics, out, ends, admin, c),
       );
       figures.push(
-        sweptFigure(
-          '7',
-          `stage 1 vs Kafka Streams exactly_once_v2, best of ${runs.length} configurations (same input)`,
-          (best) =>
+        sweptFigure({
+          id: '7',
+          name: `stage 1 vs Kafka Streams exactly_once_v2, best of ${runs.length} configurations (same input)`,
+          referenceName: (best) =>
             `Kafka Streams, ${best.settings['threads']} thread(s), commits ${best.settings['commitIntervalMs']} ms, cache ${Number(best.settings['cacheMaxBytes']) / 2 ** 20} MiB, start-up excluded`,
+          oursRate,
           runs,
-          1,
-          (r) => `${r.settings['threads']} thread(s)/${r.settings['commitIntervalMs']} ms`,
-          'process start to state RUNNING',
-        ),
+          minRatio: 1,
+          describe: (r) => `${r.settings['threads']} thread(s)/${r.settings['commitIntervalMs']} ms`,
+          context: `final metrics of ${ours.sellers.size} sellers and ${ours.categories.size} categories compared; start-up: process start to state RUNNING; ${jvmNote}`,
+        }),
       );
     }
 
@@ -718,16 +646,17 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
         (c, out, tag) => runFlink(java, classpath, brokers.join(','), topics, out, c, `${run}-flink-${tag}`),
       );
       figures.push(
-        sweptFigure(
-          '8',
-          `stage 1 vs Flink SQL, exactly-once checkpoints, best of ${runs.length} configurations (same input)`,
-          (best) =>
+        sweptFigure({
+          id: '8',
+          name: `stage 1 vs Flink SQL, exactly-once checkpoints, best of ${runs.length} configurations (same input)`,
+          referenceName: (best) =>
             `Flink SQL, parallelism ${best.settings['parallelism']}, checkpoints every ${best.settings['checkpointIntervalMs']} ms, start-up excluded`,
+          oursRate,
           runs,
-          2,
-          (r) => `p${r.settings['parallelism']}/${r.settings['checkpointIntervalMs']} ms`,
-          'process start to job RUNNING: JVM, SQL planning, mini-cluster, submission; the rate includes task deployment and the wait for the final checkpoint',
-        ),
+          minRatio: 2,
+          describe: (r) => `p${r.settings['parallelism']}/${r.settings['checkpointIntervalMs']} ms`,
+          context: `final metrics of ${ours.sellers.size} sellers and ${ours.categories.size} categories compared; start-up: process start to job RUNNING (JVM, SQL planning, mini-cluster, submission), while the rate includes task deployment and the wait for the final checkpoint; ${jvmNote}`,
+        }),
       );
     }
 
