@@ -1,5 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,11 +19,38 @@ import { DEFAULT_CURRENCY_MIX, generateMarketplaceStream } from '@marketplace/pr
 import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { buildMavenProject } from './buildMavenProject.js';
 import { dynamoItemBytes, topicLogBytes } from './capacityFigures.js';
-import { type Figure, progress } from './report.js';
+import { compareSnapshots } from './compareSnapshots.js';
+import { findJava, type JavaRuntime } from './findJava.js';
+import { type Figure, progress, type ReferenceRun } from './report.js';
+import { type JvmRun, runJvmReference } from './runJvmReference.js';
+import { sweptFigure } from './sweptFigure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const KSTREAMS_DIR = join(here, '..', 'kstreams-reference');
+const FLINK_DIR = join(here, '..', 'flink-reference');
+
+/**
+ * Figure 7's sweep: Kafka Streams' defaults under exactly_once_v2 (1 thread, 100 ms commits, 10 MiB
+ * cache), and the settings that ran fastest on this input before (2 threads, 1 s commits, 100 MiB).
+ */
+const KSTREAMS_CONFIGURATIONS: readonly {
+  threads: number;
+  commitIntervalMs: number;
+  cacheMaxBytes: number;
+}[] = [
+  { threads: 1, commitIntervalMs: 100, cacheMaxBytes: 10 * 2 ** 20 },
+  { threads: 2, commitIntervalMs: 1000, cacheMaxBytes: 100 * 2 ** 20 },
+];
+
+/** Figure 8's sweep: every Flink configuration run on the input; the best identical one is reported. */
+const FLINK_CONFIGURATIONS: readonly { parallelism: number; checkpointIntervalMs: number }[] = [
+  { parallelism: 1, checkpointIntervalMs: 1000 },
+  { parallelism: 1, checkpointIntervalMs: 5000 },
+  { parallelism: 2, checkpointIntervalMs: 1000 },
+  { parallelism: 2, checkpointIntervalMs: 5000 },
+];
 
 interface StackBenchOptions {
   events: number;
@@ -143,6 +169,7 @@ async function scanTopic(
   kafka: Kafka,
   topic: string,
   onRecord: (key: Buffer | null, value: Buffer, source: MetricChangeRecord['source']) => void,
+  onTombstone?: (key: Buffer | null) => void,
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -165,6 +192,9 @@ async function scanTopic(
         if (m.value) {
           seen++;
           onRecord(m.key, m.value, { topic, partition: batch.partition, offset: m.offset });
+        } else if (onTombstone) {
+          seen++;
+          onTombstone(m.key);
         }
         lastSeen.set(batch.partition, BigInt(m.offset));
       }
@@ -195,6 +225,21 @@ async function readTopicToEnd(
   return out;
 }
 
+/**
+ * The final rows of an upsert topic (JSON values by key; a tombstone deletes its key), read
+ * read_committed to its end (see {@link scanTopic}).
+ */
+async function readUpsertTopic(kafka: Kafka, topic: string): Promise<Map<string, Record<string, unknown>>> {
+  const rows = new Map<string, Record<string, unknown>>();
+  await scanTopic(
+    kafka,
+    topic,
+    (key, value) => rows.set(key?.toString() ?? '', JSON.parse(value.toString())),
+    (key) => rows.delete(key?.toString() ?? ''),
+  );
+  return rows;
+}
+
 /** Records of a topic and their key + value bytes, without keeping them (see {@link scanTopic}). */
 async function measureTopic(kafka: Kafka, topic: string): Promise<{ records: number; bytes: number }> {
   let records = 0;
@@ -211,122 +256,117 @@ function snapshotFromTopic(records: { value: Buffer }[]): MetricsSnapshot {
   return foldMetricChanges(changes);
 }
 
-/** Runs the Kafka Streams reference until it has consumed `ends`; returns wall ms (JVM start included). */
+/** Runs the Kafka Streams reference until its group committed `ends`; times start-up and work apart. */
 async function runKStreams(
+  java: JavaRuntime,
+  classpath: string,
   brokers: string,
   topics: Topics,
   out: { seller: string; category: string },
   ends: Map<string, bigint>,
   admin: Admin,
-): Promise<{ ms: number; startupMs: number }> {
-  progress('figure 7: building the Kafka Streams reference (mvn)');
-  execFileSync(
-    'mvn',
-    ['-q', '-B', '-ntp', 'compile', 'dependency:build-classpath', '-Dmdep.outputFile=target/classpath.txt'],
-    {
-      cwd: KSTREAMS_DIR,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const classpath = `${join(KSTREAMS_DIR, 'target', 'classes')}:${readFileSync(join(KSTREAMS_DIR, 'target', 'classpath.txt'), 'utf8').trim()}`;
+  config: { threads: number; commitIntervalMs: number; cacheMaxBytes: number },
+): Promise<JvmRun> {
   const stateDir = mkdtempSync(join(tmpdir(), 'kstreams-bench-'));
   const appId = `bench-kstreams-${Date.now()}`;
-  const started = performance.now();
-  const child = spawn(
-    'java',
-    [
-      '-Xmx1g',
-      '-cp',
+  try {
+    return await runJvmReference({
+      java,
       classpath,
-      'marketplace.bench.KStreamsReference',
+      mainClass: 'marketplace.bench.KStreamsReference',
+      args: [
+        brokers,
+        appId,
+        topics.created,
+        topics.updated,
+        topics.deleted,
+        out.seller,
+        out.category,
+        stateDir,
+        String(config.threads),
+        String(config.commitIntervalMs),
+        String(config.cacheMaxBytes),
+      ],
+      isRunning: (line) => line.includes('"RUNNING"'),
+      done: ({ exited }) =>
+        Promise.race([
+          waitFor(
+            'Kafka Streams to consume the input',
+            () => groupCaughtUp(admin, appId, ends),
+            1_800_000,
+            500,
+          ),
+          exited.then((code) => {
+            throw new Error(`bench: Kafka Streams exited with ${code} before consuming the input`);
+          }),
+        ]),
+    });
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs the Flink SQL reference once: bounded at the input's end offsets, it finishes after its
+ * final checkpoint committed its output transactions.
+ */
+async function runFlink(
+  java: JavaRuntime,
+  classpath: string,
+  brokers: string,
+  topics: Topics,
+  out: { seller: string; category: string },
+  config: { parallelism: number; checkpointIntervalMs: number },
+  name: string,
+): Promise<JvmRun> {
+  // Flink unpacks jars (RPC, planner) and blobs into java.io.tmpdir and leaves some behind: a
+  // directory of its own, removed after the run.
+  const tmp = mkdtempSync(join(tmpdir(), 'flink-bench-'));
+  try {
+    return await runFlinkIn(tmp, java, classpath, brokers, topics, out, config, name);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function runFlinkIn(
+  tmp: string,
+  java: JavaRuntime,
+  classpath: string,
+  brokers: string,
+  topics: Topics,
+  out: { seller: string; category: string },
+  config: { parallelism: number; checkpointIntervalMs: number },
+  name: string,
+): Promise<JvmRun> {
+  return runJvmReference({
+    java,
+    classpath,
+    // Heap state of 100k products and Flink's network buffers fit in 1 GB.
+    heap: '1g',
+    jvmFlags: [`-Djava.io.tmpdir=${tmp}`],
+    mainClass: 'marketplace.bench.FlinkReference',
+    args: [
       brokers,
-      appId,
+      name,
       topics.created,
       topics.updated,
       topics.deleted,
       out.seller,
       out.category,
-      stateDir,
-      '1',
+      String(config.parallelism),
+      String(config.checkpointIntervalMs),
+      name,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let running = 0;
-  let log = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    log = (log + text).slice(-20_000);
-    if (running === 0 && text.includes('"RUNNING"')) running = performance.now();
+    isRunning: (line) => line.includes('"RUNNING"'),
+    done: async ({ exited, nextLine }) => {
+      const line = await Promise.race([
+        nextLine((l) => l.includes('"FINISHED"') || l.includes('"FAILED"')),
+        exited.then((code) => `{"state":"FAILED","detail":"exited with ${code}"}`),
+      ]);
+      if (!line.includes('"FINISHED"')) throw new Error(`bench: Flink job failed: ${line}`);
+    },
   });
-  child.stderr.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  });
-  try {
-    await waitFor(
-      'Kafka Streams to consume the input',
-      () => groupCaughtUp(admin, appId, ends),
-      1_800_000,
-      500,
-    );
-  } catch (error) {
-    process.stderr.write(log);
-    throw error;
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-    rmSync(stateDir, { recursive: true, force: true });
-  }
-  const ms = performance.now() - started;
-  return { ms, startupMs: running ? running - started : 0 };
-}
-
-/** A per-currency map as Kafka Streams writes it (JSON numbers or strings) with bigint amounts. */
-function moneyOf(value: unknown): Map<string, bigint> {
-  const map = new Map<string, bigint>();
-  if (value !== null && typeof value === 'object') {
-    for (const [currency, amount] of Object.entries(value)) map.set(currency, BigInt(String(amount)));
-  }
-  return map;
-}
-
-/** `a` and `b` hold the same currencies with the same amounts. */
-function sameMoney(a: Readonly<Record<string, bigint | number>>, b: Map<string, bigint>): boolean {
-  const ours = Object.entries(a);
-  return ours.length === b.size && ours.every(([currency, amount]) => b.get(currency) === BigInt(amount));
-}
-
-const show = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-
-function compareSnapshots(
-  ours: MetricsSnapshot,
-  theirs: { sellers: Map<string, Record<string, unknown>>; categories: Map<string, Record<string, unknown>> },
-): string[] {
-  const diffs: string[] = [];
-  const num = (v: unknown): bigint => BigInt(String(v ?? 0));
-  for (const [id, s] of ours.sellers) {
-    const t = theirs.sellers.get(id);
-    for (const f of ['totalProducts', 'activeProducts', 'deletedProducts', 'lowStockCount'] as const)
-      if (BigInt(s[f]) !== num(t?.[f]))
-        diffs.push(`seller ${id} ${f}: ours ${s[f]} kstreams ${String(t?.[f])}`);
-    if (!sameMoney(s.totalValue, moneyOf(t?.['totalValue'])))
-      diffs.push(`seller ${id} totalValue: ours ${show(s.totalValue)} kstreams ${show(t?.['totalValue'])}`);
-  }
-  for (const [id, c] of ours.categories) {
-    const t = theirs.categories.get(id);
-    if (BigInt(c.productCount) !== num(t?.['productCount']))
-      diffs.push(
-        `category ${id} productCount: ours ${c.productCount} kstreams ${String(t?.['productCount'])}`,
-      );
-    for (const f of ['pricedCount', 'totalValue', 'priceSum'] as const) {
-      if (!sameMoney(c[f], moneyOf(t?.[f])))
-        diffs.push(`category ${id} ${f}: ours ${show(c[f])} kstreams ${show(t?.[f])}`);
-    }
-  }
-  for (const id of theirs.sellers.keys())
-    if (!ours.sellers.has(id) && num(theirs.sellers.get(id)?.['totalProducts']) !== 0n)
-      diffs.push(`seller ${id} only in kstreams`);
-  return diffs;
 }
 
 /**
@@ -384,8 +424,8 @@ async function runStage1(
 }
 
 /**
- * Figures 3, 4, 5, 7 and 8: stage 1 on the local broker, the sink, the restore, Kafka Streams,
- * stage 1 on misrouted input.
+ * Figures 3, 4, 5, 7, 8 and 9: stage 1 on the local broker, the sink, the restore, Kafka Streams,
+ * Flink, stage 1 on misrouted input.
  */
 export async function benchStack(options: StackBenchOptions): Promise<Figure[]> {
   const figures: Figure[] = [];
@@ -608,36 +648,111 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
       }
     }
 
-    if (options.only.has('7')) {
-      const out = { seller: `${run}.kstreams.sellers`, category: `${run}.kstreams.categories` };
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [out.seller, out.category].map((topic) => ({
-          topic,
-          numPartitions: options.partitions,
-          replicationFactor: 1,
-        })),
-      });
-      const ks = await runKStreams(brokers.join(','), topics, out, ends, admin);
-      const sellers = new Map<string, Record<string, unknown>>();
-      for (const r of await readTopicToEnd(kafka, out.seller))
-        sellers.set(r.key, JSON.parse(r.value.toString()));
-      const categories = new Map<string, Record<string, unknown>>();
-      for (const r of await readTopicToEnd(kafka, out.category))
-        categories.set(r.key, JSON.parse(r.value.toString()));
-      const diffs = compareSnapshots(ours, { sellers, categories });
-      const ksRate = produced / (ks.ms / 1000);
-      figures.push({
-        id: '7',
-        name: 'stage 1 vs Kafka Streams exactly_once_v2 (same input)',
-        value: oursRate,
-        unit: 'events/s',
-        reference: { name: 'Kafka Streams reference', value: ksRate, unit: 'events/s' },
-        ratio: oursRate / ksRate,
-        target: '>= 1.0x, same final metrics',
-        met: oursRate / ksRate >= 1 && diffs.length === 0,
-        note: `final metrics ${diffs.length === 0 ? `identical (${ours.sellers.size} sellers, ${ours.categories.size} categories)` : `DIFFER: ${diffs.slice(0, 3).join('; ')}`}; Kafka Streams wall time includes ${(ks.startupMs / 1000).toFixed(1)} s JVM start-up`,
-      });
+    const java = options.only.has('7') || options.only.has('8') ? findJava() : undefined;
+    if (java) progress(`figures 7 and 8: the JVM references run on ${java.version} (${java.source})`);
+    const jvmNote = java ? `JVM: ${java.version}, chosen from ${java.source}` : '';
+
+    /** Runs each configuration of a reference on fresh output topics and compares its final metrics. */
+    const sweep = async <C extends Record<string, number>>(
+      figure: string,
+      peer: string,
+      configs: readonly C[],
+      settingsOf: (config: C) => ReferenceRun['settings'],
+      runOne: (config: C, out: { seller: string; category: string }, tag: string) => Promise<JvmRun>,
+    ): Promise<ReferenceRun[]> => {
+      const runs: ReferenceRun[] = [];
+      for (const config of configs) {
+        const tag = Object.entries(config)
+          .map(([k, v]) => `${k}${v}`)
+          .join('-');
+        const out = { seller: `${run}.${peer}-${tag}.sellers`, category: `${run}.${peer}-${tag}.categories` };
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [out.seller, out.category].map((topic) => ({
+            topic,
+            numPartitions: options.partitions,
+            replicationFactor: 1,
+          })),
+        });
+        progress(`figure ${figure}: ${peer} ${tag}`);
+        const settings = settingsOf(config);
+        try {
+          const done = await runOne(config, out, tag);
+          const sellers = await readUpsertTopic(kafka, out.seller);
+          const categories = await readUpsertTopic(kafka, out.category);
+          const diffs = compareSnapshots(peer, ours, { sellers, categories });
+          runs.push({
+            settings,
+            rate: produced / (done.runMs / 1000),
+            startupS: done.startupMs / 1000,
+            runS: done.runMs / 1000,
+            identical: diffs.length === 0,
+            problems: diffs.slice(0, 5),
+          });
+        } catch (error) {
+          runs.push({
+            settings,
+            rate: 0,
+            startupS: 0,
+            runS: 0,
+            identical: false,
+            problems: [error instanceof Error ? error.message : String(error)],
+          });
+        }
+        const last = runs[runs.length - 1]!;
+        progress(
+          `figure ${figure}: ${peer} ${tag}: ${Math.round(last.rate)} events/s, start-up ${last.startupS.toFixed(1)} s, ${last.identical ? 'identical metrics' : `FAILED: ${last.problems[0] ?? ''}`}`,
+        );
+      }
+      return runs;
+    };
+
+    if (options.only.has('7') && java) {
+      const classpath = buildMavenProject(KSTREAMS_DIR, 'figure 7: Kafka Streams reference');
+      const runs = await sweep(
+        '7',
+        'kstreams',
+        KSTREAMS_CONFIGURATIONS,
+        (c) => ({ ...c, processingGuarantee: 'exactly_once_v2', stores: 'RocksDB' }),
+        (c, out) => runKStreams(java, classpath, brokers.join(','), topics, out, ends, admin, c),
+      );
+      figures.push(
+        sweptFigure({
+          id: '7',
+          name: `stage 1 vs Kafka Streams exactly_once_v2, best of ${runs.length} configurations (same input)`,
+          referenceName: (best) =>
+            `Kafka Streams, ${best.settings['threads']} thread(s), commits ${best.settings['commitIntervalMs']} ms, cache ${Number(best.settings['cacheMaxBytes']) / 2 ** 20} MiB, start-up excluded`,
+          oursRate,
+          runs,
+          minRatio: 1,
+          describe: (r) => `${r.settings['threads']} thread(s)/${r.settings['commitIntervalMs']} ms`,
+          context: `final metrics of ${ours.sellers.size} sellers and ${ours.categories.size} categories compared; start-up: process start to state RUNNING; ${jvmNote}`,
+        }),
+      );
+    }
+
+    if (options.only.has('8') && java) {
+      const classpath = buildMavenProject(FLINK_DIR, 'figure 8: Flink SQL reference');
+      const runs = await sweep(
+        '8',
+        'flink',
+        FLINK_CONFIGURATIONS,
+        (c) => ({ ...c, checkpointingMode: 'EXACTLY_ONCE', stateBackend: 'hashmap' }),
+        (c, out, tag) => runFlink(java, classpath, brokers.join(','), topics, out, c, `${run}-flink-${tag}`),
+      );
+      figures.push(
+        sweptFigure({
+          id: '8',
+          name: `stage 1 vs Flink SQL, exactly-once checkpoints, best of ${runs.length} configurations (same input)`,
+          referenceName: (best) =>
+            `Flink SQL, parallelism ${best.settings['parallelism']}, checkpoints every ${best.settings['checkpointIntervalMs']} ms, start-up excluded`,
+          oursRate,
+          runs,
+          minRatio: 2,
+          describe: (r) => `p${r.settings['parallelism']}/${r.settings['checkpointIntervalMs']} ms`,
+          context: `final metrics of ${ours.sellers.size} sellers and ${ours.categories.size} categories compared; start-up: process start to job RUNNING (JVM, SQL planning, mini-cluster, submission), while the rate includes task deployment and the wait for the final checkpoint; ${jvmNote}`,
+        }),
+      );
     }
 
     if (options.only.has('4')) {

@@ -32,7 +32,8 @@ import org.apache.kafka.streams.kstream.Produced;
  * id / category on the seller and category output topics.
  *
  * <p>Arguments: bootstrapServers applicationId createdTopic updatedTopic deletedTopic
- * sellerOutTopic categoryOutTopic stateDir [threads].
+ * sellerOutTopic categoryOutTopic stateDir [threads [commitIntervalMs [cacheMaxBytes]]] (defaults: 1 thread and
+ * Kafka Streams' own defaults for exactly_once_v2, 100 ms commits and a 10 MB cache).
  */
 public final class KStreamsReference {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -179,7 +180,8 @@ public final class KStreamsReference {
 
   public static void main(String[] args) throws Exception {
     if (args.length < 8) {
-      System.err.println("usage: KStreamsReference bootstrap appId created updated deleted sellerOut categoryOut stateDir [threads]");
+      System.err.println("usage: KStreamsReference bootstrap appId created updated deleted sellerOut categoryOut stateDir"
+          + " [threads [commitIntervalMs [cacheMaxBytes]]]");
       System.exit(2);
     }
     final long threshold = 10;
@@ -189,6 +191,8 @@ public final class KStreamsReference {
     props.put(StreamsConfig.STATE_DIR_CONFIG, args[7]);
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, args.length > 8 ? Integer.parseInt(args[8]) : 1);
+    if (args.length > 9) props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(args[9]));
+    if (args.length > 10) props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.parseLong(args[10]));
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
 
