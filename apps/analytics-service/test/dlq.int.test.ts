@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { encodeProductEvent, type ProductEvent } from '@marketplace/product-events';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopicsAndWait } from '../../../packages/kafka-processor/src/prepareTopics.js';
 import { readToEnd } from '../../../packages/kafka-processor/test/integration/helpers.js';
 import { kafkaClient, testStack, uniqueName } from '../../../packages/local-stack/test/clients.js';
 import { type AppProcess, baseEnv, ensureBuilt, eventually, metricValue, startApp } from './app.js';
@@ -152,13 +153,13 @@ beforeAll(async () => {
   kafka = kafkaClient();
   admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [names.created, names.updated, names.deleted].map((topic) => ({
+  await createTopicsAndWait(
+    admin,
+    [names.created, names.updated, names.deleted].map((topic) => ({
       topic,
       numPartitions: PARTITIONS,
     })),
-  });
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -292,10 +293,10 @@ describe('dead-letter workflow (built app)', () => {
         TOPIC_DEAD_LETTER: crash.deadLetter,
         LOG_LEVEL: 'warn',
       });
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [crash.input, crash.deadLetter].map((topic) => ({ topic, numPartitions: PARTITIONS })),
-    });
+    await createTopicsAndWait(
+      admin,
+      [crash.input, crash.deadLetter].map((topic) => ({ topic, numPartitions: PARTITIONS })),
+    );
     const COUNT = 40_000;
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();

@@ -16,6 +16,7 @@ import { ensureMetricsTable } from '@marketplace/dynamodb-sink';
 import { generateMarketplaceStream } from '@marketplace/product-events';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopicsAndWait } from '../../../packages/kafka-processor/src/prepareTopics.js';
 import {
   dynamoClient,
   kafkaClient,
@@ -63,10 +64,10 @@ beforeAll(async () => {
   kafka = kafkaClient();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 2, replicationFactor: 1 })),
-  });
+  await createTopicsAndWait(
+    admin,
+    Object.values(topics).map((topic) => ({ topic, numPartitions: 2, replicationFactor: 1 })),
+  );
   await admin.disconnect();
   await ensureMetricsTable(dynamo, { tableName: names.table });
   await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));

@@ -17,6 +17,7 @@ import { generateMarketplaceStream, type ProductEvent } from '@marketplace/produ
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleMetrics } from '../../../packages/aggregator/test/independentOracle.js';
+import { createTopicsAndWait } from '../../../packages/kafka-processor/src/prepareTopics.js';
 import {
   dynamoClient,
   kafkaClient,
@@ -100,14 +101,14 @@ async function start(
 beforeAll(async () => {
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
-  await kafkaAdmin.createTopics({
-    waitForLeaders: true,
-    topics: [names.created, names.updated, names.deleted].map((topic) => ({
+  await createTopicsAndWait(
+    kafkaAdmin,
+    [names.created, names.updated, names.deleted].map((topic) => ({
       topic,
       numPartitions: 3,
       replicationFactor: 1,
     })),
-  });
+  );
   await kafkaAdmin.disconnect();
   await ensureMetricsTable(admin, { tableName: names.table });
   await s3Admin.send(new CreateBucketCommand({ Bucket: names.bucket }));
@@ -200,7 +201,7 @@ describe('startService', () => {
     const changes = uniqueName('svc-empty-changes');
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
-    await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: changes, numPartitions: 1 }] });
+    await createTopicsAndWait(kafkaAdmin, [{ topic: changes, numPartitions: 1 }]);
     await kafkaAdmin.disconnect();
     const service = await start(
       config({
@@ -229,7 +230,7 @@ describe('startService', () => {
     const groupId = uniqueName('svc-fatal-sink');
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
-    await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: changes, numPartitions: 1 }] });
+    await createTopicsAndWait(kafkaAdmin, [{ topic: changes, numPartitions: 1 }]);
     const change: MetricChange = {
       entity: 'seller',
       id: 's-1',
@@ -281,7 +282,7 @@ describe('startService', () => {
     const groupId = uniqueName('svc-garbage-sink');
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();
-    await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: changes, numPartitions: 1 }] });
+    await createTopicsAndWait(kafkaAdmin, [{ topic: changes, numPartitions: 1 }]);
     const change = (id: string): MetricChange => ({
       entity: 'seller',
       id,

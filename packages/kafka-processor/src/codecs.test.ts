@@ -330,18 +330,21 @@ describe('kafkajs record decoding (patched)', () => {
     const headers: Record<string, string> = {};
     for (let i = 0; i < 10_000; i++) headers[`h${i}`] = `v${i}`;
     const buffer = encodeRecord(headers);
-    // CPU time of this process, not wall time: a loaded machine (other test workers) stretches
-    // wall time many times over, but not the work the decode itself does.
+    // CPU time of this thread, not wall time: a loaded machine (other test workers) stretches
+    // wall time many times over, but not the work the decode itself does. Node < 23.9 has no
+    // per-thread figure: the process's CPU time (other threads included) gets a looser bound.
+    const threadCpu = (process as { threadCpuUsage?: typeof process.cpuUsage }).threadCpuUsage;
+    const cpuUsage = threadCpu === undefined ? process.cpuUsage : threadCpu.bind(process);
     let best = Number.POSITIVE_INFINITY;
     for (let run = 0; run < 3; run++) {
-      const started = process.cpuUsage();
+      const started = cpuUsage();
       const record = decodeRecord(buffer);
-      const used = process.cpuUsage(started);
+      const used = cpuUsage(started);
       best = Math.min(best, (used.user + used.system) / 1000);
       expect(Object.keys(record.headers)).toHaveLength(10_000);
     }
     // Linear code takes a few ms; the quadratic one took seconds for fewer headers.
-    expect(best).toBeLessThan(100);
+    expect(best).toBeLessThan(threadCpu === undefined ? 250 : 100);
   });
 
   it('keeps repeated headers as arrays in order and names like __proto__ as own properties', () => {
