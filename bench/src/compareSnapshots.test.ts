@@ -78,6 +78,37 @@ describe('compareSnapshots', () => {
     ]);
   });
 
+  it('reads Flink SQL rows: money maps of decimal strings, counts per currency as strings, and null for no currency', () => {
+    const snapshot = ours();
+    snapshot.sellers.set('s-3', {
+      totalProducts: 2,
+      activeProducts: 0,
+      deletedProducts: 2,
+      lowStockCount: 0,
+      totalValue: {},
+    });
+    const peer = theirs();
+    // Flink's STR_TO_MAP of LISTAGG gives NULL when the seller has no product priced in any currency.
+    peer.sellers.set('s-3', {
+      totalProducts: 2,
+      activeProducts: 0,
+      deletedProducts: 2,
+      lowStockCount: 0,
+      totalValue: null,
+    });
+    peer.categories.set('books', {
+      productCount: 2,
+      pricedCount: { USD: '2' },
+      totalValue: { USD: '500' },
+      priceSum: { USD: '30' },
+    });
+    expect(compareSnapshots('flink', snapshot, peer)).toEqual([]);
+    peer.sellers.set('s-3', { ...peer.sellers.get('s-3'), totalValue: { USD: '0' } });
+    expect(compareSnapshots('flink', snapshot, peer)).toEqual([
+      'seller s-3 totalValue: ours {} flink {"USD":"0"}',
+    ]);
+  });
+
   it('reports a seller or category with products that only the reference has', () => {
     const peer = theirs();
     peer.sellers.set('s-9', { totalProducts: 1 });
