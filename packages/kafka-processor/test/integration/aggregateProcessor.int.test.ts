@@ -278,7 +278,7 @@ describe('AggregateProcessor against a real broker', () => {
         configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
       },
     ]);
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({
       topic: t.internalTopics.productState,

@@ -48,7 +48,7 @@ describe('MetricChangeConsumer against a real broker', () => {
     topics.push(topic);
     await createTopicsAndWait(admin, [{ topic, numPartitions: 2 }]);
     const changes = [sellerChange(0, 's-1', 1), sellerChange(0, 's-1', 2), sellerChange(1, 's-2', 5)];
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({
       topic,
@@ -114,6 +114,7 @@ describe('MetricChangeConsumer against a real broker', () => {
       source: { topic, partition: 0, offset: '1' },
     });
 
+    // (Producers are idempotent: a retried send under load must not duplicate the records counted.)
     // A restarted member resumes after the committed offsets: nothing is handed over again. A
     // sentinel produced after it joined marks the end: everything before it was fetched by then.
     const again: MetricChangeRecord[] = [];
@@ -129,7 +130,7 @@ describe('MetricChangeConsumer against a real broker', () => {
     try {
       await eventually(() => (restarted.ready ? true : undefined));
       const sentinel = sellerChange(0, 's-sentinel', 9);
-      const sentinelProducer = kafka.producer();
+      const sentinelProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await sentinelProducer.connect();
       await sentinelProducer.send({
         topic,
@@ -147,7 +148,7 @@ describe('MetricChangeConsumer against a real broker', () => {
     const topic = uniqueName('metric-changes');
     topics.push(topic);
     await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({
       topic,

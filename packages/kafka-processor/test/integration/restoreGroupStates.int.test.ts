@@ -100,7 +100,7 @@ describe('restoreGroupStates', () => {
 
   it('skips a record whose key is empty (not a product id)', async () => {
     const topic = await changelog(1);
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({
       topic,
@@ -119,7 +119,7 @@ describe('restoreGroupStates', () => {
 
   it('fails without retrying when a changelog record is not a product state', async () => {
     const topic = await changelog(1);
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({ topic, messages: [{ key: 'p-1', value: 'garbage', partition: 0 }] });
     await producer.disconnect();
@@ -133,7 +133,7 @@ describe('restoreGroupStates', () => {
 
   it('fails retryably when the end of the changelog is not reached in time', async () => {
     const topic = await changelog(1);
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({
       topic,
