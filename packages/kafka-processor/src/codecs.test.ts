@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import { compressFrameSync } from 'lz4-napi';
 import { compressSync as snappyCompressSync } from 'snappy';
