@@ -1,7 +1,7 @@
 import type { DynamoDbMetricsSinkOptions } from '@marketplace/dynamodb-sink';
 import type { MetricChangeConsumerMetricsHooks, ProcessorMetricsHooks } from '@marketplace/kafka-processor';
 import type { S3MetricsArchiveOptions } from '@marketplace/s3-sink';
-import type { Telemetry } from './telemetry.js';
+import type { Telemetry } from './Telemetry.js';
 
 type DynamoHooks = NonNullable<DynamoDbMetricsSinkOptions['metrics']>;
 type S3Hooks = NonNullable<S3MetricsArchiveOptions['metrics']>;

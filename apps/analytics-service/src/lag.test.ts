@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { fetchGroupLag, LagMonitor } from './lag.js';
-import { Telemetry } from './telemetry.js';
+import { Telemetry } from './Telemetry.js';
 
 /**
  * A stand-in for the kafkajs admin client (a third-party API) answering committed offsets and

@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import type { Telemetry } from './telemetry.js';
+import type { Telemetry } from './Telemetry.js';
 
 /** A consumer group and the topics it reads. */
 export interface WatchedGroup {

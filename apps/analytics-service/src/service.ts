@@ -14,7 +14,7 @@ import type { Readiness, ReadinessCode, ReadinessReason } from './http.js';
 import { LagMonitor, type WatchedGroup } from './lag.js';
 import { type LibraryLogger, libraryLogger } from './logger.js';
 import { summarizeError } from './summarizeError.js';
-import type { Telemetry } from './telemetry.js';
+import type { Telemetry } from './Telemetry.js';
 
 /** What {@link startService} wires together. */
 export interface ServiceDeps {

@@ -1,7 +1,7 @@
 import type { MetricsSnapshot } from './computeMetrics.js';
 import { type AggregatorOptions, resolveAggregatorOptions } from './defaults.js';
+import { ExactSum, productValue } from './ExactSum.js';
 import { AggregatorError } from './errors.js';
-import { ExactSum, productValue } from './exactSum.js';
 import { sortedRecord, withAverages } from './readModels.js';
 import type {
   CategoryMetrics,

@@ -1,16 +1,16 @@
 export {
+  DynamoDbMetricsSink,
+  type DynamoDbMetricsSinkOptions,
+  type DynamoDbSinkMetricsHooks,
+  type WriteResult,
+} from './DynamoDbMetricsSink.js';
+export {
   DEFAULT_DYNAMODB_SINK_OPTIONS,
   DEFAULT_ENSURE_TABLE_OPTIONS,
   DEFAULT_METRICS_READER_OPTIONS,
   DEFAULT_TABLE_NAME,
   TTL_ATTRIBUTE,
 } from './defaults.js';
-export {
-  DynamoDbMetricsSink,
-  type DynamoDbMetricsSinkOptions,
-  type DynamoDbSinkMetricsHooks,
-  type WriteResult,
-} from './dynamoDbMetricsSink.js';
 export {
   DYNAMO_SINK_ERROR_CODES,
   DynamoRequestError,
@@ -30,7 +30,7 @@ export {
   MetricsReader,
   type MetricsReaderOptions,
   type SellerHistoryEntry,
-} from './metricsReader.js';
+} from './MetricsReader.js';
 export {
   type EnsureMetricsTableOptions,
   type EnsureMetricsTableResult,

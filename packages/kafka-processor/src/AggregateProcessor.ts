@@ -11,6 +11,7 @@ import { DEFAULT_TOPICS, type ProductTopics } from '@marketplace/product-events'
 import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
 import type { ReduceResult, ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { chunkBySize } from './chunkBySize.js';
 import {
   checkOutputCompression,
   compressionType,
@@ -44,13 +45,14 @@ import {
   isProducerFencedError,
   isRebalanceError,
 } from './kafkaErrors.js';
+import { lowStockAlertMessage } from './lowStockAlertMessage.js';
 import { PartitionerSampler } from './PartitionerSampler.js';
 import { isPartitionerName, PARTITIONERS, type PartitionerName } from './partitioners.js';
 import { prepareTopics } from './prepareTopics.js';
-import { chunkBySize, lowStockAlertMessage, toRawMessage } from './records.js';
 import { REROUTE_NOT_OWNER, readRerouteSource, rerouteMessage } from './rerouteMessage.js';
 import { restoreGroupStates } from './restoreGroupStates.js';
 import { routeRecords } from './routeRecords.js';
+import { toRawMessage } from './toRawMessage.js';
 import {
   type BatchMetrics,
   type ProcessorLogger,

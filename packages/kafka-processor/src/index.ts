@@ -57,6 +57,7 @@ export {
   TransactionError,
 } from './errors.js';
 export { isMessageTooLargeError, isProducerFencedError } from './kafkaErrors.js';
+export type { LowStockAlert } from './lowStockAlertMessage.js';
 export { MetricChangeConsumer, type MetricChangeConsumerOptions } from './MetricChangeConsumer.js';
 export {
   DEFAULT_PARTITIONER,
@@ -66,7 +67,6 @@ export {
   type PartitionerName,
   partitionForKey,
 } from './partitioners.js';
-export type { LowStockAlert } from './records.js';
 export {
   DEFAULT_REDRIVE_OPTIONS,
   type RedriveDeadLettersOptions,

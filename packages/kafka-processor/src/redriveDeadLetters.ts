@@ -1,5 +1,6 @@
 import { withRetry } from '@marketplace/retry';
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { chunkBySize } from './chunkBySize.js';
 import { consumeToEnd } from './consumeToEnd.js';
 import {
   type DeadLetterFilter,
@@ -9,7 +10,6 @@ import {
 } from './decodeDeadLetter.js';
 import { InvalidProcessorOptionsError } from './errors.js';
 import { isConcurrentTransactionsError } from './kafkaErrors.js';
-import { chunkBySize } from './records.js';
 import { type ProcessorLogger, SILENT_LOGGER } from './types.js';
 import { checkBoolean, checkInteger, checkName, checkObject } from './validateOptions.js';
 

@@ -1,4 +1,4 @@
-import type { ProductEventParseError } from './parse.js';
+import type { ProductEventParseError } from './parseErrors.js';
 
 /** Codes of the errors this package throws. Bad input to the parser is never thrown. */
 export const PRODUCT_EVENTS_ERROR_CODES = ['INVALID_OPTIONS', 'INVALID_EVENT'] as const;

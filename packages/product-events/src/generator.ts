@@ -8,8 +8,8 @@ import {
 } from './constants.js';
 import { encodeUnchecked } from './encode.js';
 import { InvalidOptionsError } from './errors.js';
-import type { ParseErrorCode } from './parse.js';
-import { deriveSeed, Random } from './random.js';
+import type { ParseErrorCode } from './parseErrors.js';
+import { deriveSeed, Random } from './Random.js';
 import type {
   ProductData,
   ProductDeletedData,

@@ -27,14 +27,16 @@ export { productEventJsonSchema } from './jsonSchema.js';
 export {
   DEFAULT_PARSE_OPTIONS,
   type HeaderValue,
+  type ParseOptions,
+  type ParseResult,
+  parseProductEvent,
+} from './parse.js';
+export {
   MAX_QUOTED_LENGTH,
   PARSE_ERROR_CODES,
   type ParseErrorCode,
-  type ParseOptions,
-  type ParseResult,
   type ProductEventParseError,
-  parseProductEvent,
-} from './parse.js';
+} from './parseErrors.js';
 export {
   ProductCreatedEventSchema,
   ProductDataSchema,

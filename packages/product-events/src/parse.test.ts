@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytes, createdEvent, deletedEvent, nestedArrays, updatedEvent } from '../test/fixtures.js';
 import { InvalidOptionsError } from './errors.js';
-import { DEFAULT_PARSE_OPTIONS, PARSE_ERROR_CODES, type ParseResult, parseProductEvent } from './parse.js';
+import { DEFAULT_PARSE_OPTIONS, type ParseResult, parseProductEvent } from './parse.js';
+import { PARSE_ERROR_CODES } from './parseErrors.js';
 
 function errorOf(result: ParseResult) {
   if (result.ok) throw new Error(`expected an error, got event ${JSON.stringify(result.event)}`);

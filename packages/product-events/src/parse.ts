@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { ValueError } from '@sinclair/typebox/errors';
 import { HEADERS, SCHEMA_VERSION } from './constants.js';
 import { InvalidOptionsError } from './errors.js';
+import { MAX_QUOTED_LENGTH, type ParseErrorCode, type ProductEventParseError } from './parseErrors.js';
 import { eventCheckers, fastEventCheckers, isCurrencyCode, isDateTime } from './schema.js';
 import type { ProductData, ProductEvent, ProductEventType } from './types.js';
 
@@ -15,41 +16,6 @@ export const DEFAULT_PARSE_OPTIONS: Readonly<{
   maxDepth: 32,
   maxFutureSkewMs: 86_400_000,
 });
-
-/** Longest excerpt of offending input (key, header value) that an error message quotes, in characters. */
-export const MAX_QUOTED_LENGTH = 64;
-
-/** Every {@link ParseErrorCode}, in the order the parser checks them. */
-export const PARSE_ERROR_CODES = [
-  'PAYLOAD_TOO_LARGE',
-  'INVALID_UTF8',
-  'INVALID_JSON',
-  'TOO_DEEP',
-  'NOT_AN_OBJECT',
-  'UNKNOWN_TYPE',
-  'UNSUPPORTED_SCHEMA_VERSION',
-  'SCHEMA_VIOLATION',
-  'EVENT_TIME_IN_FUTURE',
-  'MISSING_KEY',
-  'KEY_MISMATCH',
-  'HEADER_MISMATCH',
-] as const;
-
-/** Why a value is not a valid product event (see {@link PARSE_ERROR_CODES}). */
-export type ParseErrorCode = (typeof PARSE_ERROR_CODES)[number];
-
-/** A validation failure: plain data, so it can cross worker threads and go into dead letters. */
-export interface ProductEventParseError {
-  /** What is wrong. */
-  code: ParseErrorCode;
-  /** JSON pointer (RFC 6901) of the offending value; `''` is the whole payload. */
-  path: string;
-  /**
-   * Human-readable explanation. Quotes at most {@link MAX_QUOTED_LENGTH} characters of any
-   * offending text, so it stays short whatever the input.
-   */
-  message: string;
-}
 
 /** Result of {@link parseProductEvent}: the typed event, or why there is none. */
 export type ParseResult = { ok: true; event: ProductEvent } | { ok: false; error: ProductEventParseError };

@@ -23,4 +23,4 @@ export {
   type S3ArchiveMetricsHooks,
   S3MetricsArchive,
   type S3MetricsArchiveOptions,
-} from './s3MetricsArchive.js';
+} from './S3MetricsArchive.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_S3_ARCHIVE_OPTIONS } from './defaults.js';
 import { ArchiveOptionsError } from './errors.js';
 import { readArchive } from './readArchive.js';
-import { S3MetricsArchive } from './s3MetricsArchive.js';
+import { S3MetricsArchive } from './S3MetricsArchive.js';
 
 const client = new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
 

@@ -4,8 +4,8 @@ import { InvalidWorkerPoolOptionError, WorkerPoolError } from './errors.js';
 import { type Logger, SILENT_LOGGER } from './logger.js';
 import { reduceBatch } from './reduceBatch.js';
 import type { RawMessage, ReduceResult, ReduceTask } from './types.js';
-import { decodeResult, encodeTask, type InjectedFault, type WireResponse } from './wire.js';
 import { workerFileFor } from './workerFile.js';
+import { decodeResult, encodeTask, type InjectedFault, type WireResponse } from './workerTaskCodec.js';
 
 /** Options of {@link ReducerPool}. */
 export interface ReducerPoolOptions {

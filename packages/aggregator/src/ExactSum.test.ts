@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ExactSum, productValue } from './exactSum.js';
+import { ExactSum, productValue } from './ExactSum.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 

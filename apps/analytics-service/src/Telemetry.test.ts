@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Telemetry } from './telemetry.js';
+import { Telemetry } from './Telemetry.js';
 
 describe('Telemetry', () => {
   it('keeps the counters the progress line shows', () => {

@@ -11,7 +11,7 @@ import { libraryLogger } from './logger.js';
 import type { ProgressOutput, ProgressReporter } from './progress.js';
 import { type DemoReport, formatReport, readReport } from './report.js';
 import { type RunningService, startService } from './service.js';
-import type { Telemetry } from './telemetry.js';
+import type { Telemetry } from './Telemetry.js';
 
 /** Generator settings of the demo stream: realistic noise the pipeline must absorb. */
 export const DEMO_STREAM = Object.freeze({ duplicateRate: 0.02, reorder: true, malformedRate: 0.002 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveSeed, Random } from './random.js';
+import { deriveSeed, Random } from './Random.js';
 
 describe('Random', () => {
   it('repeats the same sequence for the same seed', () => {

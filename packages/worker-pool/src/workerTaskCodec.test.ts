@@ -9,7 +9,7 @@ import {
   MAX_TASK_BYTES,
   packStates,
   unpackStates,
-} from './wire.js';
+} from './workerTaskCodec.js';
 
 /** What a worker receives: the wire task after a real structured clone with transfer. */
 function sendToWorker<T>(value: T, transferList: ArrayBuffer[]): T {
