@@ -2,6 +2,7 @@ import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetricsSink } from '@marketplace/dynamodb-sink';
 import { AggregateProcessor, MetricChangeConsumer, registerKafkaCodecs } from '@marketplace/kafka-processor';
+import type { Logger } from '@marketplace/options';
 import type { RetryOptions } from '@marketplace/retry';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
@@ -12,7 +13,7 @@ import type { Role, ServiceConfig } from './config.js';
 import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks } from './hooks.js';
 import type { Readiness, ReadinessCode, ReadinessReason } from './http.js';
 import { LagMonitor, type WatchedGroup } from './lag.js';
-import { type LibraryLogger, libraryLogger } from './logger.js';
+import { libraryLogger } from './logger.js';
 import { summarizeError } from './summarizeError.js';
 import type { Telemetry } from './Telemetry.js';
 
@@ -66,7 +67,7 @@ async function probe(
   code: ReadinessCode,
   what: string,
   check: () => Promise<unknown>,
-  log: LibraryLogger,
+  log: Logger,
 ): Promise<ReadinessReason | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {

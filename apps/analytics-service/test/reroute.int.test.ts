@@ -199,7 +199,8 @@ async function rawSnapshot() {
     const sum = target.get(id) ?? { counts: {}, money: {} };
     for (const f of counts) sum.counts[f] = (sum.counts[f] ?? 0n) + n(item, f);
     for (const f of maps) {
-      const bucket = (sum.money[f] ??= {});
+      const bucket = sum.money[f] ?? {};
+      sum.money[f] = bucket;
       for (const [currency, value] of Object.entries(item[f]?.M ?? {}))
         bucket[currency] = (bucket[currency] ?? 0n) + BigInt(value.N ?? '0');
     }

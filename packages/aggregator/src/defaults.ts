@@ -1,4 +1,4 @@
-import { InvalidAggregatorOptionError } from './errors.js';
+import { AggregatorOptionsError } from './errors.js';
 
 /** Default low-stock threshold: a product not deleted with `quantity < 10` is low on stock. */
 export const DEFAULT_LOW_STOCK_THRESHOLD = 10;
@@ -20,18 +20,14 @@ export const DEFAULT_AGGREGATOR_OPTIONS: Readonly<Required<AggregatorOptions>> =
 
 /**
  * Merges `options` over {@link DEFAULT_AGGREGATOR_OPTIONS} and validates the result.
- * @throws {InvalidAggregatorOptionError} code `INVALID_OPTIONS` naming the field.
+ * @throws {AggregatorOptionsError} code `INVALID_OPTIONS` naming the field.
  */
 export function resolveAggregatorOptions(
   options: AggregatorOptions | undefined,
 ): Required<AggregatorOptions> {
   const lowStockThreshold = options?.lowStockThreshold ?? DEFAULT_AGGREGATOR_OPTIONS.lowStockThreshold;
   if (!Number.isSafeInteger(lowStockThreshold) || lowStockThreshold < 0) {
-    throw new InvalidAggregatorOptionError(
-      'lowStockThreshold',
-      lowStockThreshold,
-      'a non-negative safe integer',
-    );
+    throw new AggregatorOptionsError('lowStockThreshold', lowStockThreshold, 'a non-negative safe integer');
   }
   return { lowStockThreshold };
 }

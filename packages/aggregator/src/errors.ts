@@ -8,7 +8,7 @@ export const AGGREGATOR_ERROR_CODES = Object.freeze([
 
 /**
  * Code of an {@link AggregatorError}:
- * - `INVALID_OPTIONS`: an option (e.g. `lowStockThreshold`) is invalid ({@link InvalidAggregatorOptionError}).
+ * - `INVALID_OPTIONS`: an option (e.g. `lowStockThreshold`) is invalid ({@link AggregatorOptionsError}).
  * - `INVALID_ARGUMENT`: a function argument is outside its domain (e.g. a negative `group`).
  * - `INVALID_METRIC_CHANGE`: bytes given to `decodeMetricChange` are not a valid metric change ({@link DecodeError}).
  * - `INVALID_PRODUCT_STATE`: bytes given to `decodeProductState` are not a valid product state ({@link DecodeError}).
@@ -34,10 +34,10 @@ export class AggregatorError extends Error {
 }
 
 /** An option is invalid (code `INVALID_OPTIONS`); thrown once, at construction. */
-export class InvalidAggregatorOptionError extends AggregatorError {
-  override readonly name: string = 'InvalidAggregatorOptionError';
+export class AggregatorOptionsError extends AggregatorError {
+  override readonly name: string = 'AggregatorOptionsError';
   /** Name of the offending option, e.g. `lowStockThreshold`. */
-  readonly option: string;
+  readonly field: string;
   /** The value that was given. */
   readonly value: unknown;
 
@@ -46,7 +46,7 @@ export class InvalidAggregatorOptionError extends AggregatorError {
       'INVALID_OPTIONS',
       `Invalid aggregator option \`${option}\`: expected ${expected}, got ${describe(value)}`,
     );
-    this.option = option;
+    this.field = option;
     this.value = value;
   }
 }

@@ -1,19 +1,12 @@
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { MetricChangeRecord } from '@marketplace/analytics-aggregator';
+import { type Logger, mergeOptions } from '@marketplace/options';
 import type { RetryOptions } from '@marketplace/retry';
 import { DEFAULT_DYNAMODB_SINK_OPTIONS } from './defaults.js';
-import { type Logger, SILENT_LOGGER } from './logger.js';
 import { type PlannedWrite, planWrites } from './planWrites.js';
 import { callWithRetry, isConditionalCheckFailed, type RetryInfo } from './retrying.js';
 import { runBounded } from './runBounded.js';
-import {
-  checkClient,
-  checkInteger,
-  checkLogger,
-  checkPositive,
-  checkTableName,
-  stripUndefined,
-} from './validateOptions.js';
+import { check, checkClient, checkTableName } from './validateOptions.js';
 
 /** Metrics hooks of {@link DynamoDbMetricsSink}; every hook is optional and must not throw. */
 export interface DynamoDbSinkMetricsHooks {
@@ -88,15 +81,15 @@ export class DynamoDbMetricsSink {
   readonly #logger: Logger;
   readonly #metrics: DynamoDbSinkMetricsHooks;
 
-  /** @throws InvalidOptionsError (`INVALID_OPTIONS`) naming the first invalid option. */
+  /** @throws DynamoDbSinkOptionsError (`INVALID_OPTIONS`) naming the first invalid option. */
   constructor(options: DynamoDbMetricsSinkOptions) {
-    const merged = { ...DEFAULT_DYNAMODB_SINK_OPTIONS, ...stripUndefined(options) };
+    const merged = mergeOptions(DEFAULT_DYNAMODB_SINK_OPTIONS, options);
     this.#client = checkClient(options?.client);
     this.#tableName = checkTableName(merged.tableName);
-    this.#historyTtlDays = checkPositive(merged.historyTtlDays, 'historyTtlDays');
-    this.#concurrency = checkInteger(merged.concurrency, 'concurrency', 1, 1000);
+    this.#historyTtlDays = check.positive(merged.historyTtlDays, 'historyTtlDays');
+    this.#concurrency = check.integer(merged.concurrency, 'concurrency', 1, 1000);
     this.#retry = options.retry;
-    this.#logger = checkLogger(options.logger, SILENT_LOGGER);
+    this.#logger = check.logger(options.logger);
     this.#metrics = options.metrics ?? {};
   }
 

@@ -7,9 +7,10 @@ import {
   sumCategoryPartials,
   sumSellerPartials,
 } from '@marketplace/analytics-aggregator';
+import { type Logger, mergeOptions } from '@marketplace/options';
 import type { RetryOptions } from '@marketplace/retry';
 import { DEFAULT_METRICS_READER_OPTIONS } from './defaults.js';
-import { InvalidArgumentError, InvalidOptionsError } from './errors.js';
+import { DynamoDbSinkOptionsError, InvalidArgumentError } from './errors.js';
 import { foldHistory, type HistoryEntry, type HistoryPoint } from './history.js';
 import {
   type Item,
@@ -28,9 +29,8 @@ import {
   hourOf,
   lowStockPk,
 } from './keys.js';
-import { type Logger, SILENT_LOGGER } from './logger.js';
 import { callWithRetry } from './retrying.js';
-import { checkClient, checkInteger, checkLogger, checkTableName, stripUndefined } from './validateOptions.js';
+import { check, checkClient, checkTableName } from './validateOptions.js';
 
 /** Options of {@link MetricsReader}. */
 export interface MetricsReaderOptions {
@@ -78,20 +78,20 @@ export class MetricsReader {
   readonly #retry: RetryOptions | undefined;
   readonly #logger: Logger;
 
-  /** @throws InvalidOptionsError (`INVALID_OPTIONS`) naming the first invalid option. */
+  /** @throws DynamoDbSinkOptionsError (`INVALID_OPTIONS`) naming the first invalid option. */
   constructor(options: MetricsReaderOptions) {
-    const merged = { ...DEFAULT_METRICS_READER_OPTIONS, ...stripUndefined(options) };
+    const merged = mergeOptions(DEFAULT_METRICS_READER_OPTIONS, options);
     this.#client = checkClient(options?.client);
     this.#tableName = checkTableName(merged.tableName);
     if (options.now !== undefined && typeof options.now !== 'function') {
-      throw new InvalidOptionsError('now', 'must be a function returning a Date');
+      throw new DynamoDbSinkOptionsError('now', 'must be a function returning a Date');
     }
     this.#now = options.now ?? (() => new Date());
     this.#consistentRead = merged.consistentRead === true;
     this.#pageSize =
-      options.pageSize === undefined ? undefined : checkInteger(options.pageSize, 'pageSize', 1, 10_000);
+      options.pageSize === undefined ? undefined : check.integer(options.pageSize, 'pageSize', 1, 10_000);
     this.#retry = options.retry;
-    this.#logger = checkLogger(options.logger, SILENT_LOGGER);
+    this.#logger = check.logger(options.logger);
   }
 
   /**

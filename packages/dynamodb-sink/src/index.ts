@@ -1,3 +1,4 @@
+export type { Logger } from '@marketplace/options';
 export {
   DynamoDbMetricsSink,
   type DynamoDbMetricsSinkOptions,
@@ -13,18 +14,17 @@ export {
 } from './defaults.js';
 export {
   DYNAMO_SINK_ERROR_CODES,
+  DynamoDbSinkOptionsError,
   DynamoRequestError,
   DynamoSinkError,
   type DynamoSinkErrorCode,
   InvalidArgumentError,
   InvalidItemError,
-  InvalidOptionsError,
   InvalidRecordError,
   UnsupportedRowFormatError,
 } from './errors.js';
 export type { HistoryEntry } from './history.js';
 export { ROW_FORMAT, ROW_FORMAT_ATTRIBUTE } from './items.js';
-export type { Logger } from './logger.js';
 export {
   type CategoryHistoryEntry,
   MetricsReader,

@@ -1,6 +1,6 @@
+import { SILENT_LOGGER } from '@marketplace/options';
 import { describe, expect, it, vi } from 'vitest';
 import { DynamoRequestError } from './errors.js';
-import { SILENT_LOGGER } from './logger.js';
 import { type CallContext, callWithRetry, isConditionalCheckFailed } from './retrying.js';
 
 const awsError = (name: string, status: number): Error =>

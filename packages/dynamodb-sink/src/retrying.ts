@@ -1,6 +1,6 @@
+import type { Logger } from '@marketplace/options';
 import { isRetryableError, RetryError, type RetryOptions, withRetry } from '@marketplace/retry';
 import { DynamoRequestError } from './errors.js';
-import type { Logger } from './logger.js';
 
 /** Information given to the `onRetry` metrics hook. */
 export interface RetryInfo {

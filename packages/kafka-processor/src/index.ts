@@ -1,3 +1,4 @@
+export type { Logger } from '@marketplace/options';
 export { AggregateProcessor, type AggregateProcessorOptions } from './AggregateProcessor.js';
 export {
   DEFAULT_CODEC_OPTIONS,
@@ -46,7 +47,7 @@ export {
   CodecError,
   type CodecName,
   InternalTopicError,
-  InvalidProcessorOptionsError,
+  KafkaProcessorOptionsError,
   PROCESSOR_ERROR_CODES,
   ProcessorError,
   type ProcessorErrorCode,
@@ -80,9 +81,4 @@ export {
   type ScanDeadLettersResult,
   scanDeadLetters,
 } from './scanDeadLetters.js';
-export type {
-  BatchMetrics,
-  MetricChangeConsumerMetricsHooks,
-  ProcessorLogger,
-  ProcessorMetricsHooks,
-} from './types.js';
+export type { BatchMetrics, MetricChangeConsumerMetricsHooks, ProcessorMetricsHooks } from './types.js';

@@ -24,13 +24,13 @@ export class ProductEventsError extends Error {
 }
 
 /** An option is out of range or of the wrong type (code `INVALID_OPTIONS`). */
-export class InvalidOptionsError extends ProductEventsError {
+export class ProductEventsOptionsError extends ProductEventsError {
   /** Name of the offending option, e.g. `maxBytes`. */
   readonly field: string;
 
   constructor(field: string, message: string) {
     super('INVALID_OPTIONS', `Invalid option "${field}": ${message}`);
-    this.name = 'InvalidOptionsError';
+    this.name = 'ProductEventsOptionsError';
     this.field = field;
   }
 }

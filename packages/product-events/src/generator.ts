@@ -7,7 +7,7 @@ import {
   topicForEventType,
 } from './constants.js';
 import { encodeUnchecked } from './encode.js';
-import { InvalidOptionsError } from './errors.js';
+import { ProductEventsOptionsError } from './errors.js';
 import type { ParseErrorCode } from './parseErrors.js';
 import { deriveSeed, Random } from './Random.js';
 import type {
@@ -223,7 +223,7 @@ interface StreamConfig {
  *
  * @param options - see {@link GeneratorOptions}
  * @returns an iterable of {@link GeneratedMessage}
- * @throws {InvalidOptionsError} `INVALID_OPTIONS` when an option is out of range (the message
+ * @throws {ProductEventsOptionsError} `INVALID_OPTIONS` when an option is out of range (the message
  *   names the field)
  * @example
  * for (const message of generateMarketplaceStream({ seed: 42, events: 1000, duplicateRate: 0.05 })) {
@@ -354,7 +354,10 @@ function definedEntries<T extends object>(value: T): Partial<T> {
 
 function requireThat(field: string, condition: boolean, expected: string, actual: unknown): void {
   if (!condition)
-    throw new InvalidOptionsError(field, `${expected}, got ${JSON.stringify(actual) ?? String(actual)}`);
+    throw new ProductEventsOptionsError(
+      field,
+      `${expected}, got ${JSON.stringify(actual) ?? String(actual)}`,
+    );
 }
 
 /** Output stage: the (reordered) fresh messages, with duplicates mixed in. */

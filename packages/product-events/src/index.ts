@@ -9,10 +9,10 @@ export {
 export { type EncodedProductEvent, encodeProductEvent } from './encode.js';
 export {
   InvalidEventError,
-  InvalidOptionsError,
   PRODUCT_EVENTS_ERROR_CODES,
   ProductEventsError,
   type ProductEventsErrorCode,
+  ProductEventsOptionsError,
 } from './errors.js';
 export {
   DEFAULT_CURRENCY_MIX,

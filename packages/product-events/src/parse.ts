@@ -1,10 +1,15 @@
 import { isUtf8 } from 'node:buffer';
+import { createOptionChecks } from '@marketplace/options';
 import type { ValueError } from '@sinclair/typebox/errors';
 import { HEADERS, SCHEMA_VERSION } from './constants.js';
-import { InvalidOptionsError } from './errors.js';
+import { ProductEventsOptionsError } from './errors.js';
+
 import { MAX_QUOTED_LENGTH, type ParseErrorCode, type ProductEventParseError } from './parseErrors.js';
 import { eventCheckers, fastEventCheckers, isCurrencyCode, isDateTime } from './schema.js';
 import type { ProductData, ProductEvent, ProductEventType } from './types.js';
+
+/** The option checks of the parser: `(value, field, ...)`, throwing {@link ProductEventsOptionsError}. */
+const check = createOptionChecks((field, message) => new ProductEventsOptionsError(field, message));
 
 /** Default limits of {@link parseProductEvent}. */
 export const DEFAULT_PARSE_OPTIONS: Readonly<{
@@ -104,7 +109,7 @@ const fail = (code: ParseErrorCode, path: string, message: string): ParseResult 
  * @param value - record value bytes, JSON text, or a parsed value
  * @param options - key, headers and limits, see {@link ParseOptions}
  * @returns `{ ok: true, event }` or `{ ok: false, error }`
- * @throws {InvalidOptionsError} `INVALID_OPTIONS` only when `maxBytes`/`maxDepth` is not a
+ * @throws {ProductEventsOptionsError} `INVALID_OPTIONS` only when `maxBytes`/`maxDepth` is not a
  *   positive integer, `maxFutureSkewMs` not an integer >= 0 or `now` not a function (a
  *   programming error, never caused by the input)
  * @example
@@ -122,14 +127,14 @@ export function parseProductEvent(value: unknown, options?: ParseOptions): Parse
       options.now !== undefined)
   ) {
     limits = {
-      maxBytes: checkLimit('maxBytes', options.maxBytes ?? DEFAULT_LIMITS.maxBytes, 1),
-      maxDepth: checkLimit('maxDepth', options.maxDepth ?? DEFAULT_LIMITS.maxDepth, 1),
-      maxFutureSkewMs: checkLimit(
-        'maxFutureSkewMs',
+      maxBytes: check.integer(options.maxBytes ?? DEFAULT_LIMITS.maxBytes, 'maxBytes', 1),
+      maxDepth: check.integer(options.maxDepth ?? DEFAULT_LIMITS.maxDepth, 'maxDepth', 1),
+      maxFutureSkewMs: check.integer(
         options.maxFutureSkewMs ?? DEFAULT_LIMITS.maxFutureSkewMs,
+        'maxFutureSkewMs',
         0,
       ),
-      now: checkFunction('now', options.now ?? DEFAULT_LIMITS.now),
+      now: check.func(options.now ?? DEFAULT_LIMITS.now, 'now'),
     };
   }
   try {
@@ -138,21 +143,6 @@ export function parseProductEvent(value: unknown, options?: ParseOptions): Parse
     // Only reachable with hostile already-parsed input (throwing getters, revoked proxies).
     return fail('SCHEMA_VIOLATION', '', `The value could not be read: ${errorMessage(error)}`);
   }
-}
-
-function checkLimit(field: string, limit: number, min: number): number {
-  if (!Number.isSafeInteger(limit) || limit < min) {
-    const expected = min === 0 ? 'an integer >= 0' : 'a positive integer';
-    throw new InvalidOptionsError(field, `expected ${expected}, got ${String(limit)}`);
-  }
-  return limit;
-}
-
-function checkFunction(field: string, value: unknown): () => number {
-  if (typeof value !== 'function') {
-    throw new InvalidOptionsError(field, `expected a function, got ${typeof value}`);
-  }
-  return value as () => number;
 }
 
 function parseChecked(value: unknown, options: ParseOptions | undefined, limits: Limits): ParseResult {

@@ -1,6 +1,6 @@
 import pRetryImport from 'p-retry';
 import { DEFAULT_RETRY_OPTIONS } from './defaults.js';
-import { InvalidRetryOptionsError, RetryError } from './errors.js';
+import { RetryError, RetryOptionsError } from './errors.js';
 import { interopDefault } from './interopDefault.js';
 import { isRetryableError } from './isRetryableError.js';
 
@@ -77,23 +77,23 @@ function resolveOptions(options: RetryOptions): ResolvedOptions {
   const maxDelayMs = options.maxDelayMs ?? Math.max(DEFAULT_RETRY_OPTIONS.maxDelayMs, minDelayMs);
   const factor = options.factor ?? DEFAULT_RETRY_OPTIONS.factor;
   if (!Number.isInteger(retries) || retries < 0) {
-    throw new InvalidRetryOptionsError('retries', `expected an integer >= 0, got ${retries}`);
+    throw new RetryOptionsError('retries', `expected an integer >= 0, got ${retries}`);
   }
   if (!Number.isFinite(minDelayMs) || minDelayMs < 0) {
-    throw new InvalidRetryOptionsError('minDelayMs', `expected a finite number >= 0, got ${minDelayMs}`);
+    throw new RetryOptionsError('minDelayMs', `expected a finite number >= 0, got ${minDelayMs}`);
   }
   if (!Number.isFinite(maxDelayMs) || maxDelayMs < minDelayMs) {
-    throw new InvalidRetryOptionsError(
+    throw new RetryOptionsError(
       'maxDelayMs',
       `expected a finite number >= minDelayMs (${minDelayMs}), got ${maxDelayMs}`,
     );
   }
   if (!Number.isFinite(factor) || factor < 1) {
-    throw new InvalidRetryOptionsError('factor', `expected a finite number >= 1, got ${factor}`);
+    throw new RetryOptionsError('factor', `expected a finite number >= 1, got ${factor}`);
   }
   for (const name of ['isRetryable', 'onRetry', 'random'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new InvalidRetryOptionsError(name, 'expected a function');
+      throw new RetryOptionsError(name, 'expected a function');
     }
   }
   return {
@@ -164,7 +164,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  *   {@link RetryError} code `ABORTED` (`cause` = the abort reason, `lastError` = the last
  *   failure, if any). An attempt that succeeds although the signal aborted meanwhile returns its
  *   result: the operation happened.
- * - Invalid options reject with `InvalidRetryOptionsError` (code `INVALID_OPTIONS`) before any
+ * - Invalid options reject with `RetryOptionsError` (code `INVALID_OPTIONS`) before any
  *   attempt.
  *
  * @param fn The operation; receives the attempt number (1-based).

@@ -1,6 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { MetricChangeRecord } from '@marketplace/analytics-aggregator';
+import { type Logger, mergeOptions } from '@marketplace/options';
 import type { RetryOptions } from '@marketplace/retry';
 import { normalizePrefix } from './archiveKeys.js';
 import {
@@ -9,17 +10,9 @@ import {
   DEFAULT_S3_ARCHIVE_OPTIONS,
   MIN_PART_SIZE_BYTES,
 } from './defaults.js';
-import { type Logger, SILENT_LOGGER } from './logger.js';
 import { type PlannedObject, planObjects } from './planObjects.js';
 import { callWithRetry, type RetryInfo } from './retrying.js';
-import {
-  checkBucket,
-  checkClient,
-  checkInteger,
-  checkLogger,
-  checkPrefix,
-  stripUndefined,
-} from './validateOptions.js';
+import { check, checkBucket, checkClient, checkPrefix } from './validateOptions.js';
 
 /** Metrics hooks of {@link S3MetricsArchive}; every hook is optional and must not throw. */
 export interface S3ArchiveMetricsHooks {
@@ -97,29 +90,29 @@ export class S3MetricsArchive {
   readonly #logger: Logger;
   readonly #metrics: S3ArchiveMetricsHooks;
 
-  /** @throws ArchiveOptionsError (`INVALID_OPTIONS`) naming the first invalid option. */
+  /** @throws S3SinkOptionsError (`INVALID_OPTIONS`) naming the first invalid option. */
   constructor(options: S3MetricsArchiveOptions) {
-    const merged = { ...DEFAULT_S3_ARCHIVE_OPTIONS, ...stripUndefined(options) };
+    const merged = mergeOptions(DEFAULT_S3_ARCHIVE_OPTIONS, options);
     this.#client = checkClient(options?.client);
     this.#bucket = checkBucket(merged.bucket);
     this.#prefix = normalizePrefix(checkPrefix(merged.prefix));
-    this.#multipartThresholdBytes = checkInteger(
+    this.#multipartThresholdBytes = check.integer(
       merged.multipartThresholdBytes,
       'multipartThresholdBytes',
       0,
       5 * 1024 ** 3,
     );
-    this.#partSizeBytes = checkInteger(
+    this.#partSizeBytes = check.integer(
       merged.partSizeBytes,
       'partSizeBytes',
       MIN_PART_SIZE_BYTES,
       5 * 1024 ** 3,
     );
-    this.#uploadQueueSize = checkInteger(merged.uploadQueueSize, 'uploadQueueSize', 1, 64);
-    this.#concurrency = checkInteger(merged.concurrency, 'concurrency', 1, 256);
-    this.#gzipLevel = checkInteger(merged.gzipLevel, 'gzipLevel', 0, 9);
+    this.#uploadQueueSize = check.integer(merged.uploadQueueSize, 'uploadQueueSize', 1, 64);
+    this.#concurrency = check.integer(merged.concurrency, 'concurrency', 1, 256);
+    this.#gzipLevel = check.integer(merged.gzipLevel, 'gzipLevel', 0, 9);
     this.#retry = options.retry;
-    this.#logger = checkLogger(options.logger, SILENT_LOGGER);
+    this.#logger = check.logger(options.logger);
     this.#metrics = options.metrics ?? {};
   }
 

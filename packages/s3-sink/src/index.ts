@@ -1,3 +1,4 @@
+export type { Logger } from '@marketplace/options';
 export { type ArchiveKeyParts, archiveKey, parseArchiveKey } from './archiveKeys.js';
 export {
   ARCHIVE_CONTENT_ENCODING,
@@ -7,15 +8,14 @@ export {
   MIN_PART_SIZE_BYTES,
 } from './defaults.js';
 export {
-  ArchiveOptionsError,
   ArchiveRecordError,
   CorruptArchiveError,
   S3_SINK_ERROR_CODES,
   S3RequestError,
   S3SinkError,
   type S3SinkErrorCode,
+  S3SinkOptionsError,
 } from './errors.js';
-export type { Logger } from './logger.js';
 export { type ReadArchiveOptions, readArchive } from './readArchive.js';
 export type { RetryInfo } from './retrying.js';
 export {

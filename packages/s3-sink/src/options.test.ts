@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_S3_ARCHIVE_OPTIONS } from './defaults.js';
-import { ArchiveOptionsError } from './errors.js';
+import { S3SinkOptionsError } from './errors.js';
 import { readArchive } from './readArchive.js';
 import { S3MetricsArchive } from './S3MetricsArchive.js';
 
@@ -27,7 +27,7 @@ describe('S3MetricsArchive options', () => {
   ])('rejects %o naming the field', (options, field) => {
     const build = (): S3MetricsArchive => new S3MetricsArchive(options as never);
 
-    expect(build).toThrow(ArchiveOptionsError);
+    expect(build).toThrow(S3SinkOptionsError);
     expect(build).toThrow(`Invalid option "${field}"`);
   });
 });

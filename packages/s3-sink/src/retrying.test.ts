@@ -1,6 +1,6 @@
+import { SILENT_LOGGER } from '@marketplace/options';
 import { describe, expect, it, vi } from 'vitest';
 import { S3RequestError } from './errors.js';
-import { SILENT_LOGGER } from './logger.js';
 import { type CallContext, callWithRetry } from './retrying.js';
 
 const awsError = (name: string, status: number): Error =>

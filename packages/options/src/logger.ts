@@ -1,4 +1,8 @@
-/** Logger taken by `startLocalStack` (pino, console and similar fit). */
+/**
+ * The logger every `@marketplace/*` library takes as its `logger` option: `(message, fields?)`
+ * per level. console fits as is; pino fits through a small adapter (pino takes the fields first).
+ * Libraries are silent by default ({@link SILENT_LOGGER}).
+ */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -8,5 +12,5 @@ export interface Logger {
 
 const noop = (): void => {};
 
-/** A logger that drops everything: the default, libraries stay silent. */
+/** A logger that drops everything: the default of every library. */
 export const SILENT_LOGGER: Logger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
