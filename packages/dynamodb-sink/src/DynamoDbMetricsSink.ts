@@ -1,11 +1,11 @@
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { MetricChangeRecord } from '@marketplace/analytics-aggregator';
 import { type Logger, mergeOptions } from '@marketplace/options';
-import type { RetryOptions } from '@marketplace/retry';
+import { mapBounded, type RetryOptions } from '@marketplace/retry';
+import { callDynamoDb, isConditionalCheckFailed, type RetryInfo } from './callDynamoDb.js';
 import { DEFAULT_DYNAMODB_SINK_OPTIONS } from './defaults.js';
 import { type PlannedWrite, planWrites } from './planWrites.js';
-import { callWithRetry, isConditionalCheckFailed, type RetryInfo } from './retrying.js';
-import { runBounded } from './runBounded.js';
+
 import { check, checkClient, checkTableName } from './validateOptions.js';
 
 /** Metrics hooks of {@link DynamoDbMetricsSink}; every hook is optional and must not throw. */
@@ -111,7 +111,7 @@ export class DynamoDbMetricsSink {
     const started = performance.now();
     const writes = planWrites(batch, this.#historyTtlDays);
     const result: WriteResult = { rowsWritten: 0, conditionalSkips: 0, requests: 0 };
-    await runBounded(writes, this.#concurrency, async (write) => {
+    await mapBounded(writes, this.#concurrency, async (write) => {
       if (await this.#put(write, result)) result.rowsWritten += 1;
       else result.conditionalSkips += 1;
     });
@@ -128,7 +128,7 @@ export class DynamoDbMetricsSink {
 
   /** One conditional put; true when written, false when the stored row is as new or newer. */
   async #put(write: PlannedWrite, result: WriteResult): Promise<boolean> {
-    return callWithRetry(
+    return callDynamoDb(
       {
         tableName: this.#tableName,
         operation: 'PutItem',

@@ -9,6 +9,7 @@ import {
 } from '@marketplace/analytics-aggregator';
 import { type Logger, mergeOptions } from '@marketplace/options';
 import type { RetryOptions } from '@marketplace/retry';
+import { callDynamoDb } from './callDynamoDb.js';
 import { DEFAULT_METRICS_READER_OPTIONS } from './defaults.js';
 import { DynamoDbSinkOptionsError, InvalidArgumentError } from './errors.js';
 import { foldHistory, type HistoryEntry, type HistoryPoint } from './history.js';
@@ -29,7 +30,6 @@ import {
   hourOf,
   lowStockPk,
 } from './keys.js';
-import { callWithRetry } from './retrying.js';
 import { check, checkClient, checkTableName } from './validateOptions.js';
 
 /** Options of {@link MetricsReader}. */
@@ -228,7 +228,7 @@ export class MetricsReader {
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
-      const page = await callWithRetry(
+      const page = await callDynamoDb(
         {
           tableName: this.#tableName,
           operation: 'Query',

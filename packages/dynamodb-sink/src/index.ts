@@ -1,4 +1,5 @@
 export type { Logger } from '@marketplace/options';
+export type { RetryInfo } from './callDynamoDb.js';
 export {
   DynamoDbMetricsSink,
   type DynamoDbMetricsSinkOptions,
@@ -37,4 +38,3 @@ export {
   ensureMetricsTable,
   metricsTableDefinition,
 } from './metricsTable.js';
-export type { RetryInfo } from './retrying.js';

@@ -4,6 +4,7 @@ import type { MetricChangeRecord } from '@marketplace/analytics-aggregator';
 import { type Logger, mergeOptions } from '@marketplace/options';
 import type { RetryOptions } from '@marketplace/retry';
 import { normalizePrefix } from './archiveKeys.js';
+import { callS3, type RetryInfo } from './callS3.js';
 import {
   ARCHIVE_CONTENT_ENCODING,
   ARCHIVE_CONTENT_TYPE,
@@ -11,7 +12,6 @@ import {
   MIN_PART_SIZE_BYTES,
 } from './defaults.js';
 import { type PlannedObject, planObjects } from './planObjects.js';
-import { callWithRetry, type RetryInfo } from './retrying.js';
 import { check, checkBucket, checkClient, checkPrefix } from './validateOptions.js';
 
 /** Metrics hooks of {@link S3MetricsArchive}; every hook is optional and must not throw. */
@@ -157,7 +157,7 @@ export class S3MetricsArchive {
       ContentType: ARCHIVE_CONTENT_TYPE,
       ContentEncoding: ARCHIVE_CONTENT_ENCODING,
     };
-    await callWithRetry(
+    await callS3(
       {
         bucket: this.#bucket,
         key: object.key,

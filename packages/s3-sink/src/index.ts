@@ -1,5 +1,6 @@
 export type { Logger } from '@marketplace/options';
 export { type ArchiveKeyParts, archiveKey, parseArchiveKey } from './archiveKeys.js';
+export type { RetryInfo } from './callS3.js';
 export {
   ARCHIVE_CONTENT_ENCODING,
   ARCHIVE_CONTENT_TYPE,
@@ -17,7 +18,6 @@ export {
   S3SinkOptionsError,
 } from './errors.js';
 export { type ReadArchiveOptions, readArchive } from './readArchive.js';
-export type { RetryInfo } from './retrying.js';
 export {
   type ArchiveWriteResult,
   type S3ArchiveMetricsHooks,

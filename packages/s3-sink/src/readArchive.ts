@@ -15,9 +15,9 @@ import {
   parseArchiveKey,
 } from './archiveKeys.js';
 import { decodeRecordLine } from './archiveLines.js';
+import { callS3 } from './callS3.js';
 import { DEFAULT_READ_ARCHIVE_OPTIONS } from './defaults.js';
 import { CorruptArchiveError, S3SinkOptionsError } from './errors.js';
-import { callWithRetry } from './retrying.js';
 import { check, checkBucket, checkClient, checkPrefix } from './validateOptions.js';
 
 /** Options of {@link readArchive}. */
@@ -82,7 +82,7 @@ export async function* readArchive(
     const listPrefix = dayPrefix(prefix, day);
     let token: string | undefined;
     do {
-      const page = await callWithRetry(
+      const page = await callS3(
         { ...context, key: listPrefix, operation: 'ListObjectsV2', errorCode: 'READ_FAILED' },
         () =>
           client.send(
@@ -105,7 +105,7 @@ export async function* readArchive(
 
     listed.sort((a, b) => compareArchiveKeys(a.parts, b.parts));
     for (const { key } of listed) {
-      const response = await callWithRetry(
+      const response = await callS3(
         { ...context, key, operation: 'GetObject', errorCode: 'READ_FAILED' },
         () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
       );

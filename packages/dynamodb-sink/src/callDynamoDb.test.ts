@@ -1,7 +1,7 @@
 import { SILENT_LOGGER } from '@marketplace/options';
 import { describe, expect, it, vi } from 'vitest';
+import { type CallContext, callDynamoDb, isConditionalCheckFailed } from './callDynamoDb.js';
 import { DynamoRequestError } from './errors.js';
-import { type CallContext, callWithRetry, isConditionalCheckFailed } from './retrying.js';
 
 const awsError = (name: string, status: number): Error =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
@@ -16,7 +16,7 @@ const context = (overrides: Partial<CallContext> = {}): CallContext => ({
   ...overrides,
 });
 
-describe('callWithRetry', () => {
+describe('callDynamoDb', () => {
   it('retries throttling and 5xx, then returns, reporting each retry', async () => {
     const onRetry = vi.fn();
     const userOnRetry = vi.fn();
@@ -27,7 +27,7 @@ describe('callWithRetry', () => {
       .mockRejectedValueOnce(awsError('InternalServerError', 500))
       .mockResolvedValue('ok');
 
-    const result = await callWithRetry(
+    const result = await callDynamoDb(
       context({
         onRetry,
         logger: { ...SILENT_LOGGER, warn },
@@ -51,7 +51,7 @@ describe('callWithRetry', () => {
     const denied = awsError('AccessDeniedException', 400);
     const call = vi.fn<() => Promise<void>>().mockRejectedValue(denied);
 
-    const error = await callWithRetry(context(), call).catch((e: unknown) => e);
+    const error = await callDynamoDb(context(), call).catch((e: unknown) => e);
 
     expect(call).toHaveBeenCalledTimes(1);
     expect(error).toBeInstanceOf(DynamoRequestError);
@@ -69,7 +69,7 @@ describe('callWithRetry', () => {
     const throttled = awsError('ProvisionedThroughputExceededException', 400);
     const call = vi.fn<() => Promise<void>>().mockRejectedValue(throttled);
 
-    const error = await callWithRetry(context({ errorCode: 'READ_FAILED', operation: 'Query' }), call).catch(
+    const error = await callDynamoDb(context({ errorCode: 'READ_FAILED', operation: 'Query' }), call).catch(
       (e: unknown) => e,
     );
 

@@ -1,7 +1,7 @@
 import { SILENT_LOGGER } from '@marketplace/options';
 import { describe, expect, it, vi } from 'vitest';
+import { type CallContext, callS3 } from './callS3.js';
 import { S3RequestError } from './errors.js';
-import { type CallContext, callWithRetry } from './retrying.js';
 
 const awsError = (name: string, status: number): Error =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
@@ -16,7 +16,7 @@ const context = (overrides: Partial<CallContext> = {}): CallContext => ({
   ...overrides,
 });
 
-describe('callWithRetry', () => {
+describe('callS3', () => {
   it('retries a transient error, logging it and calling both retry hooks', async () => {
     const warn = vi.fn();
     const onRetry = vi.fn();
@@ -26,7 +26,7 @@ describe('callWithRetry', () => {
       .mockRejectedValueOnce(awsError('SlowDown', 503))
       .mockResolvedValue('ok');
 
-    const result = await callWithRetry(
+    const result = await callS3(
       context({
         logger: { ...SILENT_LOGGER, warn },
         onRetry,
@@ -50,7 +50,7 @@ describe('callWithRetry', () => {
       .fn<() => Promise<void>>()
       .mockRejectedValue({ name: 'TimeoutError', toString: () => 'timeout' });
 
-    const error = await callWithRetry(
+    const error = await callS3(
       context({ logger: { ...SILENT_LOGGER, warn }, errorCode: 'READ_FAILED' }),
       call,
     ).catch((e: unknown) => e);
