@@ -1,5 +1,9 @@
 import type { DynamoDbMetricsSinkOptions } from '@marketplace/dynamodb-sink';
-import type { MetricChangeConsumerMetricsHooks, ProcessorMetricsHooks } from '@marketplace/kafka-processor';
+import type {
+  MetricChangeConsumerMetricsHooks,
+  ProcessorMetricsHooks,
+  WriteInOrderHooks,
+} from '@marketplace/kafka-processor';
 import type { S3MetricsArchiveOptions } from '@marketplace/s3-sink';
 import type { Telemetry } from './Telemetry.js';
 
@@ -68,6 +72,19 @@ export function s3Hooks(telemetry: Telemetry): S3Hooks {
     },
     onRetry(info) {
       telemetry.recordRetry(`s3.${info.operation}`);
+    },
+  };
+}
+
+/** Maps stage 2's ordered writes (`writeInOrder`: DynamoDB, then S3) onto the service's metrics. */
+export function sinkWriterHooks(telemetry: Telemetry): WriteInOrderHooks {
+  return {
+    onWriteFailed(info) {
+      if (info.writer === 'dynamodb') telemetry.recordDynamoFailure();
+      else telemetry.recordS3Failure();
+    },
+    onBatch(info) {
+      telemetry.recordBatch('sink', info.durationMs / 1000, info.ok);
     },
   };
 }

@@ -1,7 +1,12 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetricsSink } from '@marketplace/dynamodb-sink';
-import { AggregateProcessor, MetricChangeConsumer, registerKafkaCodecs } from '@marketplace/kafka-processor';
+import {
+  AggregateProcessor,
+  MetricChangeConsumer,
+  registerKafkaCodecs,
+  writeInOrder,
+} from '@marketplace/kafka-processor';
 import type { Logger } from '@marketplace/options';
 import type { RetryOptions } from '@marketplace/retry';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
@@ -10,7 +15,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
 import { cachedSingleFlight } from './cachedSingleFlight.js';
 import type { Role, ServiceConfig } from './config.js';
-import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks } from './hooks.js';
+import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks, sinkWriterHooks } from './hooks.js';
 import type { Readiness, ReadinessCode, ReadinessReason } from './http.js';
 import { LagMonitor, type WatchedGroup } from './lag.js';
 import { libraryLogger } from './logger.js';
@@ -241,27 +246,13 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         retry: { retries: 0 },
         onFatal: stageFailed('sink'),
         // DynamoDB first (current values), then the archive; offsets are committed after both.
-        handleBatch: async (records) => {
-          const started = performance.now();
-          let ok = false;
-          try {
-            try {
-              await sink.write(records);
-            } catch (error) {
-              telemetry.recordDynamoFailure();
-              throw error;
-            }
-            try {
-              await archive.write(records);
-            } catch (error) {
-              telemetry.recordS3Failure();
-              throw error;
-            }
-            ok = true;
-          } finally {
-            telemetry.recordBatch('sink', (performance.now() - started) / 1000, ok);
-          }
-        },
+        handleBatch: writeInOrder(
+          [
+            { name: 'dynamodb', writer: sink },
+            { name: 's3', writer: archive },
+          ],
+          sinkWriterHooks(telemetry),
+        ),
       });
       groups.push({
         stage: 'sink',

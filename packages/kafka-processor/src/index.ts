@@ -82,3 +82,9 @@ export {
   scanDeadLetters,
 } from './scanDeadLetters.js';
 export type { BatchMetrics, MetricChangeConsumerMetricsHooks, ProcessorMetricsHooks } from './types.js';
+export {
+  type MetricChangeWriter,
+  type NamedWriter,
+  type WriteInOrderHooks,
+  writeInOrder,
+} from './writeInOrder.js';
