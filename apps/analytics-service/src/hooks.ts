@@ -1,7 +1,9 @@
 import type { DynamoDbMetricsSinkOptions } from '@marketplace/dynamodb-sink';
 import type {
   MetricChangeConsumerMetricsHooks,
+  PartitionLag,
   ProcessorMetricsHooks,
+  WatchedGroup,
   WriteInOrderHooks,
 } from '@marketplace/kafka-processor';
 import type { S3MetricsArchiveOptions } from '@marketplace/s3-sink';
@@ -86,5 +88,19 @@ export function sinkWriterHooks(telemetry: Telemetry): WriteInOrderHooks {
     onBatch(info) {
       telemetry.recordBatch('sink', info.durationMs / 1000, info.ok);
     },
+  };
+}
+
+/** A consumer group of the service with the stage it serves (the `stage` label of the lag gauge). */
+export type StageGroup = WatchedGroup & { stage: 'aggregate' | 'sink' };
+
+/** Publishes each lag poll of `LagMonitor` as the `analytics_consumer_lag` gauge. */
+export function consumerLagHook(
+  telemetry: Telemetry,
+): (group: StageGroup, lags: readonly PartitionLag[]) => void {
+  return (group, lags) => {
+    for (const { topic, partition, lag } of lags) {
+      telemetry.setConsumerLag(group.groupId, topic, partition, lag, group.stage);
+    }
   };
 }

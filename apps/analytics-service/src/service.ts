@@ -3,6 +3,7 @@ import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetricsSink } from '@marketplace/dynamodb-sink';
 import {
   AggregateProcessor,
+  LagMonitor,
   MetricChangeConsumer,
   registerKafkaCodecs,
   writeInOrder,
@@ -15,9 +16,16 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
 import { cachedSingleFlight } from './cachedSingleFlight.js';
 import type { Role, ServiceConfig } from './config.js';
-import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks, sinkWriterHooks } from './hooks.js';
+import {
+  consumerLagHook,
+  dynamoHooks,
+  metricChangeConsumerHooks,
+  processorHooks,
+  type StageGroup,
+  s3Hooks,
+  sinkWriterHooks,
+} from './hooks.js';
 import type { Readiness, ReadinessCode, ReadinessReason } from './http.js';
-import { LagMonitor, type WatchedGroup } from './lag.js';
 import { libraryLogger } from './logger.js';
 import { summarizeError } from './summarizeError.js';
 import type { Telemetry } from './Telemetry.js';
@@ -48,7 +56,7 @@ export interface ServiceDeps {
 /** The running stages of this process. */
 export interface RunningService {
   /** Consumer lag of both groups (also on `/metrics`). */
-  readonly lag: LagMonitor;
+  readonly lag: LagMonitor<StageGroup>;
   /** Ready when every stage of the role has joined its group and Kafka/DynamoDB/S3 answer. */
   readiness(): Promise<Readiness>;
   /** Stops the stages gracefully (finishing the batch in flight), destroys the pool, closes clients. */
@@ -129,7 +137,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   let pool: ReducerPool | undefined;
   let processor: AggregateProcessor | undefined;
   let sinkConsumer: MetricChangeConsumer | undefined;
-  const groups: WatchedGroup[] = [];
+  const groups: StageGroup[] = [];
   /** Stages that failed for good (their `onFatal`), with what went wrong, for `/readyz`. */
   const failures = new Map<'aggregate' | 'sink', ReadinessReason>();
   const stageFailed =
@@ -148,7 +156,8 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       });
       deps.onFatal?.(error);
     };
-  const lag = new LagMonitor(admin, groups, telemetry);
+  // Measures the groups pushed below as the stages start.
+  const lag = new LagMonitor({ admin, groups, onLag: consumerLagHook(telemetry) });
   const stopAll = async (): Promise<void> => {
     abort.abort();
     const errors: unknown[] = [];

@@ -57,7 +57,9 @@ export {
   TopicMismatchError,
   TransactionError,
 } from './errors.js';
+export { fetchGroupLag, type PartitionLag, type WatchedGroup } from './fetchGroupLag.js';
 export { isMessageTooLargeError, isProducerFencedError } from './kafkaErrors.js';
+export { LagMonitor, type LagMonitorOptions } from './LagMonitor.js';
 export type { LowStockAlert } from './lowStockAlertMessage.js';
 export { MetricChangeConsumer, type MetricChangeConsumerOptions } from './MetricChangeConsumer.js';
 export {

@@ -53,7 +53,7 @@ export function writeInOrder(
   if (!Array.isArray(writers) || writers.length === 0) {
     throw new KafkaProcessorOptionsError('writers', 'expected at least one writer');
   }
-  writers.forEach(({ writer }, i) => check.methods(writer, `writers[${i}].writer`, ['write']));
+  for (const [i, { writer }] of writers.entries()) check.methods(writer, `writers[${i}].writer`, ['write']);
   const ordered = writers.map(({ name, writer }) => ({ name, writer }));
   return async (records) => {
     const started = performance.now();

@@ -1,7 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { fetchGroupLag, LagMonitor } from './lag.js';
-import { Telemetry } from './Telemetry.js';
+import { KafkaProcessorOptionsError } from './errors.js';
+import { fetchGroupLag } from './fetchGroupLag.js';
+import { LagMonitor } from './LagMonitor.js';
 
 /**
  * A stand-in for the kafkajs admin client (a third-party API) answering committed offsets and
@@ -43,7 +44,7 @@ describe('fetchGroupLag', () => {
       ends,
     );
 
-    const lags = await fetchGroupLag(admin, { stage: 'aggregate', groupId: 'g', topics: ['in'] });
+    const lags = await fetchGroupLag(admin, { groupId: 'g', topics: ['in'] });
 
     expect(lags).toEqual([
       { groupId: 'g', topic: 'in', partition: 0, lag: 10 },
@@ -54,15 +55,15 @@ describe('fetchGroupLag', () => {
   it('never reports a negative lag', async () => {
     const admin = fakeAdmin({ g: { out: [{ partition: 0, offset: '11' }] } }, ends);
 
-    expect(await fetchGroupLag(admin, { stage: 'aggregate', groupId: 'g', topics: ['out'] })).toEqual([
+    expect(await fetchGroupLag(admin, { groupId: 'g', topics: ['out'] })).toEqual([
       { groupId: 'g', topic: 'out', partition: 0, lag: 0 },
     ]);
   });
 });
 
 describe('LagMonitor', () => {
-  it('totals the lag of every group and publishes it per partition', async () => {
-    const telemetry = new Telemetry();
+  it('totals the lag of every group and hands each poll to onLag', async () => {
+    const seen: string[] = [];
     const admin = fakeAdmin(
       {
         agg: {
@@ -75,14 +76,17 @@ describe('LagMonitor', () => {
       },
       ends,
     );
-    const monitor = new LagMonitor(
+    const monitor = new LagMonitor({
       admin,
-      [
+      groups: [
         { stage: 'aggregate', groupId: 'agg', topics: ['in'] },
         { stage: 'sink', groupId: 'sink', topics: ['out'] },
       ],
-      telemetry,
-    );
+      onLag: (group, lags) => {
+        for (const { topic, partition, lag } of lags)
+          seen.push(`${group.stage} ${topic}/${partition} ${lag}`);
+      },
+    });
 
     expect(monitor.total()).toBeUndefined();
     await monitor.poll();
@@ -90,18 +94,15 @@ describe('LagMonitor', () => {
     expect(monitor.lagOf('agg')).toBe(0);
     expect(monitor.lagOf('sink')).toBe(3);
     expect(monitor.total()).toBe(3);
-    expect(await telemetry.registry.metrics()).toContain(
-      'analytics_consumer_lag{stage="sink",group="sink",topic="out",partition="0"} 3',
-    );
+    expect(seen).toEqual(['aggregate in/0 0', 'aggregate in/1 0', 'sink out/0 3']);
     await monitor.stop();
   });
 
   it('keeps the last values and the error when a poll fails', async () => {
-    const monitor = new LagMonitor(
-      fakeAdmin({}, ends, { fail: true }),
-      [{ stage: 'aggregate', groupId: 'g', topics: ['in'] }],
-      new Telemetry(),
-    );
+    const monitor = new LagMonitor({
+      admin: fakeAdmin({}, ends, { fail: true }),
+      groups: [{ groupId: 'g', topics: ['in'] }],
+    });
 
     await monitor.poll();
 
@@ -119,11 +120,7 @@ describe('LagMonitor', () => {
         return admin.fetchOffsets(args as never);
       },
     } as unknown as Admin;
-    const monitor = new LagMonitor(
-      counting,
-      [{ stage: 'aggregate', groupId: 'g', topics: ['in'] }],
-      new Telemetry(),
-    );
+    const monitor = new LagMonitor({ admin: counting, groups: [{ groupId: 'g', topics: ['in'] }] });
 
     await Promise.all([monitor.poll(), monitor.poll()]);
     expect(calls).toBe(1);
@@ -131,5 +128,19 @@ describe('LagMonitor', () => {
     monitor.start(10);
     await monitor.stop();
     expect(calls).toBeGreaterThanOrEqual(2);
+  });
+
+  it('rejects a missing admin client, groups that are not an array, a bad group id and a non-function onLag', () => {
+    const admin = fakeAdmin({}, ends);
+    expect(() => new LagMonitor({ admin: {} as Admin, groups: [] })).toThrow(KafkaProcessorOptionsError);
+    expect(() => new LagMonitor({ admin, groups: 'g' as never })).toThrow(
+      expect.objectContaining({ field: 'groups' }),
+    );
+    expect(() => new LagMonitor({ admin, groups: [{ groupId: 'a b', topics: [] }] })).toThrow(
+      expect.objectContaining({ field: 'groups[0].groupId' }),
+    );
+    expect(() => new LagMonitor({ admin, groups: [], onLag: 3 as never })).toThrow(
+      expect.objectContaining({ field: 'onLag' }),
+    );
   });
 });
