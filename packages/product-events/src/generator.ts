@@ -1,3 +1,4 @@
+import { mergeOptions } from '@marketplace/options';
 import { ADJECTIVES, type CategoryProfile, categoryProfile } from './catalog.js';
 import {
   DEFAULT_TOPICS,
@@ -236,7 +237,7 @@ export function generateMarketplaceStream(options: GeneratorOptions = {}): Itera
 }
 
 function resolveOptions(options: GeneratorOptions): StreamConfig {
-  const merged = { ...DEFAULT_GENERATOR_OPTIONS, ...definedEntries(options) };
+  const merged = mergeOptions(DEFAULT_GENERATOR_OPTIONS, options);
   requireThat('seed', Number.isSafeInteger(merged.seed), 'expected an integer', merged.seed);
   for (const field of ['sellers', 'categories', 'products'] as const) {
     requireThat(
@@ -316,7 +317,7 @@ function resolveOptions(options: GeneratorOptions): StreamConfig {
     currencyCumulative.push(totalWeight);
   }
   requireThat('currencyMix', totalWeight > 0, 'expected at least one currency with a weight > 0', mix);
-  const topics = { ...DEFAULT_TOPICS, ...definedEntries(merged.topics ?? {}) };
+  const topics = mergeOptions(DEFAULT_TOPICS, merged.topics);
   for (const [name, topic] of Object.entries(topics)) {
     requireThat(
       `topics.${name}`,
@@ -345,11 +346,6 @@ function resolveOptions(options: GeneratorOptions): StreamConfig {
     currencyChangeRate: merged.currencyChangeRate,
     topics,
   };
-}
-
-/** Drops `undefined` entries so they do not override defaults. */
-function definedEntries<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }
 
 function requireThat(field: string, condition: boolean, expected: string, actual: unknown): void {
