@@ -1,4 +1,10 @@
+import { createOptionChecks, mergeOptions } from '@marketplace/options';
 import { AggregatorOptionsError } from './errors.js';
+
+/** The option checks of this package: `(value, field, ...)`, throwing {@link AggregatorOptionsError}. */
+const check = createOptionChecks(
+  (field, message, value) => new AggregatorOptionsError(field, message, value),
+);
 
 /** Default low-stock threshold: a product not deleted with `quantity < 10` is low on stock. */
 export const DEFAULT_LOW_STOCK_THRESHOLD = 10;
@@ -25,9 +31,6 @@ export const DEFAULT_AGGREGATOR_OPTIONS: Readonly<Required<AggregatorOptions>> =
 export function resolveAggregatorOptions(
   options: AggregatorOptions | undefined,
 ): Required<AggregatorOptions> {
-  const lowStockThreshold = options?.lowStockThreshold ?? DEFAULT_AGGREGATOR_OPTIONS.lowStockThreshold;
-  if (!Number.isSafeInteger(lowStockThreshold) || lowStockThreshold < 0) {
-    throw new AggregatorOptionsError('lowStockThreshold', lowStockThreshold, 'a non-negative safe integer');
-  }
-  return { lowStockThreshold };
+  const merged = mergeOptions(DEFAULT_AGGREGATOR_OPTIONS, options);
+  return { lowStockThreshold: check.integer(merged.lowStockThreshold, 'lowStockThreshold', 0) };
 }

@@ -18,9 +18,10 @@ describe('AggregatorError', () => {
   });
 
   it('names the option and the given value in an option error', () => {
-    const error = new AggregatorOptionsError('lowStockThreshold', 'ten', 'a number');
+    const error = new AggregatorOptionsError('lowStockThreshold', 'expected a number, got "ten"', 'ten');
 
     expect(error).toBeInstanceOf(AggregatorError);
+    expect(error).toMatchObject({ field: 'lowStockThreshold', value: 'ten', code: 'INVALID_OPTIONS' });
     expect(error.message).toBe('Invalid aggregator option `lowStockThreshold`: expected a number, got "ten"');
   });
 

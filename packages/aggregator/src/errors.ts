@@ -41,12 +41,10 @@ export class AggregatorOptionsError extends AggregatorError {
   /** The value that was given. */
   readonly value: unknown;
 
-  constructor(option: string, value: unknown, expected: string) {
-    super(
-      'INVALID_OPTIONS',
-      `Invalid aggregator option \`${option}\`: expected ${expected}, got ${describe(value)}`,
-    );
-    this.field = option;
+  /** @param message what was expected and what was given, e.g. `expected an integer >= 0, got -1`. */
+  constructor(field: string, message: string, value?: unknown) {
+    super('INVALID_OPTIONS', `Invalid aggregator option \`${field}\`: ${message}`);
+    this.field = field;
     this.value = value;
   }
 }
