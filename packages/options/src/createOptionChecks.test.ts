@@ -32,6 +32,8 @@ describe('createOptionChecks', () => {
     expect(check.integer(5, 'n', 1, 10)).toBe(5);
     expect(check.integer(Number.MAX_SAFE_INTEGER, 'n', 0)).toBe(Number.MAX_SAFE_INTEGER);
     expect(check.positive(0.5, 'p')).toBe(0.5);
+    expect(check.number(0, 'n', 0)).toBe(0);
+    expect(check.number(1.5, 'n', 1, 2)).toBe(1.5);
     expect(check.boolean(false, 'b')).toBe(false);
     expect(check.string('abc', 's', /^[a-z]+$/, 'letters')).toBe('abc');
     expect(check.date(date, 'd')).toBe(date);
@@ -54,6 +56,14 @@ describe('createOptionChecks', () => {
     expect(rejection(() => check.positive(0, 'p')).message).toContain('expected a positive number, got 0');
     expect(rejection(() => check.positive(Number.POSITIVE_INFINITY, 'p')).field).toBe('p');
     expect(rejection(() => check.positive('1', 'p')).field).toBe('p');
+    expect(rejection(() => check.number(-1, 'minDelayMs', 0)).message).toContain(
+      'expected a finite number >= 0, got -1',
+    );
+    expect(rejection(() => check.number(3, 'factor', 1, 2)).message).toContain(
+      'expected a finite number from 1 to 2, got 3',
+    );
+    expect(rejection(() => check.number(Number.NaN, 'n', 0)).field).toBe('n');
+    expect(rejection(() => check.number('1', 'n', 0)).field).toBe('n');
     expect(rejection(() => check.boolean('yes', 'b')).message).toContain('expected a boolean, got "yes"');
     expect(rejection(() => check.string('x'.repeat(100), 's', /^y$/, 'y')).message).toContain(
       `got "${'x'.repeat(64)}..."`,

@@ -16,6 +16,8 @@ export interface OptionChecks {
   integer(value: unknown, field: string, min: number, max?: number): number;
   /** A finite number greater than 0. */
   positive(value: unknown, field: string): number;
+  /** A finite number from `min` to `max` (inclusive). @default max Number.MAX_VALUE */
+  number(value: unknown, field: string, min: number, max?: number): number;
   /** `true` or `false`. */
   boolean(value: unknown, field: string): boolean;
   /** A string matching `pattern`; `expected` describes the pattern for the message. */
@@ -66,6 +68,13 @@ export function createOptionChecks(toError: OptionsErrorFactory): OptionChecks {
     positive(value: unknown, field: string): number {
       if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
         return fail(field, 'a positive number', value);
+      return value;
+    },
+    number(value: unknown, field: string, min: number, max = Number.MAX_VALUE): number {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+        const range = max === Number.MAX_VALUE ? `>= ${min}` : `from ${min} to ${max}`;
+        return fail(field, `a finite number ${range}`, value);
+      }
       return value;
     },
     boolean(value: unknown, field: string): boolean {

@@ -1,10 +1,10 @@
-import { RetryOptionsError } from './errors.js';
+import { check } from './check.js';
 
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight and resolves with the results in
  * the order of `items`. After the first failure no new call starts; the calls in flight are
  * awaited, then the first error is thrown, so no request is left running behind the caller's back.
- * @throws {RetryOptionsError} `INVALID_OPTIONS` naming `limit` unless it is an integer >= 1.
+ * @throws {RetryOptionsError} (see `errors.ts`) `INVALID_OPTIONS` naming `limit` unless it is an integer >= 1.
  * @example
  * const rows = await mapBounded(sellerIds, 8, (id) => reader.getSellerMetrics(id));
  */
@@ -13,9 +13,7 @@ export async function mapBounded<T, R>(
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new RetryOptionsError('limit', `expected an integer >= 1, got ${String(limit)}`);
-  }
+  check.integer(limit, 'limit', 1);
   const results: R[] = new Array(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;
