@@ -7,6 +7,7 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 const packageSources: Record<string, string> = {
   '@marketplace/product-events': here('./packages/product-events/src/index.ts'),
   '@marketplace/analytics-aggregator': here('./packages/aggregator/src/index.ts'),
+  '@marketplace/options': here('./packages/options/src/index.ts'),
   '@marketplace/retry': here('./packages/retry/src/index.ts'),
   '@marketplace/worker-pool': here('./packages/worker-pool/src/index.ts'),
   '@marketplace/kafka-processor': here('./packages/kafka-processor/src/index.ts'),
@@ -31,6 +32,7 @@ export default defineConfig({
       thresholds: {
         'packages/product-events/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
         'packages/aggregator/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
+        'packages/options/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
         'packages/retry/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
         'packages/worker-pool/src/**': { lines: 90, branches: 90 },
         'packages/kafka-processor/src/**': { lines: 90, branches: 90 },

@@ -13,7 +13,12 @@ import {
   type MetricsSnapshot,
 } from '@marketplace/analytics-aggregator';
 import { DynamoDbMetricsSink, ensureMetricsTable } from '@marketplace/dynamodb-sink';
-import { AggregateProcessor, MetricChangeConsumer, partitionForKey } from '@marketplace/kafka-processor';
+import {
+  AggregateProcessor,
+  MetricChangeConsumer,
+  partitionForKey,
+  writeInOrder,
+} from '@marketplace/kafka-processor';
 import { type LocalStack, startLocalStack } from '@marketplace/local-stack';
 import { DEFAULT_CURRENCY_MIX, generateMarketplaceStream } from '@marketplace/product-events';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
@@ -785,15 +790,36 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
         kafka,
         groupId: `${run}-sink`,
         topic: internal.metricChanges,
-        handleBatch: async (batch) => {
-          const w = await sink.write(batch);
-          const a = await archive.write(batch);
-          requests += w.requests;
-          rowsWritten += w.rowsWritten;
-          objects += a.objects;
-          bytes += a.bytes;
-          records += batch.length;
-        },
+        // The service's stage 2: DynamoDB, then the archive, then the commit.
+        handleBatch: writeInOrder(
+          [
+            {
+              name: 'dynamodb',
+              writer: {
+                write: async (batch) => {
+                  const w = await sink.write(batch);
+                  requests += w.requests;
+                  rowsWritten += w.rowsWritten;
+                },
+              },
+            },
+            {
+              name: 's3',
+              writer: {
+                write: async (batch) => {
+                  const a = await archive.write(batch);
+                  objects += a.objects;
+                  bytes += a.bytes;
+                },
+              },
+            },
+          ],
+          {
+            onBatch: (info) => {
+              if (info.ok) records += info.records;
+            },
+          },
+        ),
       });
       const sinkStart = performance.now();
       await consumer.start();

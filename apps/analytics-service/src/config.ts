@@ -1,4 +1,14 @@
-import { PARTITIONERS, type PartitionerName } from '@marketplace/kafka-processor';
+import { DEFAULT_DYNAMODB_SINK_OPTIONS, DEFAULT_TABLE_NAME } from '@marketplace/dynamodb-sink';
+import {
+  DEFAULT_CODEC_OPTIONS,
+  DEFAULT_INTERNAL_TOPICS,
+  DEFAULT_PROCESSOR_OPTIONS,
+  PARTITIONERS,
+  type PartitionerName,
+} from '@marketplace/kafka-processor';
+import { DEFAULT_PARSE_OPTIONS, DEFAULT_TOPICS } from '@marketplace/product-events';
+import { DEFAULT_RETRY_OPTIONS } from '@marketplace/retry';
+import { DEFAULT_S3_ARCHIVE_OPTIONS } from '@marketplace/s3-sink';
 import { ConfigError, type ConfigIssue } from './errors.js';
 
 /** Which stages this process runs. */
@@ -129,34 +139,38 @@ export interface LoadConfigOptions {
   purpose?: 'service' | 'metrics';
 }
 
-/** Environment variables read by {@link loadConfig}, with their defaults (documented in the README). */
+/**
+ * Environment variables read by {@link loadConfig}, with their defaults (documented in the README).
+ * The pipeline's defaults come from the packages' exported `DEFAULT_*` constants, so the service
+ * and a library user get the same values; only the service's own settings are written here.
+ */
 export const CONFIG_DEFAULTS = Object.freeze({
   KAFKA_CLIENT_ID: 'analytics-service',
   APPLICATION_ID: 'marketplace-analytics',
-  TOPIC_PRODUCT_CREATED: 'product.created',
-  TOPIC_PRODUCT_UPDATED: 'product.updated',
-  TOPIC_PRODUCT_DELETED: 'product.deleted',
-  TOPIC_PRODUCT_STATE: 'analytics.product-state',
-  TOPIC_METRIC_CHANGES: 'analytics.metric-changes',
-  TOPIC_DEAD_LETTER: 'analytics.dead-letter',
-  TOPIC_LOW_STOCK_ALERTS: 'inventory.low-stock',
-  TOPIC_REROUTE: 'analytics.reroute',
-  INPUT_PARTITIONER: 'murmur2',
+  TOPIC_PRODUCT_CREATED: DEFAULT_TOPICS.created,
+  TOPIC_PRODUCT_UPDATED: DEFAULT_TOPICS.updated,
+  TOPIC_PRODUCT_DELETED: DEFAULT_TOPICS.deleted,
+  TOPIC_PRODUCT_STATE: DEFAULT_INTERNAL_TOPICS.productState,
+  TOPIC_METRIC_CHANGES: DEFAULT_INTERNAL_TOPICS.metricChanges,
+  TOPIC_DEAD_LETTER: DEFAULT_INTERNAL_TOPICS.deadLetter,
+  TOPIC_LOW_STOCK_ALERTS: DEFAULT_INTERNAL_TOPICS.lowStockAlerts,
+  TOPIC_REROUTE: DEFAULT_INTERNAL_TOPICS.reroute,
+  INPUT_PARTITIONER: DEFAULT_PROCESSOR_OPTIONS.partitioner,
   KAFKA_SSL: false,
   KAFKA_ALLOW_INSECURE_SASL: false,
-  KAFKA_MAX_WAIT_TIME_MS: 1000,
-  KAFKA_OUTPUT_COMPRESSION: 'none',
-  KAFKA_MAX_DECOMPRESSED_BYTES: 33_554_432,
-  DEAD_LETTER_MAX_BYTES: 262_144,
-  EVENT_TIME_MAX_FUTURE_SKEW_MS: 86_400_000,
-  METRICS_TABLE: 'analytics-metrics',
-  ARCHIVE_PREFIX: 'metrics',
+  KAFKA_MAX_WAIT_TIME_MS: DEFAULT_PROCESSOR_OPTIONS.consumer.maxWaitTimeInMs,
+  KAFKA_OUTPUT_COMPRESSION: DEFAULT_PROCESSOR_OPTIONS.compression,
+  KAFKA_MAX_DECOMPRESSED_BYTES: DEFAULT_CODEC_OPTIONS.maxDecompressedBytes,
+  DEAD_LETTER_MAX_BYTES: DEFAULT_PROCESSOR_OPTIONS.maxDeadLetterBytes,
+  EVENT_TIME_MAX_FUTURE_SKEW_MS: DEFAULT_PROCESSOR_OPTIONS.maxFutureSkewMs,
+  METRICS_TABLE: DEFAULT_TABLE_NAME,
+  ARCHIVE_PREFIX: DEFAULT_S3_ARCHIVE_OPTIONS.prefix,
   DEMO_ARCHIVE_BUCKET: 'analytics-archive',
   DEMO_AWS_REGION: 'us-east-1',
-  LOW_STOCK_THRESHOLD: 10,
-  HISTORY_TTL_DAYS: 30,
-  RETRIES: 10,
-  MAX_EVENT_BYTES: 1_048_576,
+  LOW_STOCK_THRESHOLD: DEFAULT_PROCESSOR_OPTIONS.lowStockThreshold,
+  HISTORY_TTL_DAYS: DEFAULT_DYNAMODB_SINK_OPTIONS.historyTtlDays,
+  RETRIES: DEFAULT_RETRY_OPTIONS.retries,
+  MAX_EVENT_BYTES: DEFAULT_PARSE_OPTIONS.maxBytes,
   HTTP_HOST: '127.0.0.1',
   HTTP_PORT: 9464,
   HTTP_HEADERS_TIMEOUT_MS: 10_000,

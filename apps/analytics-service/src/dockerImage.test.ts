@@ -134,15 +134,15 @@ describe('production dependencies of the app', () => {
     const offenders: string[] = [];
     for (const file of sources) {
       const text = readFileSync(join(APP_DIR, 'src', file), 'utf8');
-      // demo.ts itself is loaded only through `await import('./demo.js')` after checkDemoDependencies.
-      if (file !== 'demo.ts') {
+      // Demo.ts itself is loaded only through `await import('./Demo.js')` after checkDemoDependencies.
+      if (file !== 'Demo.ts') {
         for (const name of DEMO_DEPENDENCIES)
           if (staticImport(text, name)) offenders.push(`${file}: ${name}`);
       }
-      if (staticImport(text, './demo.js')) offenders.push(`${file}: ./demo.js`);
+      if (staticImport(text, './Demo.js')) offenders.push(`${file}: ./Demo.js`);
     }
 
     expect(offenders).toEqual([]);
-    expect(readFileSync(join(APP_DIR, 'src', 'main.ts'), 'utf8')).toContain("await import('./demo.js')");
+    expect(readFileSync(join(APP_DIR, 'src', 'main.ts'), 'utf8')).toContain("await import('./Demo.js')");
   });
 });

@@ -1,8 +1,8 @@
-import type { LibraryLogger } from './logger.js';
+import type { Logger } from '@marketplace/options';
 
 /** Options of {@link handleProcessFaults}. */
 export interface ProcessFaultOptions {
-  logger: LibraryLogger;
+  logger: Logger;
   /**
    * Starts the bounded graceful shutdown that ends with exit code 1 (`trigger(reason, 1)` of
    * `handleShutdownSignals`).

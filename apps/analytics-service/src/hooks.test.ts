@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks } from './hooks.js';
-import { Telemetry } from './telemetry.js';
+import { Telemetry } from './Telemetry.js';
 
 describe('library hooks mapped to Prometheus metrics', () => {
   it('counts an aggregate batch that failed for this delivery as a failed batch', async () => {

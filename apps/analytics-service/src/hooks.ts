@@ -1,7 +1,13 @@
 import type { DynamoDbMetricsSinkOptions } from '@marketplace/dynamodb-sink';
-import type { MetricChangeConsumerMetricsHooks, ProcessorMetricsHooks } from '@marketplace/kafka-processor';
+import type {
+  MetricChangeConsumerMetricsHooks,
+  PartitionLag,
+  ProcessorMetricsHooks,
+  WatchedGroup,
+  WriteInOrderHooks,
+} from '@marketplace/kafka-processor';
 import type { S3MetricsArchiveOptions } from '@marketplace/s3-sink';
-import type { Telemetry } from './telemetry.js';
+import type { Telemetry } from './Telemetry.js';
 
 type DynamoHooks = NonNullable<DynamoDbMetricsSinkOptions['metrics']>;
 type S3Hooks = NonNullable<S3MetricsArchiveOptions['metrics']>;
@@ -69,5 +75,32 @@ export function s3Hooks(telemetry: Telemetry): S3Hooks {
     onRetry(info) {
       telemetry.recordRetry(`s3.${info.operation}`);
     },
+  };
+}
+
+/** Maps stage 2's ordered writes (`writeInOrder`: DynamoDB, then S3) onto the service's metrics. */
+export function sinkWriterHooks(telemetry: Telemetry): WriteInOrderHooks {
+  return {
+    onWriteFailed(info) {
+      if (info.writer === 'dynamodb') telemetry.recordDynamoFailure();
+      else telemetry.recordS3Failure();
+    },
+    onBatch(info) {
+      telemetry.recordBatch('sink', info.durationMs / 1000, info.ok);
+    },
+  };
+}
+
+/** A consumer group of the service with the stage it serves (the `stage` label of the lag gauge). */
+export type StageGroup = WatchedGroup & { stage: 'aggregate' | 'sink' };
+
+/** Publishes each lag poll of `LagMonitor` as the `analytics_consumer_lag` gauge. */
+export function consumerLagHook(
+  telemetry: Telemetry,
+): (group: StageGroup, lags: readonly PartitionLag[]) => void {
+  return (group, lags) => {
+    for (const { topic, partition, lag } of lags) {
+      telemetry.setConsumerLag(group.groupId, topic, partition, lag, group.stage);
+    }
   };
 }

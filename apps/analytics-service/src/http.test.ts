@@ -8,7 +8,7 @@ import {
   requestPath,
   startHttpServer,
 } from './http.js';
-import { Telemetry } from './telemetry.js';
+import { Telemetry } from './Telemetry.js';
 
 let server: HttpServer | undefined;
 

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Logger, SILENT_LOGGER } from '@marketplace/options';
 import type { Registry } from 'prom-client';
 import { CONFIG_DEFAULTS } from './config.js';
-import type { LibraryLogger } from './logger.js';
 
 /** Why the service is not ready; the `code` of a {@link ReadinessReason}. */
 export const READINESS_CODES = [
@@ -63,7 +63,7 @@ export interface HttpHandlerOptions {
   /** Evaluated on `/readyz` (the service makes it single-flight and caches its probes). */
   readiness: () => Promise<Readiness> | Readiness;
   /** Where the details of failed requests go (never into the response). @default silent */
-  logger?: LibraryLogger;
+  logger?: Logger;
   /**
    * Bound of one readiness evaluation; past it `/readyz` answers 503 `READINESS_TIMEOUT`.
    * @default 5000
@@ -73,8 +73,6 @@ export interface HttpHandlerOptions {
 
 /** A request handler that never rejects: every failure is answered (or the socket destroyed) and logged. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-
-const SILENT: LibraryLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Path of a request target, without query or fragment. Plain string work: it cannot throw. */
 export function requestPath(target: string | undefined): string {
@@ -150,7 +148,7 @@ async function withTimeout<T>(work: Promise<T> | T, ms: number): Promise<T | typ
  * fixed message; the details are logged. The handler never rejects, whatever the request.
  */
 export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
-  const logger = options.logger ?? SILENT;
+  const logger = options.logger ?? SILENT_LOGGER;
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 5000;
   return async (req, res) => {
     try {
@@ -203,7 +201,7 @@ export interface HttpServerOptions {
   /** Node `maxConnections`: further connections are closed at once. @default 64 */
   maxConnections?: number;
   /** Where a handler failure that escaped the handler goes. @default silent */
-  logger?: LibraryLogger;
+  logger?: Logger;
 }
 
 /** A started HTTP server. */
@@ -223,7 +221,7 @@ export interface HttpServer {
  * @throws the `listen` error (e.g. EADDRINUSE).
  */
 export async function startHttpServer(handler: HttpHandler, options: HttpServerOptions): Promise<HttpServer> {
-  const logger = options.logger ?? SILENT;
+  const logger = options.logger ?? SILENT_LOGGER;
   const headersTimeout = options.headersTimeoutMs ?? CONFIG_DEFAULTS.HTTP_HEADERS_TIMEOUT_MS;
   const requestTimeout = options.requestTimeoutMs ?? CONFIG_DEFAULTS.HTTP_REQUEST_TIMEOUT_MS;
   const server: Server = createServer({

@@ -22,9 +22,9 @@ const ROLE_BY_FILE: Readonly<Record<string, Role>> = {
   // ensureMetricsTable: provisioning (infrastructure template, demo, tests)
   'packages/dynamodb-sink/src/metricsTable.ts': 'admin',
   // the demo creates its bucket
-  'apps/analytics-service/src/demo.ts': 'admin',
+  'apps/analytics-service/src/Demo.ts': 'admin',
   // MetricsReader: the `metrics` command and sibling services reading metrics
-  'packages/dynamodb-sink/src/metricsReader.ts': 'reader',
+  'packages/dynamodb-sink/src/MetricsReader.ts': 'reader',
   // readArchive: services reading the archive
   'packages/s3-sink/src/readArchive.ts': 'reader',
 };

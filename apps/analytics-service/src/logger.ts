@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { Logger } from '@marketplace/options';
 import { type Logger as PinoLogger, pino } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import type { LogLevel } from './config.js';
@@ -46,16 +47,8 @@ export function createLogger(options: {
   );
 }
 
-/** The logger shape every `@marketplace/*` library takes: `(message, context?)`. */
-export interface LibraryLogger {
-  debug(message: string, context?: Record<string, unknown>): void;
-  info(message: string, context?: Record<string, unknown>): void;
-  warn(message: string, context?: Record<string, unknown>): void;
-  error(message: string, context?: Record<string, unknown>): void;
-}
-
 /** Adapts pino (`(object, message)`) to the libraries' `(message, context)` loggers. */
-export function libraryLogger(logger: PinoLogger, component: string): LibraryLogger {
+export function libraryLogger(logger: PinoLogger, component: string): Logger {
   const child = logger.child({ component });
   return {
     debug: (message, context) => child.debug(context ?? {}, message),

@@ -3,7 +3,7 @@ import { PARSE_ERROR_CODES, PRODUCT_EVENT_TYPES } from '@marketplace/product-eve
 import { type Command, parseArgs, USAGE } from './args.js';
 import { createDynamoClient, createKafka, createS3Client } from './clients.js';
 import { loadConfig, redactConfig, type ServiceConfig } from './config.js';
-import type { Demo } from './demo.js';
+import type { Demo } from './Demo.js';
 import { checkDemoDependencies } from './demoDependencies.js';
 import { runDlq } from './dlqMain.js';
 import { ArgumentsError, ConfigError, MissingDemoDependencyError } from './errors.js';
@@ -20,7 +20,7 @@ import { runMetricsCommand } from './metricsCommand.js';
 import { ProgressReporter } from './progress.js';
 import { type RunningService, startService } from './service.js';
 import { handleShutdownSignals } from './shutdown.js';
-import { Telemetry } from './telemetry.js';
+import { Telemetry } from './Telemetry.js';
 
 /** Exit codes of the process. */
 const EXIT = Object.freeze({ ok: 0, failed: 1, badConfig: 2 });
@@ -80,7 +80,7 @@ async function run(config: ServiceConfig, command: Extract<Command, { kind: 'run
         `Demo mode (KAFKA_BROKERS is not set) on Node.js ${process.version}. Metrics and health on ${url}/metrics\n`,
       );
       // Loaded only in demo mode: production never loads the local stack or the generator.
-      const { Demo } = await import('./demo.js');
+      const { Demo } = await import('./Demo.js');
       demoRun = new Demo({
         config,
         logger,

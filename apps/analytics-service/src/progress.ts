@@ -1,4 +1,4 @@
-import type { PipelineStats } from './telemetry.js';
+import type { PipelineStats } from './Telemetry.js';
 
 /** One progress sample: the pipeline counters plus the current consumer lag. */
 export interface ProgressSample {

@@ -1,4 +1,5 @@
 import type { CategoryMetrics, LowStockEntry, SellerMetricValues } from '@marketplace/analytics-aggregator';
+import { mapBounded } from '@marketplace/retry';
 
 /** What the demo report reads (a subset of `MetricsReader`). */
 export interface ReportReader {
@@ -23,24 +24,6 @@ export interface DemoReport {
   lowStock: LowStockEntry[];
   /** Low-stock products of all sellers. */
   lowStockTotal: number;
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

@@ -1,7 +1,14 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetricsSink } from '@marketplace/dynamodb-sink';
-import { AggregateProcessor, MetricChangeConsumer, registerKafkaCodecs } from '@marketplace/kafka-processor';
+import {
+  AggregateProcessor,
+  LagMonitor,
+  MetricChangeConsumer,
+  registerKafkaCodecs,
+  writeInOrder,
+} from '@marketplace/kafka-processor';
+import type { Logger } from '@marketplace/options';
 import type { RetryOptions } from '@marketplace/retry';
 import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
@@ -9,12 +16,19 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
 import { cachedSingleFlight } from './cachedSingleFlight.js';
 import type { Role, ServiceConfig } from './config.js';
-import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks } from './hooks.js';
+import {
+  consumerLagHook,
+  dynamoHooks,
+  metricChangeConsumerHooks,
+  processorHooks,
+  type StageGroup,
+  s3Hooks,
+  sinkWriterHooks,
+} from './hooks.js';
 import type { Readiness, ReadinessCode, ReadinessReason } from './http.js';
-import { LagMonitor, type WatchedGroup } from './lag.js';
-import { type LibraryLogger, libraryLogger } from './logger.js';
+import { libraryLogger } from './logger.js';
 import { summarizeError } from './summarizeError.js';
-import type { Telemetry } from './telemetry.js';
+import type { Telemetry } from './Telemetry.js';
 
 /** What {@link startService} wires together. */
 export interface ServiceDeps {
@@ -42,7 +56,7 @@ export interface ServiceDeps {
 /** The running stages of this process. */
 export interface RunningService {
   /** Consumer lag of both groups (also on `/metrics`). */
-  readonly lag: LagMonitor;
+  readonly lag: LagMonitor<StageGroup>;
   /** Ready when every stage of the role has joined its group and Kafka/DynamoDB/S3 answer. */
   readiness(): Promise<Readiness>;
   /** Stops the stages gracefully (finishing the batch in flight), destroys the pool, closes clients. */
@@ -66,7 +80,7 @@ async function probe(
   code: ReadinessCode,
   what: string,
   check: () => Promise<unknown>,
-  log: LibraryLogger,
+  log: Logger,
 ): Promise<ReadinessReason | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -123,7 +137,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   let pool: ReducerPool | undefined;
   let processor: AggregateProcessor | undefined;
   let sinkConsumer: MetricChangeConsumer | undefined;
-  const groups: WatchedGroup[] = [];
+  const groups: StageGroup[] = [];
   /** Stages that failed for good (their `onFatal`), with what went wrong, for `/readyz`. */
   const failures = new Map<'aggregate' | 'sink', ReadinessReason>();
   const stageFailed =
@@ -142,7 +156,8 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       });
       deps.onFatal?.(error);
     };
-  const lag = new LagMonitor(admin, groups, telemetry);
+  // Measures the groups pushed below as the stages start.
+  const lag = new LagMonitor({ admin, groups, onLag: consumerLagHook(telemetry) });
   const stopAll = async (): Promise<void> => {
     abort.abort();
     const errors: unknown[] = [];
@@ -240,27 +255,13 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         retry: { retries: 0 },
         onFatal: stageFailed('sink'),
         // DynamoDB first (current values), then the archive; offsets are committed after both.
-        handleBatch: async (records) => {
-          const started = performance.now();
-          let ok = false;
-          try {
-            try {
-              await sink.write(records);
-            } catch (error) {
-              telemetry.recordDynamoFailure();
-              throw error;
-            }
-            try {
-              await archive.write(records);
-            } catch (error) {
-              telemetry.recordS3Failure();
-              throw error;
-            }
-            ok = true;
-          } finally {
-            telemetry.recordBatch('sink', (performance.now() - started) / 1000, ok);
-          }
-        },
+        handleBatch: writeInOrder(
+          [
+            { name: 'dynamodb', writer: sink },
+            { name: 's3', writer: archive },
+          ],
+          sinkWriterHooks(telemetry),
+        ),
       });
       groups.push({
         stage: 'sink',

@@ -1,10 +1,10 @@
-import type { LibraryLogger } from './logger.js';
+import type { Logger } from '@marketplace/options';
 
 /** Options of {@link handleShutdownSignals}. */
 export interface ShutdownOptions {
   /** Bound of the graceful shutdown; after it the process is forced to exit with `forcedExitCode`. */
   timeoutMs: number;
-  logger: LibraryLogger;
+  logger: Logger;
   /** Ends the process (injected in tests). @default process.exit */
   exit?: (code: number) => void;
   /** Signals handled. @default ['SIGTERM', 'SIGINT'] */

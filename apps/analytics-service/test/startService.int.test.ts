@@ -28,7 +28,7 @@ import {
 import { createDynamoClient, createS3Client } from '../src/clients.js';
 import { loadConfig, type ServiceConfig } from '../src/config.js';
 import { type RunningService, startService } from '../src/service.js';
-import { Telemetry } from '../src/telemetry.js';
+import { Telemetry } from '../src/Telemetry.js';
 import { eventually } from './app.js';
 
 const names = {

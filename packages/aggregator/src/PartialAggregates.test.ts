@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { state, T0 } from '../test/fixtures.js';
 import { computeMetrics } from './computeMetrics.js';
-import { AggregatorError, InvalidAggregatorOptionError } from './errors.js';
+import { AggregatorError, AggregatorOptionsError } from './errors.js';
 import { PartialAggregates } from './PartialAggregates.js';
 import type { MetricChange, ProductState } from './types.js';
 
@@ -702,8 +702,8 @@ describe('PartialAggregates accessors and errors', () => {
           return caught;
         }
       })();
-      expect(error).toBeInstanceOf(InvalidAggregatorOptionError);
-      expect(error).toMatchObject({ code: 'INVALID_OPTIONS', option: 'lowStockThreshold', retryable: false });
+      expect(error).toBeInstanceOf(AggregatorOptionsError);
+      expect(error).toMatchObject({ code: 'INVALID_OPTIONS', field: 'lowStockThreshold', retryable: false });
     }
     expect(() => PartialAggregates.fromStates([], { lowStockThreshold: -5 })).toThrow(/lowStockThreshold/);
   });

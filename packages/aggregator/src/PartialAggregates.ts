@@ -1,7 +1,7 @@
 import type { MetricsSnapshot } from './computeMetrics.js';
 import { type AggregatorOptions, resolveAggregatorOptions } from './defaults.js';
+import { ExactSum, productValue } from './ExactSum.js';
 import { AggregatorError } from './errors.js';
-import { ExactSum, productValue } from './exactSum.js';
 import { sortedRecord, withAverages } from './readModels.js';
 import type {
   CategoryMetrics,
@@ -103,7 +103,7 @@ export class PartialAggregates {
 
   /**
    * @param options `lowStockThreshold`: non-negative safe integer (@default 10).
-   * @throws {InvalidAggregatorOptionError} code `INVALID_OPTIONS` when `lowStockThreshold` is invalid.
+   * @throws {AggregatorOptionsError} code `INVALID_OPTIONS` when `lowStockThreshold` is invalid.
    */
   constructor(options?: AggregatorOptions) {
     this.lowStockThreshold = resolveAggregatorOptions(options).lowStockThreshold;
@@ -112,7 +112,7 @@ export class PartialAggregates {
   /**
    * Builds the partial aggregates of restored states (e.g. a group's changelog read on
    * assignment). The result has no pending changes: restored values were already produced.
-   * @throws {InvalidAggregatorOptionError} code `INVALID_OPTIONS` when an option is invalid.
+   * @throws {AggregatorOptionsError} code `INVALID_OPTIONS` when an option is invalid.
    */
   static fromStates(states: Iterable<ProductState>, options?: AggregatorOptions): PartialAggregates {
     const partials = new PartialAggregates(options);

@@ -86,7 +86,7 @@ describe('computeMetrics', () => {
 
   it('rejects an invalid lowStockThreshold', () => {
     expect(() => computeMetrics([], { lowStockThreshold: -1 })).toThrow(
-      expect.objectContaining({ code: 'INVALID_OPTIONS', option: 'lowStockThreshold' }),
+      expect.objectContaining({ code: 'INVALID_OPTIONS', field: 'lowStockThreshold' }),
     );
   });
 });

@@ -31,7 +31,7 @@ export interface MetricsSnapshot {
  *
  * @param states The latest state of each product (one state per product).
  * @param options `lowStockThreshold` (@default 10).
- * @throws {InvalidAggregatorOptionError} code `INVALID_OPTIONS` when `lowStockThreshold` is invalid.
+ * @throws {AggregatorOptionsError} code `INVALID_OPTIONS` when `lowStockThreshold` is invalid.
  * @example
  * ```ts
  * const { sellers, categories, lowStock } = computeMetrics(replayToStates(events).values());

@@ -1,4 +1,10 @@
-import { InvalidAggregatorOptionError } from './errors.js';
+import { createOptionChecks, mergeOptions } from '@marketplace/options';
+import { AggregatorOptionsError } from './errors.js';
+
+/** The option checks of this package: `(value, field, ...)`, throwing {@link AggregatorOptionsError}. */
+const check = createOptionChecks(
+  (field, message, value) => new AggregatorOptionsError(field, message, value),
+);
 
 /** Default low-stock threshold: a product not deleted with `quantity < 10` is low on stock. */
 export const DEFAULT_LOW_STOCK_THRESHOLD = 10;
@@ -20,18 +26,11 @@ export const DEFAULT_AGGREGATOR_OPTIONS: Readonly<Required<AggregatorOptions>> =
 
 /**
  * Merges `options` over {@link DEFAULT_AGGREGATOR_OPTIONS} and validates the result.
- * @throws {InvalidAggregatorOptionError} code `INVALID_OPTIONS` naming the field.
+ * @throws {AggregatorOptionsError} code `INVALID_OPTIONS` naming the field.
  */
 export function resolveAggregatorOptions(
   options: AggregatorOptions | undefined,
 ): Required<AggregatorOptions> {
-  const lowStockThreshold = options?.lowStockThreshold ?? DEFAULT_AGGREGATOR_OPTIONS.lowStockThreshold;
-  if (!Number.isSafeInteger(lowStockThreshold) || lowStockThreshold < 0) {
-    throw new InvalidAggregatorOptionError(
-      'lowStockThreshold',
-      lowStockThreshold,
-      'a non-negative safe integer',
-    );
-  }
-  return { lowStockThreshold };
+  const merged = mergeOptions(DEFAULT_AGGREGATOR_OPTIONS, options);
+  return { lowStockThreshold: check.integer(merged.lowStockThreshold, 'lowStockThreshold', 0) };
 }

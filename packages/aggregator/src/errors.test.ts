@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AggregatorError,
-  DecodeError,
-  describe as describeValue,
-  InvalidAggregatorOptionError,
-} from './errors.js';
+import { AggregatorError, AggregatorOptionsError, DecodeError, describe as describeValue } from './errors.js';
 
 describe('AggregatorError', () => {
   it('carries a code, keeps the cause and is never retryable', () => {
@@ -23,9 +18,10 @@ describe('AggregatorError', () => {
   });
 
   it('names the option and the given value in an option error', () => {
-    const error = new InvalidAggregatorOptionError('lowStockThreshold', 'ten', 'a number');
+    const error = new AggregatorOptionsError('lowStockThreshold', 'expected a number, got "ten"', 'ten');
 
     expect(error).toBeInstanceOf(AggregatorError);
+    expect(error).toMatchObject({ field: 'lowStockThreshold', value: 'ten', code: 'INVALID_OPTIONS' });
     expect(error.message).toBe('Invalid aggregator option `lowStockThreshold`: expected a number, got "ten"');
   });
 

@@ -8,7 +8,7 @@ export const AGGREGATOR_ERROR_CODES = Object.freeze([
 
 /**
  * Code of an {@link AggregatorError}:
- * - `INVALID_OPTIONS`: an option (e.g. `lowStockThreshold`) is invalid ({@link InvalidAggregatorOptionError}).
+ * - `INVALID_OPTIONS`: an option (e.g. `lowStockThreshold`) is invalid ({@link AggregatorOptionsError}).
  * - `INVALID_ARGUMENT`: a function argument is outside its domain (e.g. a negative `group`).
  * - `INVALID_METRIC_CHANGE`: bytes given to `decodeMetricChange` are not a valid metric change ({@link DecodeError}).
  * - `INVALID_PRODUCT_STATE`: bytes given to `decodeProductState` are not a valid product state ({@link DecodeError}).
@@ -34,19 +34,17 @@ export class AggregatorError extends Error {
 }
 
 /** An option is invalid (code `INVALID_OPTIONS`); thrown once, at construction. */
-export class InvalidAggregatorOptionError extends AggregatorError {
-  override readonly name: string = 'InvalidAggregatorOptionError';
+export class AggregatorOptionsError extends AggregatorError {
+  override readonly name: string = 'AggregatorOptionsError';
   /** Name of the offending option, e.g. `lowStockThreshold`. */
-  readonly option: string;
+  readonly field: string;
   /** The value that was given. */
   readonly value: unknown;
 
-  constructor(option: string, value: unknown, expected: string) {
-    super(
-      'INVALID_OPTIONS',
-      `Invalid aggregator option \`${option}\`: expected ${expected}, got ${describe(value)}`,
-    );
-    this.option = option;
+  /** @param message what was expected and what was given, e.g. `expected an integer >= 0, got -1`. */
+  constructor(field: string, message: string, value?: unknown) {
+    super('INVALID_OPTIONS', `Invalid aggregator option \`${field}\`: ${message}`);
+    this.field = field;
     this.value = value;
   }
 }

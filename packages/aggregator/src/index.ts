@@ -13,8 +13,8 @@ export {
   AGGREGATOR_ERROR_CODES,
   AggregatorError,
   type AggregatorErrorCode,
+  AggregatorOptionsError,
   DecodeError,
-  InvalidAggregatorOptionError,
 } from './errors.js';
 export {
   decodeMetricChange,

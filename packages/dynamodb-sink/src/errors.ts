@@ -37,8 +37,8 @@ export class DynamoSinkError extends Error {
 }
 
 /** An option passed to a constructor or function is invalid (`code: 'INVALID_OPTIONS'`). */
-export class InvalidOptionsError extends DynamoSinkError {
-  override readonly name = 'InvalidOptionsError';
+export class DynamoDbSinkOptionsError extends DynamoSinkError {
+  override readonly name = 'DynamoDbSinkOptionsError';
   /** Name of the offending option, e.g. `concurrency`. */
   readonly field: string;
 

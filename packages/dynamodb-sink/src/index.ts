@@ -1,3 +1,11 @@
+export type { Logger } from '@marketplace/options';
+export type { RetryInfo } from './callDynamoDb.js';
+export {
+  DynamoDbMetricsSink,
+  type DynamoDbMetricsSinkOptions,
+  type DynamoDbSinkMetricsHooks,
+  type WriteResult,
+} from './DynamoDbMetricsSink.js';
 export {
   DEFAULT_DYNAMODB_SINK_OPTIONS,
   DEFAULT_ENSURE_TABLE_OPTIONS,
@@ -6,35 +14,27 @@ export {
   TTL_ATTRIBUTE,
 } from './defaults.js';
 export {
-  DynamoDbMetricsSink,
-  type DynamoDbMetricsSinkOptions,
-  type DynamoDbSinkMetricsHooks,
-  type WriteResult,
-} from './dynamoDbMetricsSink.js';
-export {
   DYNAMO_SINK_ERROR_CODES,
+  DynamoDbSinkOptionsError,
   DynamoRequestError,
   DynamoSinkError,
   type DynamoSinkErrorCode,
   InvalidArgumentError,
   InvalidItemError,
-  InvalidOptionsError,
   InvalidRecordError,
   UnsupportedRowFormatError,
 } from './errors.js';
 export type { HistoryEntry } from './history.js';
 export { ROW_FORMAT, ROW_FORMAT_ATTRIBUTE } from './items.js';
-export type { Logger } from './logger.js';
 export {
   type CategoryHistoryEntry,
   MetricsReader,
   type MetricsReaderOptions,
   type SellerHistoryEntry,
-} from './metricsReader.js';
+} from './MetricsReader.js';
 export {
   type EnsureMetricsTableOptions,
   type EnsureMetricsTableResult,
   ensureMetricsTable,
   metricsTableDefinition,
 } from './metricsTable.js';
-export type { RetryInfo } from './retrying.js';

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SILENT_LOGGER } from '@marketplace/options';
 import { describe, expect, it, vi } from 'vitest';
 import { DynamoRequestError } from './errors.js';
-import { SILENT_LOGGER } from './logger.js';
 import { ensureMetricsTable } from './metricsTable.js';
 
 /**

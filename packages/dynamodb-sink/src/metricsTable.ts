@@ -6,10 +6,10 @@ import {
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { type Logger, mergeOptions } from '@marketplace/options';
 import { DEFAULT_ENSURE_TABLE_OPTIONS, TTL_ATTRIBUTE } from './defaults.js';
 import { DynamoRequestError } from './errors.js';
-import { type Logger, SILENT_LOGGER } from './logger.js';
-import { checkInteger, checkLogger, checkTableName, stripUndefined } from './validateOptions.js';
+import { check, checkTableName } from './validateOptions.js';
 
 /**
  * The metrics table (docs/architecture.md#dynamodb-layout): string keys `pk` (HASH) and `sk`
@@ -73,11 +73,11 @@ export async function ensureMetricsTable(
   client: DynamoDBClient,
   options: EnsureMetricsTableOptions = {},
 ): Promise<EnsureMetricsTableResult> {
-  const merged = { ...DEFAULT_ENSURE_TABLE_OPTIONS, ...stripUndefined(options) };
+  const merged = mergeOptions(DEFAULT_ENSURE_TABLE_OPTIONS, options);
   const tableName = checkTableName(merged.tableName);
-  const waitTimeoutMs = checkInteger(merged.waitTimeoutMs, 'waitTimeoutMs', 1, 3_600_000);
-  const pollIntervalMs = checkInteger(merged.pollIntervalMs, 'pollIntervalMs', 1, 60_000);
-  const logger = checkLogger(options.logger, SILENT_LOGGER);
+  const waitTimeoutMs = check.integer(merged.waitTimeoutMs, 'waitTimeoutMs', 1, 3_600_000);
+  const pollIntervalMs = check.integer(merged.pollIntervalMs, 'pollIntervalMs', 1, 60_000);
+  const logger = check.logger(options.logger);
   const fail = (operation: string, cause: unknown): DynamoRequestError =>
     new DynamoRequestError('TABLE_SETUP_FAILED', {
       tableName,

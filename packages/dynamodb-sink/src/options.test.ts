@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { DynamoDbMetricsSink } from './DynamoDbMetricsSink.js';
 import { DEFAULT_DYNAMODB_SINK_OPTIONS } from './defaults.js';
-import { DynamoDbMetricsSink } from './dynamoDbMetricsSink.js';
-import { InvalidArgumentError, InvalidOptionsError } from './errors.js';
-import { MetricsReader } from './metricsReader.js';
+import { DynamoDbSinkOptionsError, InvalidArgumentError } from './errors.js';
+import { MetricsReader } from './MetricsReader.js';
 import { ensureMetricsTable, metricsTableDefinition } from './metricsTable.js';
 
 const client = new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
@@ -32,7 +32,7 @@ describe('options', () => {
   ])('rejects sink options %o naming the field', (options, field) => {
     const build = (): DynamoDbMetricsSink => new DynamoDbMetricsSink(options as never);
 
-    expect(build).toThrow(InvalidOptionsError);
+    expect(build).toThrow(DynamoDbSinkOptionsError);
     expect(build).toThrow(`Invalid option "${field}"`);
   });
 

@@ -7,10 +7,12 @@ import {
   PartialAggregates,
   type ProductState,
 } from '@marketplace/analytics-aggregator';
+import { type Logger, mergeOptions, SILENT_LOGGER } from '@marketplace/options';
 import { DEFAULT_TOPICS, type ProductTopics } from '@marketplace/product-events';
 import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
 import type { ReduceResult, ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { chunkBySize } from './chunkBySize.js';
 import {
   checkOutputCompression,
   compressionType,
@@ -31,7 +33,7 @@ import {
   type ProcessorConsumerOptions,
 } from './defaults.js';
 import {
-  InvalidProcessorOptionsError,
+  KafkaProcessorOptionsError,
   ProcessorError,
   ProducerFencedError,
   ShutdownTimeoutError,
@@ -44,20 +46,16 @@ import {
   isProducerFencedError,
   isRebalanceError,
 } from './kafkaErrors.js';
+import { lowStockAlertMessage } from './lowStockAlertMessage.js';
 import { PartitionerSampler } from './PartitionerSampler.js';
 import { isPartitionerName, PARTITIONERS, type PartitionerName } from './partitioners.js';
 import { prepareTopics } from './prepareTopics.js';
-import { chunkBySize, lowStockAlertMessage, toRawMessage } from './records.js';
 import { REROUTE_NOT_OWNER, readRerouteSource, rerouteMessage } from './rerouteMessage.js';
 import { restoreGroupStates } from './restoreGroupStates.js';
 import { routeRecords } from './routeRecords.js';
-import {
-  type BatchMetrics,
-  type ProcessorLogger,
-  type ProcessorMetricsHooks,
-  SILENT_LOGGER,
-} from './types.js';
-import { checkBoolean, checkInteger, checkName, checkObject } from './validateOptions.js';
+import { toRawMessage } from './toRawMessage.js';
+import type { BatchMetrics, ProcessorMetricsHooks } from './types.js';
+import { check, checkName } from './validateOptions.js';
 
 /** Options of {@link AggregateProcessor}. */
 export interface AggregateProcessorOptions {
@@ -109,7 +107,7 @@ export interface AggregateProcessorOptions {
    */
   lowStockThreshold?: number;
   /** @default silent */
-  logger?: ProcessorLogger;
+  logger?: Logger;
   /** @default none */
   metrics?: ProcessorMetricsHooks;
   /**
@@ -241,43 +239,44 @@ type ProcessorState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped
 
 function resolveOptions(options: AggregateProcessorOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidProcessorOptionsError('options', 'expected an options object');
+    throw new KafkaProcessorOptionsError('options', 'expected an options object');
   }
-  checkObject('kafka', options.kafka, ['consumer', 'producer', 'admin']);
-  checkObject('pool', options.pool, ['reduce']);
-  const applicationId = checkName('applicationId', options.applicationId);
-  const groupId = checkName('groupId', options.groupId ?? `${applicationId}-aggregate`);
-  const topics: ProductTopics = { ...DEFAULT_TOPICS, ...options.topics };
-  for (const [key, topic] of Object.entries(topics)) checkName(`topics.${key}`, topic);
-  const internalTopics: InternalTopics = { ...DEFAULT_INTERNAL_TOPICS, ...options.internalTopics };
-  for (const [key, topic] of Object.entries(internalTopics)) checkName(`internalTopics.${key}`, topic);
+  check.methods(options.kafka, 'kafka', ['consumer', 'producer', 'admin']);
+  check.methods(options.pool, 'pool', ['reduce']);
+  const applicationId = checkName(options.applicationId, 'applicationId');
+  const groupId = checkName(options.groupId ?? `${applicationId}-aggregate`, 'groupId');
+  const topics: ProductTopics = mergeOptions(DEFAULT_TOPICS, options.topics);
+  for (const [key, topic] of Object.entries(topics)) checkName(topic, `topics.${key}`);
+  const internalTopics: InternalTopics = mergeOptions(DEFAULT_INTERNAL_TOPICS, options.internalTopics);
+  for (const [key, topic] of Object.entries(internalTopics)) checkName(topic, `internalTopics.${key}`);
   const inputTopics = [topics.created, topics.updated, topics.deleted];
   const all = [...inputTopics, ...Object.values(internalTopics)];
   if (new Set(all).size !== all.length) {
-    throw new InvalidProcessorOptionsError(
+    throw new KafkaProcessorOptionsError(
       'topics',
       `every input and internal topic must be distinct, got ${all.join(', ')}`,
     );
   }
   const d = DEFAULT_PROCESSOR_OPTIONS;
-  const consumer = { ...d.consumer, ...options.consumer };
-  for (const [key, value] of Object.entries(consumer)) checkInteger(`consumer.${key}`, value, 1);
+  const consumer = mergeOptions(d.consumer, options.consumer);
+  for (const [key, value] of Object.entries(consumer)) check.integer(value, `consumer.${key}`, 1);
   if (consumer.heartbeatInterval >= consumer.sessionTimeout) {
-    throw new InvalidProcessorOptionsError(
+    throw new KafkaProcessorOptionsError(
       'consumer.heartbeatInterval',
       'must be lower than consumer.sessionTimeout',
     );
   }
-  if (options.logger !== undefined) checkObject('logger', options.logger, ['debug', 'info', 'warn', 'error']);
+  if (options.logger !== undefined)
+    check.methods(options.logger, 'logger', ['debug', 'info', 'warn', 'error']);
   if (options.metrics !== undefined && (typeof options.metrics !== 'object' || options.metrics === null)) {
-    throw new InvalidProcessorOptionsError('metrics', 'expected an object of hook functions');
+    throw new KafkaProcessorOptionsError('metrics', 'expected an object of hook functions');
   }
   if (options.onFatal !== undefined && typeof options.onFatal !== 'function') {
-    throw new InvalidProcessorOptionsError('onFatal', 'expected a function');
+    throw new KafkaProcessorOptionsError('onFatal', 'expected a function');
   }
   const partitioner = options.partitioner ?? d.partitioner;
   if (!isPartitionerName(partitioner)) {
-    throw new InvalidProcessorOptionsError(
+    throw new KafkaProcessorOptionsError(
       'partitioner',
       `expected one of ${PARTITIONERS.join(', ')}, got ${JSON.stringify(partitioner)}`,
     );
@@ -290,35 +289,48 @@ function resolveOptions(options: AggregateProcessorOptions): ResolvedOptions {
     consumedTopics: [...inputTopics, internalTopics.reroute],
     internalTopics,
     partitioner,
-    createTopics: checkBoolean('createTopics', options.createTopics ?? d.createTopics),
-    replicationFactor: checkInteger('replicationFactor', options.replicationFactor ?? -1, -1, 32_767),
-    lowStockThreshold: checkInteger('lowStockThreshold', options.lowStockThreshold ?? 10, 0),
-    shutdownTimeoutMs: checkInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? d.shutdownTimeoutMs, 1),
+    createTopics: check.boolean(options.createTopics ?? d.createTopics, 'createTopics'),
+    replicationFactor: check.integer(
+      options.replicationFactor ?? d.replicationFactor,
+      'replicationFactor',
+      -1,
+      32_767,
+    ),
+    lowStockThreshold: check.integer(
+      options.lowStockThreshold ?? d.lowStockThreshold,
+      'lowStockThreshold',
+      0,
+    ),
+    shutdownTimeoutMs: check.integer(
+      options.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
+      'shutdownTimeoutMs',
+      1,
+    ),
     retry: { ...options.retry },
-    partitionsConsumedConcurrently: checkInteger(
-      'partitionsConsumedConcurrently',
+    partitionsConsumedConcurrently: check.integer(
       options.partitionsConsumedConcurrently ?? d.partitionsConsumedConcurrently,
+      'partitionsConsumedConcurrently',
       1,
     ),
-    restoreTimeoutMs: checkInteger('restoreTimeoutMs', options.restoreTimeoutMs ?? d.restoreTimeoutMs, 1),
-    transactionTimeoutMs: checkInteger(
-      'transactionTimeoutMs',
+    restoreTimeoutMs: check.integer(options.restoreTimeoutMs ?? d.restoreTimeoutMs, 'restoreTimeoutMs', 1),
+    transactionTimeoutMs: check.integer(
       options.transactionTimeoutMs ?? d.transactionTimeoutMs,
+      'transactionTimeoutMs',
       1,
     ),
-    fencedBackoffMs: checkInteger('fencedBackoffMs', options.fencedBackoffMs ?? d.fencedBackoffMs, 0),
-    maxRequestBytes: checkInteger('maxRequestBytes', options.maxRequestBytes ?? d.maxRequestBytes, 1024),
+    fencedBackoffMs: check.integer(options.fencedBackoffMs ?? d.fencedBackoffMs, 'fencedBackoffMs', 0),
+    maxRequestBytes: check.integer(options.maxRequestBytes ?? d.maxRequestBytes, 'maxRequestBytes', 1024),
     consumer,
-    compression: compressionType(checkOutputCompression('compression', options.compression ?? d.compression)),
-    maxDeadLetterBytes: checkInteger(
-      'maxDeadLetterBytes',
+    compression: compressionType(checkOutputCompression(options.compression ?? d.compression, 'compression')),
+    maxDeadLetterBytes: check.integer(
       options.maxDeadLetterBytes ?? d.maxDeadLetterBytes,
+      'maxDeadLetterBytes',
       4096,
     ),
     maxFutureSkewMs:
       options.maxFutureSkewMs === undefined
         ? undefined
-        : checkInteger('maxFutureSkewMs', options.maxFutureSkewMs, 0),
+        : check.integer(options.maxFutureSkewMs, 'maxFutureSkewMs', 0),
   };
 }
 
@@ -399,7 +411,7 @@ export class AggregateProcessor {
   readonly #kafka: Kafka;
   readonly #pool: ReducerPool;
   readonly #options: ResolvedOptions;
-  readonly #logger: ProcessorLogger;
+  readonly #logger: Logger;
   readonly #metrics: ProcessorMetricsHooks;
   readonly #onFatal: ((error: unknown) => void) | undefined;
   readonly #groups = new Map<number, GroupContext>();
@@ -414,7 +426,7 @@ export class AggregateProcessor {
   #sampler: PartitionerSampler;
 
   /**
-   * @throws {InvalidProcessorOptionsError} code `INVALID_OPTIONS` naming the invalid field.
+   * @throws {KafkaProcessorOptionsError} code `INVALID_OPTIONS` naming the invalid field.
    */
   constructor(options: AggregateProcessorOptions) {
     this.#options = resolveOptions(options);

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { decodeMetricChange, type MetricChangeRecord } from '@marketplace/analytics-aggregator';
+import { type Logger, mergeOptions, SILENT_LOGGER } from '@marketplace/options';
 import { isRetryableError, type RetryOptions, withRetry } from '@marketplace/retry';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { ensureKafkaCodecs } from './codecs.js';
@@ -9,10 +10,10 @@ import {
   DEFAULT_METRIC_CHANGE_CONSUMER_OPTIONS,
   type ProcessorConsumerOptions,
 } from './defaults.js';
-import { InvalidProcessorOptionsError, ProcessorError, ShutdownTimeoutError } from './errors.js';
+import { KafkaProcessorOptionsError, ProcessorError, ShutdownTimeoutError } from './errors.js';
 import { isPermanentError, isRebalanceError } from './kafkaErrors.js';
-import { type MetricChangeConsumerMetricsHooks, type ProcessorLogger, SILENT_LOGGER } from './types.js';
-import { checkInteger, checkName, checkObject } from './validateOptions.js';
+import type { MetricChangeConsumerMetricsHooks } from './types.js';
+import { check, checkName } from './validateOptions.js';
 
 /** Options of {@link MetricChangeConsumer}. */
 export interface MetricChangeConsumerOptions {
@@ -49,7 +50,7 @@ export interface MetricChangeConsumerOptions {
   /** Consumer tuning. */
   consumer?: ProcessorConsumerOptions;
   /** @default silent */
-  logger?: ProcessorLogger;
+  logger?: Logger;
   /** @default none */
   metrics?: MetricChangeConsumerMetricsHooks;
   /**
@@ -102,7 +103,7 @@ export class MetricChangeConsumer {
   readonly #concurrency: number;
   readonly #shutdownTimeoutMs: number;
   readonly #consumerOptions: Required<ProcessorConsumerOptions>;
-  readonly #logger: ProcessorLogger;
+  readonly #logger: Logger;
   readonly #metrics: MetricChangeConsumerMetricsHooks;
   readonly #onFatal: ((error: unknown) => void) | undefined;
   readonly #abort = new AbortController();
@@ -112,41 +113,41 @@ export class MetricChangeConsumer {
   #failed = false;
 
   /**
-   * @throws {InvalidProcessorOptionsError} code `INVALID_OPTIONS` naming the invalid field.
+   * @throws {KafkaProcessorOptionsError} code `INVALID_OPTIONS` naming the invalid field.
    */
   constructor(options: MetricChangeConsumerOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidProcessorOptionsError('options', 'expected an options object');
+      throw new KafkaProcessorOptionsError('options', 'expected an options object');
     }
     const d = DEFAULT_METRIC_CHANGE_CONSUMER_OPTIONS;
-    this.#kafka = checkObject('kafka', options.kafka, ['consumer']);
-    this.#groupId = checkName('groupId', options.groupId);
-    this.#topic = checkName('topic', options.topic ?? DEFAULT_INTERNAL_TOPICS.metricChanges);
+    this.#kafka = check.methods(options.kafka, 'kafka', ['consumer']);
+    this.#groupId = checkName(options.groupId, 'groupId');
+    this.#topic = checkName(options.topic ?? DEFAULT_INTERNAL_TOPICS.metricChanges, 'topic');
     if (typeof options.handleBatch !== 'function') {
-      throw new InvalidProcessorOptionsError('handleBatch', 'expected a function');
+      throw new KafkaProcessorOptionsError('handleBatch', 'expected a function');
     }
     this.#handleBatch = options.handleBatch;
     ensureKafkaCodecs();
     this.#retry = { ...options.retry };
-    this.#concurrency = checkInteger(
-      'partitionsConsumedConcurrently',
+    this.#concurrency = check.integer(
       options.partitionsConsumedConcurrently ?? d.partitionsConsumedConcurrently,
+      'partitionsConsumedConcurrently',
       1,
     );
-    this.#shutdownTimeoutMs = checkInteger(
-      'shutdownTimeoutMs',
+    this.#shutdownTimeoutMs = check.integer(
       options.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
+      'shutdownTimeoutMs',
       1,
     );
-    this.#consumerOptions = { ...d.consumer, ...options.consumer };
+    this.#consumerOptions = mergeOptions(d.consumer, options.consumer);
     for (const [key, value] of Object.entries(this.#consumerOptions))
-      checkInteger(`consumer.${key}`, value, 1);
+      check.integer(value, `consumer.${key}`, 1);
     if (options.logger !== undefined)
-      checkObject('logger', options.logger, ['debug', 'info', 'warn', 'error']);
+      check.methods(options.logger, 'logger', ['debug', 'info', 'warn', 'error']);
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#metrics = options.metrics ?? {};
     if (options.onFatal !== undefined && typeof options.onFatal !== 'function') {
-      throw new InvalidProcessorOptionsError('onFatal', 'expected a function');
+      throw new KafkaProcessorOptionsError('onFatal', 'expected a function');
     }
     this.#onFatal = options.onFatal;
   }

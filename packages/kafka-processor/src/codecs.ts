@@ -5,8 +5,8 @@ import kafkajs from 'kafkajs';
 import { compressFrame, decompressFrame } from 'lz4-napi';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
 import { decompressedSizeBound, type FramedCodec } from './decompressedSizeBound.js';
-import { CodecError, type CodecName, InvalidProcessorOptionsError } from './errors.js';
-import { checkInteger } from './validateOptions.js';
+import { CodecError, type CodecName, KafkaProcessorOptionsError } from './errors.js';
+import { check } from './validateOptions.js';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 
@@ -78,17 +78,17 @@ export function compressionType(compression: OutputCompression): number {
 /**
  * Checks an output compression option: one of {@link OUTPUT_COMPRESSIONS}, and zstd only where
  * the runtime can produce it.
- * @throws {InvalidProcessorOptionsError} code `INVALID_OPTIONS` naming `field`.
+ * @throws {KafkaProcessorOptionsError} code `INVALID_OPTIONS` naming `field`.
  */
-export function checkOutputCompression(field: string, value: unknown): OutputCompression {
+export function checkOutputCompression(value: unknown, field: string): OutputCompression {
   if (!(OUTPUT_COMPRESSIONS as readonly unknown[]).includes(value)) {
-    throw new InvalidProcessorOptionsError(
+    throw new KafkaProcessorOptionsError(
       field,
       `expected one of ${OUTPUT_COMPRESSIONS.join(', ')}, got ${String(value)}`,
     );
   }
   if (value === 'zstd' && !isZstdOutputAvailable()) {
-    throw new InvalidProcessorOptionsError(
+    throw new KafkaProcessorOptionsError(
       field,
       `zstd output needs Node.js 22.15 or later (this is ${process.version}); reading zstd works on any`,
     );
@@ -113,7 +113,7 @@ export function registeredCodecOptions(): Readonly<Required<KafkaCodecOptions>> 
  * `AggregateProcessor` and `MetricChangeConsumer` call it with the defaults on construction when
  * nothing was registered yet; call it once before creating them to choose the bound. Calling it
  * again replaces the bound.
- * @throws {InvalidProcessorOptionsError} code `INVALID_OPTIONS` when `maxDecompressedBytes` is not an integer >= 1024.
+ * @throws {KafkaProcessorOptionsError} code `INVALID_OPTIONS` when `maxDecompressedBytes` is not an integer >= 1024.
  * @example
  * ```ts
  * registerKafkaCodecs({ maxDecompressedBytes: 64 * 1024 * 1024 });
@@ -121,9 +121,9 @@ export function registeredCodecOptions(): Readonly<Required<KafkaCodecOptions>> 
  * ```
  */
 export function registerKafkaCodecs(options: KafkaCodecOptions = {}): void {
-  const maxDecompressedBytes = checkInteger(
-    'maxDecompressedBytes',
+  const maxDecompressedBytes = check.integer(
     options.maxDecompressedBytes ?? DEFAULT_CODEC_OPTIONS.maxDecompressedBytes,
+    'maxDecompressedBytes',
     1024,
   );
   registered = Object.freeze({ maxDecompressedBytes });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { approximateSize } from './chunkBySize.js';
 import {
   invalidRecordDeadLetter,
   referenceDeadLetter,
@@ -10,7 +11,6 @@ import {
 } from './deadLetters.js';
 import { DEAD_LETTER_HEADERS as H } from './defaults.js';
 import { CodecError } from './errors.js';
-import { approximateSize } from './records.js';
 
 const kafkaMessage = (fields: Partial<KafkaMessage>): KafkaMessage =>
   ({

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ParseErrorCode } from '@marketplace/product-events';
 import type { InvalidMessage } from '@marketplace/worker-pool';
 import type { KafkaMessage, Message } from 'kafkajs';
+import { approximateSize } from './chunkBySize.js';
 import { redriveCountOf } from './decodeDeadLetter.js';
 import { DEAD_LETTER_HEADERS } from './defaults.js';
-import { approximateSize } from './records.js';
 
 /**
  * Why a record was dead-lettered: a validation code of `parseProductEvent`, or a record batch

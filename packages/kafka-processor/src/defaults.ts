@@ -1,3 +1,4 @@
+import { DEFAULT_AGGREGATOR_OPTIONS } from '@marketplace/analytics-aggregator';
 /** Names of the topics stage 1 writes (docs/architecture.md#topic-contracts). */
 export interface InternalTopics {
   /** Compacted changelog of the latest product state, key productId; partition g holds group g. */
@@ -75,6 +76,8 @@ export const DEFAULT_PROCESSOR_OPTIONS: Readonly<{
   maxDeadLetterBytes: 262_144;
   maxFutureSkewMs: 86_400_000;
   createTopics: true;
+  replicationFactor: -1;
+  lowStockThreshold: typeof DEFAULT_AGGREGATOR_OPTIONS.lowStockThreshold;
   shutdownTimeoutMs: 10_000;
   partitionsConsumedConcurrently: 6;
   restoreTimeoutMs: 120_000;
@@ -88,6 +91,10 @@ export const DEFAULT_PROCESSOR_OPTIONS: Readonly<{
   maxDeadLetterBytes: 262_144,
   maxFutureSkewMs: 86_400_000,
   createTopics: true,
+  // -1: the broker's default.replication.factor, for the topics the processor creates.
+  replicationFactor: -1,
+  // The aggregator's default: stage 1 and the pure aggregator agree on what "low stock" means.
+  lowStockThreshold: DEFAULT_AGGREGATOR_OPTIONS.lowStockThreshold,
   shutdownTimeoutMs: 10_000,
   partitionsConsumedConcurrently: 6,
   restoreTimeoutMs: 120_000,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   InternalTopicError,
-  InvalidProcessorOptionsError,
+  KafkaProcessorOptionsError,
   PROCESSOR_ERROR_CODES,
   ProcessorError,
   ProducerFencedError,
@@ -15,7 +15,7 @@ describe('processor errors', () => {
   it('carry a code from the list, a retryable flag and the cause', () => {
     const cause = new Error('broker said no');
     const errors: ProcessorError[] = [
-      new InvalidProcessorOptionsError('applicationId', 'expected a name'),
+      new KafkaProcessorOptionsError('applicationId', 'expected a name'),
       new TopicMismatchError({ a: 1, b: null }),
       new InternalTopicError('analytics.product-state', 'not compacted', cause),
       new RestoreError([1, 2], 'timed out'),

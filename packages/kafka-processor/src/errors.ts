@@ -44,13 +44,13 @@ export class ProcessorError extends Error {
 }
 
 /** An option is missing or invalid (code `INVALID_OPTIONS`); `field` names it. */
-export class InvalidProcessorOptionsError extends ProcessorError {
+export class KafkaProcessorOptionsError extends ProcessorError {
   /** The offending option, e.g. `applicationId` or `consumer.sessionTimeout`. */
   readonly field: string;
 
   constructor(field: string, problem: string) {
     super('INVALID_OPTIONS', `Invalid option "${field}": ${problem}`);
-    this.name = 'InvalidProcessorOptionsError';
+    this.name = 'KafkaProcessorOptionsError';
     this.field = field;
   }
 }

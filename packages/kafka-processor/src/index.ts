@@ -1,3 +1,4 @@
+export type { Logger } from '@marketplace/options';
 export { AggregateProcessor, type AggregateProcessorOptions } from './AggregateProcessor.js';
 export {
   DEFAULT_CODEC_OPTIONS,
@@ -46,7 +47,7 @@ export {
   CodecError,
   type CodecName,
   InternalTopicError,
-  InvalidProcessorOptionsError,
+  KafkaProcessorOptionsError,
   PROCESSOR_ERROR_CODES,
   ProcessorError,
   type ProcessorErrorCode,
@@ -56,7 +57,10 @@ export {
   TopicMismatchError,
   TransactionError,
 } from './errors.js';
+export { fetchGroupLag, type PartitionLag, type WatchedGroup } from './fetchGroupLag.js';
 export { isMessageTooLargeError, isProducerFencedError } from './kafkaErrors.js';
+export { LagMonitor, type LagMonitorOptions } from './LagMonitor.js';
+export type { LowStockAlert } from './lowStockAlertMessage.js';
 export { MetricChangeConsumer, type MetricChangeConsumerOptions } from './MetricChangeConsumer.js';
 export {
   DEFAULT_PARTITIONER,
@@ -66,7 +70,6 @@ export {
   type PartitionerName,
   partitionForKey,
 } from './partitioners.js';
-export type { LowStockAlert } from './records.js';
 export {
   DEFAULT_REDRIVE_OPTIONS,
   type RedriveDeadLettersOptions,
@@ -80,9 +83,10 @@ export {
   type ScanDeadLettersResult,
   scanDeadLetters,
 } from './scanDeadLetters.js';
-export type {
-  BatchMetrics,
-  MetricChangeConsumerMetricsHooks,
-  ProcessorLogger,
-  ProcessorMetricsHooks,
-} from './types.js';
+export type { BatchMetrics, MetricChangeConsumerMetricsHooks, ProcessorMetricsHooks } from './types.js';
+export {
+  type MetricChangeWriter,
+  type NamedWriter,
+  type WriteInOrderHooks,
+  writeInOrder,
+} from './writeInOrder.js';

@@ -2,7 +2,7 @@ import { ReducerPool } from '@marketplace/worker-pool';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { AggregateProcessor, type AggregateProcessorOptions } from './AggregateProcessor.js';
-import { InvalidProcessorOptionsError, ProcessorError } from './errors.js';
+import { KafkaProcessorOptionsError, ProcessorError } from './errors.js';
 import { MetricChangeConsumer, type MetricChangeConsumerOptions } from './MetricChangeConsumer.js';
 
 // No broker is contacted: the constructors only validate.
@@ -14,7 +14,7 @@ function fieldOf(make: () => unknown): string | undefined {
   try {
     make();
   } catch (error) {
-    if (error instanceof InvalidProcessorOptionsError) return error.field;
+    if (error instanceof KafkaProcessorOptionsError) return error.field;
     throw error;
   }
   return undefined;

@@ -4,12 +4,13 @@
  * a failed creation, leaders that never appear. The normal paths run against the real broker in
  * test/integration.
  */
+
+import { SILENT_LOGGER } from '@marketplace/options';
 import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INTERNAL_TOPICS } from './defaults.js';
 import { InternalTopicError } from './errors.js';
 import { createTopicsAndWait, prepareTopics } from './prepareTopics.js';
-import { SILENT_LOGGER } from './types.js';
 
 const INPUTS = ['product.created', 'product.updated', 'product.deleted'];
 

@@ -1,3 +1,4 @@
+import type { Logger } from '@marketplace/options';
 import type { Admin, ITopicConfig } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import {
@@ -7,7 +8,6 @@ import {
   REROUTE_TOPIC_CONFIG,
 } from './defaults.js';
 import { InternalTopicError, TopicMismatchError } from './errors.js';
-import type { ProcessorLogger } from './types.js';
 
 /** Options of {@link prepareTopics}. */
 export interface PrepareTopicsOptions {
@@ -19,7 +19,7 @@ export interface PrepareTopicsOptions {
   createTopics: boolean;
   /** Replication factor of created topics; `-1` = broker default. */
   replicationFactor: number;
-  logger: ProcessorLogger;
+  logger: Logger;
 }
 
 function isAlreadyExists(error: unknown): boolean {

@@ -1,5 +1,7 @@
+import { type Logger, SILENT_LOGGER } from '@marketplace/options';
 import { withRetry } from '@marketplace/retry';
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { chunkBySize } from './chunkBySize.js';
 import { consumeToEnd } from './consumeToEnd.js';
 import {
   type DeadLetterFilter,
@@ -7,11 +9,9 @@ import {
   matchesDeadLetterFilter,
   redriveMessage,
 } from './decodeDeadLetter.js';
-import { InvalidProcessorOptionsError } from './errors.js';
+import { KafkaProcessorOptionsError } from './errors.js';
 import { isConcurrentTransactionsError } from './kafkaErrors.js';
-import { chunkBySize } from './records.js';
-import { type ProcessorLogger, SILENT_LOGGER } from './types.js';
-import { checkBoolean, checkInteger, checkName, checkObject } from './validateOptions.js';
+import { check, checkName } from './validateOptions.js';
 
 /** Defaults of {@link redriveDeadLetters}. */
 export const DEFAULT_REDRIVE_OPTIONS: Readonly<{ maxRedrives: 3; dryRun: false }> = Object.freeze({
@@ -72,7 +72,7 @@ export interface RedriveDeadLettersOptions {
   /** Called after every dead-letter batch. */
   onProgress?(progress: RedriveProgress): void;
   /** @default silent */
-  logger?: ProcessorLogger;
+  logger?: Logger;
 }
 
 // The broker answers CONCURRENT_TRANSACTIONS to AddOffsetsToTxn while the markers of the previous
@@ -92,7 +92,7 @@ const MAX_REQUEST_BYTES = 524_288;
  * the last committed batch, so nothing is lost or sent twice. Everything the name has read is
  * behind it, matching or not: use a new name for another selection of the same dead letters.
  *
- * @throws {InvalidProcessorOptionsError} `INVALID_OPTIONS` naming the bad option; kafkajs errors
+ * @throws {KafkaProcessorOptionsError} `INVALID_OPTIONS` naming the bad option; kafkajs errors
  *   (the transaction in flight is aborted; run again with the same name).
  * @example
  * const result = await redriveDeadLetters({ kafka, topic: 'analytics.dead-letter', name: 'fix-1234',
@@ -100,23 +100,23 @@ const MAX_REQUEST_BYTES = 524_288;
  *   filter: { codes: ['PAYLOAD_TOO_LARGE'] } });
  */
 export async function redriveDeadLetters(options: RedriveDeadLettersOptions): Promise<RedriveResult> {
-  const kafka = checkObject('kafka', options.kafka, ['consumer', 'producer', 'admin']);
-  checkName('topic', options.topic);
-  checkName('name', options.name);
-  checkName('groupIdPrefix', options.groupIdPrefix);
+  const kafka = check.methods(options.kafka, 'kafka', ['consumer', 'producer', 'admin']);
+  checkName(options.topic, 'topic');
+  checkName(options.name, 'name');
+  checkName(options.groupIdPrefix, 'groupIdPrefix');
   if (!Array.isArray(options.sourceTopics) || options.sourceTopics.length === 0) {
-    throw new InvalidProcessorOptionsError('sourceTopics', 'expected a non-empty array of topic names');
+    throw new KafkaProcessorOptionsError('sourceTopics', 'expected a non-empty array of topic names');
   }
-  const sourceTopics = new Set(options.sourceTopics.map((t, i) => checkName(`sourceTopics[${i}]`, t)));
+  const sourceTopics = new Set(options.sourceTopics.map((t, i) => checkName(t, `sourceTopics[${i}]`)));
   if (sourceTopics.has(options.topic)) {
-    throw new InvalidProcessorOptionsError('sourceTopics', 'must not contain the dead-letter topic itself');
+    throw new KafkaProcessorOptionsError('sourceTopics', 'must not contain the dead-letter topic itself');
   }
-  const maxRedrives = checkInteger(
-    'maxRedrives',
+  const maxRedrives = check.integer(
     options.maxRedrives ?? DEFAULT_REDRIVE_OPTIONS.maxRedrives,
+    'maxRedrives',
     1,
   );
-  const dryRun = checkBoolean('dryRun', options.dryRun ?? DEFAULT_REDRIVE_OPTIONS.dryRun);
+  const dryRun = check.boolean(options.dryRun ?? DEFAULT_REDRIVE_OPTIONS.dryRun, 'dryRun');
   const filter = options.filter ?? {};
   const logger = options.logger ?? SILENT_LOGGER;
   const groupId = `${options.groupIdPrefix}-dlq-redrive-${options.name}`;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProductState, type ProductState } from '@marketplace/analytics-aggregator';
+import type { Logger } from '@marketplace/options';
 import type { Admin, Kafka, PartitionAssigner } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { undecodableBatchOf } from './deadLetters.js';
 import { RestoreError } from './errors.js';
-import type { ProcessorLogger } from './types.js';
 
 const { AssignerProtocol } = kafkajs;
 
@@ -20,7 +20,7 @@ export interface RestoreGroupStatesOptions {
   groupIdPrefix: string;
   /** Give up (retryable `RESTORE_FAILED`) after this long. */
   timeoutMs: number;
-  logger: ProcessorLogger;
+  logger: Logger;
 }
 
 /** What was restored for one group. */

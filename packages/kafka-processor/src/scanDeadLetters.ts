@@ -7,7 +7,7 @@ import {
   decodeDeadLetter,
   matchesDeadLetterFilter,
 } from './decodeDeadLetter.js';
-import { checkInteger, checkName, checkObject } from './validateOptions.js';
+import { check, checkName } from './validateOptions.js';
 
 /** Options of {@link scanDeadLetters}. */
 export interface ScanDeadLettersOptions {
@@ -36,20 +36,20 @@ export interface ScanDeadLettersResult {
  * Reads the dead-letter topic read_committed from the beginning to the end fetched at start, with
  * a throwaway consumer group that commits nothing, and hands every dead letter matching
  * `filter` to `onDeadLetter`. Read-only: the topic and every other group are left as they are.
- * @throws {InvalidProcessorOptionsError} `INVALID_OPTIONS` naming the bad option; kafkajs errors.
+ * @throws {KafkaProcessorOptionsError} `INVALID_OPTIONS` naming the bad option; kafkajs errors.
  * @example
  * const stats = new DeadLetterStats();
  * await scanDeadLetters({ kafka, topic: 'analytics.dead-letter', groupIdPrefix: 'analytics',
  *   onDeadLetter: (dl) => stats.add(dl) });
  */
 export async function scanDeadLetters(options: ScanDeadLettersOptions): Promise<ScanDeadLettersResult> {
-  checkObject('kafka', options.kafka, ['consumer', 'admin']);
-  checkName('topic', options.topic);
-  checkName('groupIdPrefix', options.groupIdPrefix);
+  check.methods(options.kafka, 'kafka', ['consumer', 'admin']);
+  checkName(options.topic, 'topic');
+  checkName(options.groupIdPrefix, 'groupIdPrefix');
   const limit =
     options.limit === undefined || options.limit === Number.POSITIVE_INFINITY
       ? Number.POSITIVE_INFINITY
-      : checkInteger('limit', options.limit, 1);
+      : check.integer(options.limit, 'limit', 1);
   const filter = options.filter ?? {};
   let scanned = 0;
   let matched = 0;

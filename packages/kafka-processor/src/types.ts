@@ -1,22 +1,6 @@
 import type { ProductEventType } from '@marketplace/product-events';
 import type { DeadLetterCode } from './deadLetters.js';
 
-/** Structured logger injected by the application (pino-compatible shape); silent by default. */
-export interface ProcessorLogger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** A logger that drops everything (the default). */
-export const SILENT_LOGGER: ProcessorLogger = Object.freeze({
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-});
-
 /** What the aggregate stage reports after every committed batch. */
 export interface BatchMetrics {
   group: number;

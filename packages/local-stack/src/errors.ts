@@ -36,7 +36,7 @@ export interface LocalStackErrorInit {
   retryable?: boolean | undefined;
 }
 
-/** The one error class of `@marketplace/local-stack`; `code` says what went wrong. */
+/** The base error class of `@marketplace/local-stack`; `code` says what went wrong. */
 export class LocalStackError extends Error {
   override readonly name: string = 'LocalStackError';
   /** What went wrong, from {@link LOCAL_STACK_ERROR_CODES}. */
@@ -57,5 +57,16 @@ export class LocalStackError extends Error {
     this.logFile = init.logFile;
     this.field = init.field;
     this.retryable = init.retryable ?? false;
+  }
+}
+
+/** An option of `startLocalStack` is invalid (code `INVALID_OPTIONS`); `field` names it. */
+export class LocalStackOptionsError extends LocalStackError {
+  override readonly name: string = 'LocalStackOptionsError';
+  /** The offending option, e.g. `kafka.port`. */
+  declare readonly field: string;
+
+  constructor(field: string, message: string) {
+    super('INVALID_OPTIONS', `Invalid local-stack option \`${field}\`: ${message}`, { field });
   }
 }

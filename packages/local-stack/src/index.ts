@@ -1,3 +1,4 @@
+export type { Logger } from '@marketplace/options';
 export {
   DEFAULT_CREDENTIALS,
   DEFAULT_DYNAMO_OPTIONS,
@@ -14,9 +15,9 @@ export {
   LocalStackError,
   type LocalStackErrorCode,
   type LocalStackErrorInit,
+  LocalStackOptionsError,
 } from './errors.js';
 export { type LocalStack, type LocalStackProcess, startLocalStack } from './localStack.js';
-export type { Logger } from './logger.js';
 export { type PrepareOptions, prepareJavaServers } from './maven.js';
 export type { StartLocalStackOptions } from './options.js';
 export {

@@ -1,3 +1,4 @@
+import { createOptionChecks, type Logger } from '@marketplace/options';
 import {
   DEFAULT_CREDENTIALS,
   DEFAULT_DYNAMO_OPTIONS,
@@ -8,8 +9,7 @@ import {
   type KafkaOptions,
   type S3Options,
 } from './defaults.js';
-import { LocalStackError } from './errors.js';
-import { type Logger, SILENT_LOGGER } from './logger.js';
+import { LocalStackOptionsError } from './errors.js';
 
 /** Options of `startLocalStack`. Each server is on unless set to `false`. */
 export interface StartLocalStackOptions {
@@ -49,23 +49,11 @@ export interface ResolvedOptions {
   onProgress: (message: string) => void;
 }
 
-function invalid(field: string, message: string): LocalStackError {
-  return new LocalStackError('INVALID_OPTIONS', `Invalid local-stack option \`${field}\`: ${message}`, {
-    field,
-  });
-}
+/** The option checks of `startLocalStack`: `(value, field, ...)`, throwing {@link LocalStackOptionsError}. */
+const check = createOptionChecks((field, message) => new LocalStackOptionsError(field, message));
 
-function checkPort(field: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65_535) {
-    throw invalid(field, `expected an integer port from 0 (any free port) to 65535, got ${String(value)}`);
-  }
-}
-
-function checkPositiveInt(field: string, value: unknown, min = 1): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw invalid(field, `expected an integer >= ${min}, got ${String(value)}`);
-  }
-}
+const invalid = (field: string, message: string): LocalStackOptionsError =>
+  new LocalStackOptionsError(field, message);
 
 function component<T extends object>(
   field: string,
@@ -92,12 +80,11 @@ function component<T extends object>(
 export function resolveOptions(options: StartLocalStackOptions = {}): ResolvedOptions {
   const kafka = component<KafkaOptions>('kafka', options.kafka, DEFAULT_KAFKA_OPTIONS);
   if (kafka) {
-    checkPort('kafka.port', kafka.port);
-    checkPositiveInt('kafka.heapMb', kafka.heapMb, 64);
-    checkPositiveInt('kafka.startTimeoutMs', kafka.startTimeoutMs);
-    checkPositiveInt('kafka.internalTopicPartitions', kafka.internalTopicPartitions);
-    if (typeof kafka.autoCreateTopics !== 'boolean')
-      throw invalid('kafka.autoCreateTopics', 'expected a boolean');
+    check.integer(kafka.port, 'kafka.port', 0, 65_535); // 0: any free port
+    check.integer(kafka.heapMb, 'kafka.heapMb', 64);
+    check.integer(kafka.startTimeoutMs, 'kafka.startTimeoutMs', 1);
+    check.integer(kafka.internalTopicPartitions, 'kafka.internalTopicPartitions', 1);
+    check.boolean(kafka.autoCreateTopics, 'kafka.autoCreateTopics');
     if (!Array.isArray(kafka.jvmOptions) || !kafka.jvmOptions.every((o) => typeof o === 'string')) {
       throw invalid('kafka.jvmOptions', 'expected an array of strings');
     }
@@ -107,16 +94,16 @@ export function resolveOptions(options: StartLocalStackOptions = {}): ResolvedOp
   }
   const dynamodb = component<DynamoOptions>('dynamodb', options.dynamodb, DEFAULT_DYNAMO_OPTIONS);
   if (dynamodb) {
-    checkPort('dynamodb.port', dynamodb.port);
-    checkPositiveInt('dynamodb.startTimeoutMs', dynamodb.startTimeoutMs);
-    checkPositiveInt('dynamodb.createTableMs', dynamodb.createTableMs, 0);
-    checkPositiveInt('dynamodb.deleteTableMs', dynamodb.deleteTableMs, 0);
+    check.integer(dynamodb.port, 'dynamodb.port', 0, 65_535); // 0: any free port
+    check.integer(dynamodb.startTimeoutMs, 'dynamodb.startTimeoutMs', 1);
+    check.integer(dynamodb.createTableMs, 'dynamodb.createTableMs', 0);
+    check.integer(dynamodb.deleteTableMs, 'dynamodb.deleteTableMs', 0);
   }
   const s3 = component<S3Options>('s3', options.s3, DEFAULT_S3_OPTIONS);
   if (s3) {
-    checkPort('s3.port', s3.port);
-    checkPositiveInt('s3.heapMb', s3.heapMb, 64);
-    checkPositiveInt('s3.startTimeoutMs', s3.startTimeoutMs);
+    check.integer(s3.port, 's3.port', 0, 65_535); // 0: any free port
+    check.integer(s3.heapMb, 's3.heapMb', 64);
+    check.integer(s3.startTimeoutMs, 's3.startTimeoutMs', 1);
   }
   const region = options.region ?? DEFAULT_REGION;
   if (typeof region !== 'string' || region.length === 0)
@@ -125,9 +112,7 @@ export function resolveOptions(options: StartLocalStackOptions = {}): ResolvedOp
   if (!credentials.accessKeyId || !credentials.secretAccessKey) {
     throw invalid('credentials', 'expected non-empty accessKeyId and secretAccessKey');
   }
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-    throw invalid('onProgress', 'expected a function');
-  }
+  if (options.onProgress !== undefined) check.func(options.onProgress, 'onProgress');
   return {
     kafka,
     dynamodb,
@@ -136,7 +121,7 @@ export function resolveOptions(options: StartLocalStackOptions = {}): ResolvedOp
     credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
     detached: options.detached ?? false,
     workDir: options.workDir,
-    logger: options.logger ?? SILENT_LOGGER,
+    logger: check.logger(options.logger),
     onProgress: options.onProgress ?? (() => {}),
   };
 }

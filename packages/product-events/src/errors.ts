@@ -1,4 +1,4 @@
-import type { ProductEventParseError } from './parse.js';
+import type { ProductEventParseError } from './parseErrors.js';
 
 /** Codes of the errors this package throws. Bad input to the parser is never thrown. */
 export const PRODUCT_EVENTS_ERROR_CODES = ['INVALID_OPTIONS', 'INVALID_EVENT'] as const;
@@ -24,13 +24,13 @@ export class ProductEventsError extends Error {
 }
 
 /** An option is out of range or of the wrong type (code `INVALID_OPTIONS`). */
-export class InvalidOptionsError extends ProductEventsError {
+export class ProductEventsOptionsError extends ProductEventsError {
   /** Name of the offending option, e.g. `maxBytes`. */
   readonly field: string;
 
   constructor(field: string, message: string) {
     super('INVALID_OPTIONS', `Invalid option "${field}": ${message}`);
-    this.name = 'InvalidOptionsError';
+    this.name = 'ProductEventsOptionsError';
     this.field = field;
   }
 }

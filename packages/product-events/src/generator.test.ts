@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATEGORY_PROFILES } from './catalog.js';
 import { topicForEventType } from './constants.js';
-import { InvalidOptionsError } from './errors.js';
+import { ProductEventsOptionsError } from './errors.js';
 import {
   DEFAULT_CURRENCY_MIX,
   DEFAULT_GENERATOR_OPTIONS,
@@ -407,7 +407,7 @@ describe('generateMarketplaceStream: options', () => {
   ])('rejects an invalid %s at call time', (field, options, message) => {
     const act = () => generateMarketplaceStream(options);
 
-    expect(act).toThrow(InvalidOptionsError);
+    expect(act).toThrow(ProductEventsOptionsError);
     expect(act).toThrow(`Invalid option "${field}": ${message}`);
   });
 });

@@ -1,3 +1,4 @@
+import { mergeOptions } from '@marketplace/options';
 import { ADJECTIVES, type CategoryProfile, categoryProfile } from './catalog.js';
 import {
   DEFAULT_TOPICS,
@@ -7,9 +8,9 @@ import {
   topicForEventType,
 } from './constants.js';
 import { encodeUnchecked } from './encode.js';
-import { InvalidOptionsError } from './errors.js';
-import type { ParseErrorCode } from './parse.js';
-import { deriveSeed, Random } from './random.js';
+import { ProductEventsOptionsError } from './errors.js';
+import type { ParseErrorCode } from './parseErrors.js';
+import { deriveSeed, Random } from './Random.js';
 import type {
   ProductData,
   ProductDeletedData,
@@ -223,7 +224,7 @@ interface StreamConfig {
  *
  * @param options - see {@link GeneratorOptions}
  * @returns an iterable of {@link GeneratedMessage}
- * @throws {InvalidOptionsError} `INVALID_OPTIONS` when an option is out of range (the message
+ * @throws {ProductEventsOptionsError} `INVALID_OPTIONS` when an option is out of range (the message
  *   names the field)
  * @example
  * for (const message of generateMarketplaceStream({ seed: 42, events: 1000, duplicateRate: 0.05 })) {
@@ -236,7 +237,7 @@ export function generateMarketplaceStream(options: GeneratorOptions = {}): Itera
 }
 
 function resolveOptions(options: GeneratorOptions): StreamConfig {
-  const merged = { ...DEFAULT_GENERATOR_OPTIONS, ...definedEntries(options) };
+  const merged = mergeOptions(DEFAULT_GENERATOR_OPTIONS, options);
   requireThat('seed', Number.isSafeInteger(merged.seed), 'expected an integer', merged.seed);
   for (const field of ['sellers', 'categories', 'products'] as const) {
     requireThat(
@@ -316,7 +317,7 @@ function resolveOptions(options: GeneratorOptions): StreamConfig {
     currencyCumulative.push(totalWeight);
   }
   requireThat('currencyMix', totalWeight > 0, 'expected at least one currency with a weight > 0', mix);
-  const topics = { ...DEFAULT_TOPICS, ...definedEntries(merged.topics ?? {}) };
+  const topics = mergeOptions(DEFAULT_TOPICS, merged.topics);
   for (const [name, topic] of Object.entries(topics)) {
     requireThat(
       `topics.${name}`,
@@ -347,14 +348,12 @@ function resolveOptions(options: GeneratorOptions): StreamConfig {
   };
 }
 
-/** Drops `undefined` entries so they do not override defaults. */
-function definedEntries<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
-}
-
 function requireThat(field: string, condition: boolean, expected: string, actual: unknown): void {
   if (!condition)
-    throw new InvalidOptionsError(field, `${expected}, got ${JSON.stringify(actual) ?? String(actual)}`);
+    throw new ProductEventsOptionsError(
+      field,
+      `${expected}, got ${JSON.stringify(actual) ?? String(actual)}`,
+    );
 }
 
 /** Output stage: the (reordered) fresh messages, with duplicates mixed in. */

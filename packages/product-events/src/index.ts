@@ -9,10 +9,10 @@ export {
 export { type EncodedProductEvent, encodeProductEvent } from './encode.js';
 export {
   InvalidEventError,
-  InvalidOptionsError,
   PRODUCT_EVENTS_ERROR_CODES,
   ProductEventsError,
   type ProductEventsErrorCode,
+  ProductEventsOptionsError,
 } from './errors.js';
 export {
   DEFAULT_CURRENCY_MIX,
@@ -27,14 +27,16 @@ export { productEventJsonSchema } from './jsonSchema.js';
 export {
   DEFAULT_PARSE_OPTIONS,
   type HeaderValue,
+  type ParseOptions,
+  type ParseResult,
+  parseProductEvent,
+} from './parse.js';
+export {
   MAX_QUOTED_LENGTH,
   PARSE_ERROR_CODES,
   type ParseErrorCode,
-  type ParseOptions,
-  type ParseResult,
   type ProductEventParseError,
-  parseProductEvent,
-} from './parse.js';
+} from './parseErrors.js';
 export {
   ProductCreatedEventSchema,
   ProductDataSchema,

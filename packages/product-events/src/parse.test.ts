@@ -2,8 +2,9 @@ import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytes, createdEvent, deletedEvent, nestedArrays, updatedEvent } from '../test/fixtures.js';
-import { InvalidOptionsError } from './errors.js';
-import { DEFAULT_PARSE_OPTIONS, PARSE_ERROR_CODES, type ParseResult, parseProductEvent } from './parse.js';
+import { ProductEventsOptionsError } from './errors.js';
+import { DEFAULT_PARSE_OPTIONS, type ParseResult, parseProductEvent } from './parse.js';
+import { PARSE_ERROR_CODES } from './parseErrors.js';
 
 function errorOf(result: ParseResult) {
   if (result.ok) throw new Error(`expected an error, got event ${JSON.stringify(result.event)}`);
@@ -517,8 +518,8 @@ describe('parseProductEvent: options and robustness', () => {
   ])('throws INVALID_OPTIONS for %s = %s', (field, limit) => {
     const act = () => parseProductEvent('{}', { [field]: limit });
 
-    expect(act).toThrow(InvalidOptionsError);
-    expect(act).toThrow(`Invalid option "${field}": expected a positive integer, got ${limit}`);
+    expect(act).toThrow(ProductEventsOptionsError);
+    expect(act).toThrow(`Invalid option "${field}": expected an integer >= 1, got ${limit}`);
   });
 
   it('never throws and always returns a known code, whatever the input', () => {
@@ -614,7 +615,7 @@ describe('parseProductEvent: event time', () => {
 
   it.each([
     ['maxFutureSkewMs', -1, 'expected an integer >= 0, got -1'],
-    ['now', 'yesterday', 'expected a function, got string'],
+    ['now', 'yesterday', 'expected a function, got "yesterday"'],
   ])('throws INVALID_OPTIONS for %s = %s', (field, value, problem) => {
     expect(() => parseProductEvent('{}', { [field]: value })).toThrow(
       `Invalid option "${field}": ${problem}`,

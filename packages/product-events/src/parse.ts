@@ -1,9 +1,15 @@
 import { isUtf8 } from 'node:buffer';
+import { createOptionChecks } from '@marketplace/options';
 import type { ValueError } from '@sinclair/typebox/errors';
 import { HEADERS, SCHEMA_VERSION } from './constants.js';
-import { InvalidOptionsError } from './errors.js';
+import { ProductEventsOptionsError } from './errors.js';
+
+import { MAX_QUOTED_LENGTH, type ParseErrorCode, type ProductEventParseError } from './parseErrors.js';
 import { eventCheckers, fastEventCheckers, isCurrencyCode, isDateTime } from './schema.js';
 import type { ProductData, ProductEvent, ProductEventType } from './types.js';
+
+/** The option checks of the parser: `(value, field, ...)`, throwing {@link ProductEventsOptionsError}. */
+const check = createOptionChecks((field, message) => new ProductEventsOptionsError(field, message));
 
 /** Default limits of {@link parseProductEvent}. */
 export const DEFAULT_PARSE_OPTIONS: Readonly<{
@@ -15,41 +21,6 @@ export const DEFAULT_PARSE_OPTIONS: Readonly<{
   maxDepth: 32,
   maxFutureSkewMs: 86_400_000,
 });
-
-/** Longest excerpt of offending input (key, header value) that an error message quotes, in characters. */
-export const MAX_QUOTED_LENGTH = 64;
-
-/** Every {@link ParseErrorCode}, in the order the parser checks them. */
-export const PARSE_ERROR_CODES = [
-  'PAYLOAD_TOO_LARGE',
-  'INVALID_UTF8',
-  'INVALID_JSON',
-  'TOO_DEEP',
-  'NOT_AN_OBJECT',
-  'UNKNOWN_TYPE',
-  'UNSUPPORTED_SCHEMA_VERSION',
-  'SCHEMA_VIOLATION',
-  'EVENT_TIME_IN_FUTURE',
-  'MISSING_KEY',
-  'KEY_MISMATCH',
-  'HEADER_MISMATCH',
-] as const;
-
-/** Why a value is not a valid product event (see {@link PARSE_ERROR_CODES}). */
-export type ParseErrorCode = (typeof PARSE_ERROR_CODES)[number];
-
-/** A validation failure: plain data, so it can cross worker threads and go into dead letters. */
-export interface ProductEventParseError {
-  /** What is wrong. */
-  code: ParseErrorCode;
-  /** JSON pointer (RFC 6901) of the offending value; `''` is the whole payload. */
-  path: string;
-  /**
-   * Human-readable explanation. Quotes at most {@link MAX_QUOTED_LENGTH} characters of any
-   * offending text, so it stays short whatever the input.
-   */
-  message: string;
-}
 
 /** Result of {@link parseProductEvent}: the typed event, or why there is none. */
 export type ParseResult = { ok: true; event: ProductEvent } | { ok: false; error: ProductEventParseError };
@@ -138,7 +109,7 @@ const fail = (code: ParseErrorCode, path: string, message: string): ParseResult 
  * @param value - record value bytes, JSON text, or a parsed value
  * @param options - key, headers and limits, see {@link ParseOptions}
  * @returns `{ ok: true, event }` or `{ ok: false, error }`
- * @throws {InvalidOptionsError} `INVALID_OPTIONS` only when `maxBytes`/`maxDepth` is not a
+ * @throws {ProductEventsOptionsError} `INVALID_OPTIONS` only when `maxBytes`/`maxDepth` is not a
  *   positive integer, `maxFutureSkewMs` not an integer >= 0 or `now` not a function (a
  *   programming error, never caused by the input)
  * @example
@@ -156,14 +127,14 @@ export function parseProductEvent(value: unknown, options?: ParseOptions): Parse
       options.now !== undefined)
   ) {
     limits = {
-      maxBytes: checkLimit('maxBytes', options.maxBytes ?? DEFAULT_LIMITS.maxBytes, 1),
-      maxDepth: checkLimit('maxDepth', options.maxDepth ?? DEFAULT_LIMITS.maxDepth, 1),
-      maxFutureSkewMs: checkLimit(
-        'maxFutureSkewMs',
+      maxBytes: check.integer(options.maxBytes ?? DEFAULT_LIMITS.maxBytes, 'maxBytes', 1),
+      maxDepth: check.integer(options.maxDepth ?? DEFAULT_LIMITS.maxDepth, 'maxDepth', 1),
+      maxFutureSkewMs: check.integer(
         options.maxFutureSkewMs ?? DEFAULT_LIMITS.maxFutureSkewMs,
+        'maxFutureSkewMs',
         0,
       ),
-      now: checkFunction('now', options.now ?? DEFAULT_LIMITS.now),
+      now: check.func(options.now ?? DEFAULT_LIMITS.now, 'now'),
     };
   }
   try {
@@ -172,21 +143,6 @@ export function parseProductEvent(value: unknown, options?: ParseOptions): Parse
     // Only reachable with hostile already-parsed input (throwing getters, revoked proxies).
     return fail('SCHEMA_VIOLATION', '', `The value could not be read: ${errorMessage(error)}`);
   }
-}
-
-function checkLimit(field: string, limit: number, min: number): number {
-  if (!Number.isSafeInteger(limit) || limit < min) {
-    const expected = min === 0 ? 'an integer >= 0' : 'a positive integer';
-    throw new InvalidOptionsError(field, `expected ${expected}, got ${String(limit)}`);
-  }
-  return limit;
-}
-
-function checkFunction(field: string, value: unknown): () => number {
-  if (typeof value !== 'function') {
-    throw new InvalidOptionsError(field, `expected a function, got ${typeof value}`);
-  }
-  return value as () => number;
 }
 
 function parseChecked(value: unknown, options: ParseOptions | undefined, limits: Limits): ParseResult {

@@ -5,7 +5,7 @@ export const RETRY_ERROR_CODES = Object.freeze(['RETRIES_EXHAUSTED', 'ABORTED', 
  * Code of a {@link RetryError}:
  * - `RETRIES_EXHAUSTED`: every attempt failed with a retryable error; `cause` is the last one.
  * - `ABORTED`: the `signal` was aborted before or between attempts; `cause` is the abort reason.
- * - `INVALID_OPTIONS`: an option of `withRetry` is invalid (see {@link InvalidRetryOptionsError}).
+ * - `INVALID_OPTIONS`: an option of `withRetry` is invalid (see {@link RetryOptionsError}).
  */
 export type RetryErrorCode = (typeof RETRY_ERROR_CODES)[number];
 
@@ -51,13 +51,13 @@ export class RetryError extends Error {
 }
 
 /** An option of `withRetry` is invalid; `withRetry` rejects with it before any attempt. */
-export class InvalidRetryOptionsError extends RetryError {
-  override readonly name: string = 'InvalidRetryOptionsError';
+export class RetryOptionsError extends RetryError {
+  override readonly name: string = 'RetryOptionsError';
   /** Name of the offending option, e.g. `maxDelayMs`. */
-  readonly option: string;
+  readonly field: string;
 
   constructor(option: string, message: string) {
     super('INVALID_OPTIONS', `Invalid retry option \`${option}\`: ${message}`, { attempts: 0 });
-    this.option = option;
+    this.field = option;
   }
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RETRY_OPTIONS } from './defaults.js';
-import { InvalidRetryOptionsError, RetryError } from './errors.js';
+import { RetryError, RetryOptionsError } from './errors.js';
 import { isRetryableError } from './isRetryableError.js';
 import { backoffDelay, type RetryInfo, withRetry } from './withRetry.js';
 
@@ -366,11 +366,11 @@ describe('withRetry', () => {
     ])('rejects %o naming %s, before any attempt', async (options, option) => {
       const fn = vi.fn(async () => 'never');
 
-      const error = (await withRetry(fn, options).catch((e: unknown) => e)) as InvalidRetryOptionsError;
+      const error = (await withRetry(fn, options).catch((e: unknown) => e)) as RetryOptionsError;
 
-      expect(error).toBeInstanceOf(InvalidRetryOptionsError);
+      expect(error).toBeInstanceOf(RetryOptionsError);
       expect(error.code).toBe('INVALID_OPTIONS');
-      expect(error.option).toBe(option);
+      expect(error.field).toBe(option);
       expect(error.message).toContain(`\`${option}\``);
       expect(fn).not.toHaveBeenCalled();
     });

@@ -1,6 +1,7 @@
 import pRetryImport from 'p-retry';
+import { check } from './check.js';
 import { DEFAULT_RETRY_OPTIONS } from './defaults.js';
-import { InvalidRetryOptionsError, RetryError } from './errors.js';
+import { RetryError } from './errors.js';
 import { interopDefault } from './interopDefault.js';
 import { isRetryableError } from './isRetryableError.js';
 
@@ -72,29 +73,17 @@ interface ResolvedOptions {
 }
 
 function resolveOptions(options: RetryOptions): ResolvedOptions {
-  const retries = options.retries ?? DEFAULT_RETRY_OPTIONS.retries;
-  const minDelayMs = options.minDelayMs ?? DEFAULT_RETRY_OPTIONS.minDelayMs;
-  const maxDelayMs = options.maxDelayMs ?? Math.max(DEFAULT_RETRY_OPTIONS.maxDelayMs, minDelayMs);
-  const factor = options.factor ?? DEFAULT_RETRY_OPTIONS.factor;
-  if (!Number.isInteger(retries) || retries < 0) {
-    throw new InvalidRetryOptionsError('retries', `expected an integer >= 0, got ${retries}`);
-  }
-  if (!Number.isFinite(minDelayMs) || minDelayMs < 0) {
-    throw new InvalidRetryOptionsError('minDelayMs', `expected a finite number >= 0, got ${minDelayMs}`);
-  }
-  if (!Number.isFinite(maxDelayMs) || maxDelayMs < minDelayMs) {
-    throw new InvalidRetryOptionsError(
-      'maxDelayMs',
-      `expected a finite number >= minDelayMs (${minDelayMs}), got ${maxDelayMs}`,
-    );
-  }
-  if (!Number.isFinite(factor) || factor < 1) {
-    throw new InvalidRetryOptionsError('factor', `expected a finite number >= 1, got ${factor}`);
-  }
+  const d = DEFAULT_RETRY_OPTIONS;
+  const retries = check.integer(options.retries ?? d.retries, 'retries', 0);
+  const minDelayMs = check.number(options.minDelayMs ?? d.minDelayMs, 'minDelayMs', 0);
+  const maxDelayMs = check.number(
+    options.maxDelayMs ?? Math.max(d.maxDelayMs, minDelayMs),
+    'maxDelayMs',
+    minDelayMs,
+  );
+  const factor = check.number(options.factor ?? d.factor, 'factor', 1);
   for (const name of ['isRetryable', 'onRetry', 'random'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new InvalidRetryOptionsError(name, 'expected a function');
-    }
+    if (options[name] !== undefined) check.func(options[name], name);
   }
   return {
     retries,
@@ -164,7 +153,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  *   {@link RetryError} code `ABORTED` (`cause` = the abort reason, `lastError` = the last
  *   failure, if any). An attempt that succeeds although the signal aborted meanwhile returns its
  *   result: the operation happened.
- * - Invalid options reject with `InvalidRetryOptionsError` (code `INVALID_OPTIONS`) before any
+ * - Invalid options reject with `RetryOptionsError` (code `INVALID_OPTIONS`) before any
  *   attempt.
  *
  * @param fn The operation; receives the attempt number (1-based).

@@ -34,8 +34,8 @@ export class S3SinkError extends Error {
 }
 
 /** An option or argument is invalid (`code: 'INVALID_OPTIONS'`). */
-export class ArchiveOptionsError extends S3SinkError {
-  override readonly name = 'ArchiveOptionsError';
+export class S3SinkOptionsError extends S3SinkError {
+  override readonly name = 'S3SinkOptionsError';
   /** Name of the offending option, e.g. `bucket`. */
   readonly field: string;
 

@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_S3_ARCHIVE_OPTIONS } from './defaults.js';
-import { ArchiveOptionsError } from './errors.js';
+import { S3SinkOptionsError } from './errors.js';
 import { readArchive } from './readArchive.js';
-import { S3MetricsArchive } from './s3MetricsArchive.js';
+import { S3MetricsArchive } from './S3MetricsArchive.js';
 
 const client = new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
 
@@ -27,7 +27,7 @@ describe('S3MetricsArchive options', () => {
   ])('rejects %o naming the field', (options, field) => {
     const build = (): S3MetricsArchive => new S3MetricsArchive(options as never);
 
-    expect(build).toThrow(ArchiveOptionsError);
+    expect(build).toThrow(S3SinkOptionsError);
     expect(build).toThrow(`Invalid option "${field}"`);
   });
 });

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { MetricChangeRecord } from '@marketplace/analytics-aggregator';
+import { type Logger, mergeOptions } from '@marketplace/options';
 import type { RetryOptions } from '@marketplace/retry';
 import {
   type ArchiveKeyParts,
@@ -14,19 +15,10 @@ import {
   parseArchiveKey,
 } from './archiveKeys.js';
 import { decodeRecordLine } from './archiveLines.js';
+import { callS3 } from './callS3.js';
 import { DEFAULT_READ_ARCHIVE_OPTIONS } from './defaults.js';
-import { ArchiveOptionsError, CorruptArchiveError } from './errors.js';
-import { type Logger, SILENT_LOGGER } from './logger.js';
-import { callWithRetry } from './retrying.js';
-import {
-  checkBucket,
-  checkClient,
-  checkDate,
-  checkInteger,
-  checkLogger,
-  checkPrefix,
-  stripUndefined,
-} from './validateOptions.js';
+import { CorruptArchiveError, S3SinkOptionsError } from './errors.js';
+import { check, checkBucket, checkClient, checkPrefix } from './validateOptions.js';
 
 /** Options of {@link readArchive}. */
 export interface ReadArchiveOptions {
@@ -57,7 +49,7 @@ export interface ReadArchiveOptions {
  * Objects of overlapping batches (a batch redelivered with another start offset) both stay in the
  * archive, so a record can come back twice: deduplicate by `source` when that matters.
  *
- * @throws ArchiveOptionsError (`INVALID_OPTIONS`) at the first iteration for bad options.
+ * @throws S3SinkOptionsError (`INVALID_OPTIONS`) at the first iteration for bad options.
  * @throws S3RequestError (`READ_FAILED`) when listing or getting fails for good.
  * @throws CorruptArchiveError (`CORRUPT_ARCHIVE`) for an object that is not gzip JSON Lines of records.
  * @example
@@ -70,15 +62,15 @@ export interface ReadArchiveOptions {
 export async function* readArchive(
   options: ReadArchiveOptions,
 ): AsyncGenerator<MetricChangeRecord, void, undefined> {
-  const merged = { ...DEFAULT_READ_ARCHIVE_OPTIONS, ...stripUndefined(options) };
+  const merged = mergeOptions(DEFAULT_READ_ARCHIVE_OPTIONS, options);
   const client = checkClient(options?.client);
   const bucket = checkBucket(merged.bucket);
   const prefix = normalizePrefix(checkPrefix(merged.prefix));
-  const from = checkDate(merged.from, 'from').getTime();
-  const to = checkDate(merged.to, 'to').getTime();
-  if (from > to) throw new ArchiveOptionsError('from', 'must not be after "to"');
-  const pageSize = checkInteger(merged.pageSize, 'pageSize', 1, 1000);
-  const logger = checkLogger(options.logger, SILENT_LOGGER);
+  const from = check.date(merged.from, 'from').getTime();
+  const to = check.date(merged.to, 'to').getTime();
+  if (from > to) throw new S3SinkOptionsError('from', 'must not be after "to"');
+  const pageSize = check.integer(merged.pageSize, 'pageSize', 1, 1000);
+  const logger = check.logger(options.logger);
   const context = { bucket, retry: options.retry, logger };
   const first = dayAndHour(from);
   const last = dayAndHour(to);
@@ -90,7 +82,7 @@ export async function* readArchive(
     const listPrefix = dayPrefix(prefix, day);
     let token: string | undefined;
     do {
-      const page = await callWithRetry(
+      const page = await callS3(
         { ...context, key: listPrefix, operation: 'ListObjectsV2', errorCode: 'READ_FAILED' },
         () =>
           client.send(
@@ -113,7 +105,7 @@ export async function* readArchive(
 
     listed.sort((a, b) => compareArchiveKeys(a.parts, b.parts));
     for (const { key } of listed) {
-      const response = await callWithRetry(
+      const response = await callS3(
         { ...context, key, operation: 'GetObject', errorCode: 'READ_FAILED' },
         () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
       );

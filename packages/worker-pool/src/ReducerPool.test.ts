@@ -397,7 +397,7 @@ describe('ReducerPool', { timeout: 30_000 }, () => {
       [{ maxEventBytes: 2.5 }, 'maxEventBytes'],
     ])('rejects %o naming %s', (options, option) => {
       expect(() => new ReducerPool(options)).toThrow(
-        expect.objectContaining({ code: 'INVALID_OPTIONS', option }),
+        expect.objectContaining({ code: 'INVALID_OPTIONS', field: option }),
       );
     });
 

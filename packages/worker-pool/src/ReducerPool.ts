@@ -1,11 +1,11 @@
+import { createOptionChecks, type Logger, mergeOptions } from '@marketplace/options';
 import { Tinypool } from 'tinypool';
 import { DEFAULT_REDUCER_POOL_OPTIONS, defaultThreadCount } from './defaults.js';
-import { InvalidWorkerPoolOptionError, WorkerPoolError } from './errors.js';
-import { type Logger, SILENT_LOGGER } from './logger.js';
+import { WorkerPoolError, WorkerPoolOptionsError } from './errors.js';
 import { reduceBatch } from './reduceBatch.js';
 import type { RawMessage, ReduceResult, ReduceTask } from './types.js';
-import { decodeResult, encodeTask, type InjectedFault, type WireResponse } from './wire.js';
 import { workerFileFor } from './workerFile.js';
+import { decodeResult, encodeTask, type InjectedFault, type WireResponse } from './workerTaskCodec.js';
 
 /** Options of {@link ReducerPool}. */
 export interface ReducerPoolOptions {
@@ -78,12 +78,12 @@ interface ThreadHandle {
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-function nonNegativeInteger(option: string, value: number, allowInfinity = false): number {
-  if (allowInfinity && value === Number.POSITIVE_INFINITY) return value;
-  if (!Number.isInteger(value) || value < 0) {
-    throw new InvalidWorkerPoolOptionError(option, `expected an integer >= 0, got ${value}`);
-  }
-  return value;
+/** The option checks of the pool: `(value, field, ...)`, throwing {@link WorkerPoolOptionsError}. */
+const check = createOptionChecks((field, message) => new WorkerPoolOptionsError(field, message));
+
+/** An integer >= 0, or `Infinity` where the option allows "no limit". */
+function countOrInfinity(value: unknown, field: string): number {
+  return value === Number.POSITIVE_INFINITY ? value : check.integer(value, field, 0);
 }
 
 /**
@@ -94,7 +94,7 @@ function nonNegativeInteger(option: string, value: number, allowInfinity = false
  * back compactly. A thread that dies mid-batch is replaced and that batch rejects with
  * `WORKER_CRASHED` (retryable); the next batch runs on a fresh thread.
  *
- * @throws {InvalidWorkerPoolOptionError} from the constructor, naming the invalid option.
+ * @throws {WorkerPoolOptionsError} from the constructor, naming the invalid option.
  * @example
  * ```ts
  * const pool = new ReducerPool({ threads: 3 });
@@ -117,36 +117,14 @@ export class ReducerPool {
   #fault: InjectedFault | undefined;
 
   constructor(options: ReducerPoolOptions = {}) {
-    const inline = options.inline ?? DEFAULT_REDUCER_POOL_OPTIONS.inline;
-    if (typeof inline !== 'boolean') throw new InvalidWorkerPoolOptionError('inline', 'expected a boolean');
-    const threads = options.threads ?? defaultThreadCount();
-    if (!Number.isInteger(threads) || threads < 1) {
-      throw new InvalidWorkerPoolOptionError('threads', `expected an integer >= 1, got ${threads}`);
-    }
-    const idleTimeoutMs = nonNegativeInteger(
-      'idleTimeoutMs',
-      options.idleTimeoutMs ?? DEFAULT_REDUCER_POOL_OPTIONS.idleTimeoutMs,
-    );
-    this.#inlineBelow = nonNegativeInteger(
-      'inlineBelow',
-      options.inlineBelow ?? DEFAULT_REDUCER_POOL_OPTIONS.inlineBelow,
-      true,
-    );
-    const maxQueue = nonNegativeInteger(
-      'maxQueue',
-      options.maxQueue ?? DEFAULT_REDUCER_POOL_OPTIONS.maxQueue,
-      true,
-    );
-    this.#logger = options.logger ?? SILENT_LOGGER;
-    if (
-      options.maxEventBytes !== undefined &&
-      (!Number.isInteger(options.maxEventBytes) || options.maxEventBytes < 1)
-    ) {
-      throw new InvalidWorkerPoolOptionError(
-        'maxEventBytes',
-        `expected an integer >= 1, got ${options.maxEventBytes}`,
-      );
-    }
+    const resolved = mergeOptions(DEFAULT_REDUCER_POOL_OPTIONS, options);
+    const inline = check.boolean(resolved.inline, 'inline');
+    const threads = check.integer(options.threads ?? defaultThreadCount(), 'threads', 1);
+    const idleTimeoutMs = check.integer(resolved.idleTimeoutMs, 'idleTimeoutMs', 0);
+    this.#inlineBelow = countOrInfinity(resolved.inlineBelow, 'inlineBelow');
+    const maxQueue = countOrInfinity(resolved.maxQueue, 'maxQueue');
+    this.#logger = check.logger(options.logger);
+    if (options.maxEventBytes !== undefined) check.integer(options.maxEventBytes, 'maxEventBytes', 1);
     this.#maxEventBytes = options.maxEventBytes;
     if (inline) return;
     this.#pool = new Tinypool({

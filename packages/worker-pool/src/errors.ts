@@ -15,7 +15,7 @@ export const WORKER_POOL_ERROR_CODES = Object.freeze([
  *   batch fails the same way again (`retryable: false`).
  * - `POOL_DESTROYED`: `reduce` was called after (or was pending during) `destroy()`.
  * - `QUEUE_FULL`: more batches are waiting than `maxQueue` allows (`retryable: true`).
- * - `INVALID_OPTIONS`: an option of `ReducerPool` is invalid ({@link InvalidWorkerPoolOptionError}).
+ * - `INVALID_OPTIONS`: an option of `ReducerPool` is invalid ({@link WorkerPoolOptionsError}).
  */
 export type WorkerPoolErrorCode = (typeof WORKER_POOL_ERROR_CODES)[number];
 
@@ -60,13 +60,13 @@ export class WorkerPoolError extends Error {
 }
 
 /** An option of `ReducerPool` is invalid (code `INVALID_OPTIONS`); thrown by the constructor. */
-export class InvalidWorkerPoolOptionError extends WorkerPoolError {
-  override readonly name: string = 'InvalidWorkerPoolOptionError';
+export class WorkerPoolOptionsError extends WorkerPoolError {
+  override readonly name: string = 'WorkerPoolOptionsError';
   /** Name of the offending option, e.g. `threads`. */
-  readonly option: string;
+  readonly field: string;
 
   constructor(option: string, message: string) {
     super('INVALID_OPTIONS', `Invalid ReducerPool option \`${option}\`: ${message}`);
-    this.option = option;
+    this.field = option;
   }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { messageOf, productEvent } from '../test/fixtures.js';
 import { reduceBatch } from './reduceBatch.js';
-import { decodeResult, encodeTask, type WireTask } from './wire.js';
 import reduceWireTask from './worker.js';
+import { decodeResult, encodeTask, type WireTask } from './workerTaskCodec.js';
 
 // The worker function runs in worker threads in production, where coverage cannot see it: it is
 // tested here directly, on the main thread.

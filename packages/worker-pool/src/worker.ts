@@ -4,7 +4,7 @@
  * back as plain data (`{ code, message }`), since an `Error` loses its class when cloned.
  */
 import { reduceMessages } from './reduceBatch.js';
-import { decodeTask, encodeResult, type WireResponse, type WireTask } from './wire.js';
+import { decodeTask, encodeResult, type WireResponse, type WireTask } from './workerTaskCodec.js';
 
 /** Makes this thread die the way a real crash would (test-only fault injection). */
 function crash(fault: 'exit' | 'throw'): Promise<never> {

@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { parseArgs } from '../../src/args.js';
 import { loadConfig, type Role } from '../../src/config.js';
 import { createHttpHandler, type HttpServer, startHttpServer } from '../../src/http.js';
-import { Telemetry } from '../../src/telemetry.js';
+import { Telemetry } from '../../src/Telemetry.js';
 import { ROOT_DIR } from '../app.js';
 
 const DIR = join(ROOT_DIR, 'deploy', 'kubernetes');

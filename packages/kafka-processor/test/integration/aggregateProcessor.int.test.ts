@@ -16,9 +16,9 @@ import { injectFault } from '../../../worker-pool/src/ReducerPool.js';
 import { AggregateProcessor } from '../../src/AggregateProcessor.js';
 import { DEAD_LETTER_HEADERS } from '../../src/defaults.js';
 import { InternalTopicError, ShutdownTimeoutError, TopicMismatchError } from '../../src/errors.js';
+import type { LowStockAlert } from '../../src/lowStockAlertMessage.js';
 import { MetricChangeConsumer } from '../../src/MetricChangeConsumer.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
-import type { LowStockAlert } from '../../src/records.js';
 import type { BatchMetrics } from '../../src/types.js';
 import {
   createInputTopics,

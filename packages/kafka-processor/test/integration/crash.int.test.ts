@@ -6,7 +6,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleMetrics } from '../../../aggregator/test/independentOracle.js';
 import { kafkaClient, testStack, uniqueName } from '../../../local-stack/test/clients.js';
-import type { LowStockAlert } from '../../src/records.js';
+import type { LowStockAlert } from '../../src/lowStockAlertMessage.js';
 import {
   createInputTopics,
   deleteTopics,

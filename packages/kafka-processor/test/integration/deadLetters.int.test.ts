@@ -10,7 +10,7 @@ import { DeadLetterStats } from '../../src/DeadLetterStats.js';
 import { invalidRecordDeadLetter } from '../../src/deadLetters.js';
 import type { DeadLetter } from '../../src/decodeDeadLetter.js';
 import { DEFAULT_PROCESSOR_OPTIONS, REDRIVE_COUNT_HEADER } from '../../src/defaults.js';
-import { InvalidProcessorOptionsError } from '../../src/errors.js';
+import { KafkaProcessorOptionsError } from '../../src/errors.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
 
 /** A dead letter as stage 1 writes it (full form unless it is over the default size bound). */
@@ -321,7 +321,7 @@ describe('dead letters: scan and redrive', () => {
   it('refuses invalid options, naming them', async () => {
     const base = { kafka, topic: dlq, name: 'x', groupIdPrefix: prefix, sourceTopics: [created] };
     await expect(redriveDeadLetters({ ...base, sourceTopics: [] })).rejects.toBeInstanceOf(
-      InvalidProcessorOptionsError,
+      KafkaProcessorOptionsError,
     );
     await expect(redriveDeadLetters({ ...base, sourceTopics: [dlq] })).rejects.toMatchObject({
       field: 'sourceTopics',

@@ -1,11 +1,11 @@
 import { encodeProductState, type ProductState } from '@marketplace/analytics-aggregator';
+import { SILENT_LOGGER } from '@marketplace/options';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
 import { RestoreError } from '../../src/errors.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
 import { restoreGroupStates } from '../../src/restoreGroupStates.js';
-import { SILENT_LOGGER } from '../../src/types.js';
 import { deleteTopics } from './helpers.js';
 
 function state(productId: string, version: number, quantity = 5): ProductState {
