@@ -1,3 +1,4 @@
+export { coordinatorPartition, partitionLeaders, transactionCoordinator } from './coordinators.js';
 export {
   DEFAULT_CREDENTIALS,
   DEFAULT_DYNAMO_OPTIONS,
@@ -6,6 +7,7 @@ export {
   DEFAULT_S3_OPTIONS,
   type DynamoOptions,
   type KafkaOptions,
+  MAX_KAFKA_BROKERS,
   type S3Options,
 } from './defaults.js';
 export {
@@ -15,6 +17,7 @@ export {
   type LocalStackErrorCode,
   type LocalStackErrorInit,
 } from './errors.js';
+export { KafkaNode } from './KafkaNode.js';
 export { type LocalStack, type LocalStackProcess, startLocalStack } from './localStack.js';
 export type { Logger } from './logger.js';
 export { type PrepareOptions, prepareJavaServers } from './maven.js';

@@ -6,6 +6,7 @@ import {
   DEFAULT_S3_OPTIONS,
   type DynamoOptions,
   type KafkaOptions,
+  MAX_KAFKA_BROKERS,
   type S3Options,
 } from './defaults.js';
 import { LocalStackError } from './errors.js';
@@ -93,6 +94,17 @@ export function resolveOptions(options: StartLocalStackOptions = {}): ResolvedOp
   const kafka = component<KafkaOptions>('kafka', options.kafka, DEFAULT_KAFKA_OPTIONS);
   if (kafka) {
     checkPort('kafka.port', kafka.port);
+    if (
+      typeof kafka.brokers !== 'number' ||
+      !Number.isInteger(kafka.brokers) ||
+      kafka.brokers < 1 ||
+      kafka.brokers > MAX_KAFKA_BROKERS
+    ) {
+      throw invalid(
+        'kafka.brokers',
+        `expected an integer from 1 to ${MAX_KAFKA_BROKERS}, got ${String(kafka.brokers)}`,
+      );
+    }
     checkPositiveInt('kafka.heapMb', kafka.heapMb, 64);
     checkPositiveInt('kafka.startTimeoutMs', kafka.startTimeoutMs);
     checkPositiveInt('kafka.internalTopicPartitions', kafka.internalTopicPartitions);
