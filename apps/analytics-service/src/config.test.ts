@@ -34,6 +34,7 @@ describe('loadConfig', () => {
     expect(config.historyTtlDays).toBe(30);
     expect(config.retries).toBe(10);
     expect(config.shutdownTimeoutMs).toBe(15_000);
+    expect(config.readinessStallMs).toBe(30_000);
     expect(config.http).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(config.logLevel).toBe('warn');
     expect(config.demo).toEqual({ events: 30_000, rate: 5000, seed: 42, partitions: 6 });
@@ -101,6 +102,7 @@ describe('loadConfig', () => {
       HTTP_PORT: '0',
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      READINESS_STALL_MS: '10000',
     });
 
     expect(config.kafka).toEqual({
@@ -136,6 +138,7 @@ describe('loadConfig', () => {
       http: { host: '0.0.0.0', port: 0 },
       logLevel: 'debug',
       shutdownTimeoutMs: 5000,
+      readinessStallMs: 10_000,
     });
   });
 
@@ -203,6 +206,7 @@ describe('loadConfig', () => {
     ['HTTP_PORT', '-1', 'between 0 and 65535'],
     ['LOG_LEVEL', 'verbose', 'not one of fatal, error, warn, info, debug, trace, silent'],
     ['SHUTDOWN_TIMEOUT_MS', '10', 'between 100 and 600000'],
+    ['READINESS_STALL_MS', '500', 'between 1000 and 3600000'],
     ['DEMO_EVENTS', '0', 'between 1 and 100000000'],
     ['DEMO_RATE', 'fast', 'between 0 and 10000000'],
     ['DEMO_SEED', '-3', 'between 0 and 4294967295'],

@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { fetchGroupLag, LagMonitor } from './lag.js';
+import { ProgressWatchdog } from './ProgressWatchdog.js';
 import { Telemetry } from './telemetry.js';
 
 /**
@@ -46,8 +47,8 @@ describe('fetchGroupLag', () => {
     const lags = await fetchGroupLag(admin, { groupId: 'g', topics: ['in'] });
 
     expect(lags).toEqual([
-      { groupId: 'g', topic: 'in', partition: 0, lag: 10 },
-      { groupId: 'g', topic: 'in', partition: 1, lag: 45 },
+      { groupId: 'g', topic: 'in', partition: 0, lag: 10, position: 90n },
+      { groupId: 'g', topic: 'in', partition: 1, lag: 45, position: 5n },
     ]);
   });
 
@@ -55,7 +56,7 @@ describe('fetchGroupLag', () => {
     const admin = fakeAdmin({ g: { out: [{ partition: 0, offset: '11' }] } }, ends);
 
     expect(await fetchGroupLag(admin, { groupId: 'g', topics: ['out'] })).toEqual([
-      { groupId: 'g', topic: 'out', partition: 0, lag: 0 },
+      { groupId: 'g', topic: 'out', partition: 0, lag: 0, position: 11n },
     ]);
   });
 });
@@ -94,6 +95,19 @@ describe('LagMonitor', () => {
       'analytics_consumer_lag{group="sink",topic="out",partition="0"} 3',
     );
     await monitor.stop();
+  });
+
+  it('tells the progress watchdog each group lag and committed position', async () => {
+    const watchdog = new ProgressWatchdog(1_000, 0);
+    const admin = fakeAdmin({ sink: { out: [{ partition: 0, offset: '7' }] } }, ends);
+    const monitor = new LagMonitor(admin, [{ groupId: 'sink', topics: ['out'] }], new Telemetry(), watchdog);
+
+    await monitor.poll();
+    await monitor.poll();
+
+    expect(watchdog.stalled(performance.now() + 5_000)).toEqual([
+      expect.objectContaining({ groupId: 'sink', lag: 3 }),
+    ]);
   });
 
   it('keeps the last values and the error when a poll fails', async () => {

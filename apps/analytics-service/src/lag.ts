@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import type { ProgressWatchdog } from './ProgressWatchdog.js';
 import type { Telemetry } from './telemetry.js';
 
 /** A consumer group and the topics it reads. */
@@ -13,6 +14,8 @@ export interface PartitionLag {
   topic: string;
   partition: number;
   lag: number;
+  /** Committed offset (the low watermark when nothing is committed). */
+  position: bigint;
 }
 
 /**
@@ -34,6 +37,7 @@ export async function fetchGroupLag(admin: Admin, group: WatchedGroup): Promise<
         topic,
         partition: end.partition,
         lag: Number(lag > 0n ? lag : 0n),
+        position: from,
       });
     }
   }
@@ -54,6 +58,8 @@ export class LagMonitor {
     private readonly admin: Admin,
     private readonly groups: readonly WatchedGroup[],
     private readonly telemetry: Telemetry,
+    /** Told the lag and committed position of each group after every successful poll. */
+    private readonly watchdog?: ProgressWatchdog,
   ) {}
 
   /** Polls now, then every `intervalMs`. */
@@ -78,9 +84,12 @@ export class LagMonitor {
         for (const { topic, partition, lag } of lags) {
           this.telemetry.setConsumerLag(group.groupId, topic, partition, lag);
         }
-        this.last.set(
+        const total = lags.reduce((sum, entry) => sum + entry.lag, 0);
+        this.last.set(group.groupId, total);
+        this.watchdog?.observe(
           group.groupId,
-          lags.reduce((sum, entry) => sum + entry.lag, 0),
+          total,
+          lags.reduce((sum, entry) => sum + entry.position, 0n),
         );
       }
       this.lastError = undefined;

@@ -12,6 +12,7 @@ import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks } from 
 import type { Readiness } from './http.js';
 import { LagMonitor, type WatchedGroup } from './lag.js';
 import { libraryLogger } from './logger.js';
+import { ProgressWatchdog } from './ProgressWatchdog.js';
 import type { Telemetry } from './telemetry.js';
 
 /** What {@link startService} wires together. */
@@ -41,7 +42,10 @@ export interface ServiceDeps {
 export interface RunningService {
   /** Consumer lag of both groups (also on `/metrics`). */
   readonly lag: LagMonitor;
-  /** Ready when every stage of the role has joined its group and Kafka/DynamoDB/S3 answer. */
+  /**
+   * Ready when every stage of the role has joined its group, Kafka/DynamoDB/S3 answer, and no
+   * group with lag has gone `readinessStallMs` without committing (see `ProgressWatchdog`).
+   */
   readiness(): Promise<Readiness>;
   /** Stops the stages gracefully (finishing the batch in flight), destroys the pool, closes clients. */
   stop(): Promise<void>;
@@ -126,7 +130,8 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       });
       deps.onFatal?.(error);
     };
-  const lag = new LagMonitor(admin, groups, telemetry);
+  const watchdog = new ProgressWatchdog(config.readinessStallMs);
+  const lag = new LagMonitor(admin, groups, telemetry, watchdog);
   const stopAll = async (): Promise<void> => {
     abort.abort();
     const errors: unknown[] = [];
@@ -282,6 +287,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         reasons.push('aggregate stage has not joined its group');
       if (sinkConsumer !== undefined && !sinkConsumer.ready && !failures.has('sink'))
         reasons.push('sink stage has not joined its group');
+      reasons.push(...watchdog.reasons());
       reasons.push(...(await probes()));
       return { ready: reasons.length === 0, reasons };
     },
