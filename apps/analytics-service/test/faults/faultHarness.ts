@@ -378,7 +378,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         KAFKA_MAX_WAIT_TIME_MS: '200',
         READINESS_STALL_MS: String(STALL_MS),
         SHUTDOWN_TIMEOUT_MS: '30000',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
       }),
     );
     const running = app;
