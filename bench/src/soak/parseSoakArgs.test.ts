@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SOAK_ARGS, parseSoakArgs } from './parseSoakArgs.js';
 
 describe('parseSoakArgs', () => {
-  it('runs 10 minutes at 200 events/s on one broker by default', () => {
+  it('runs 10 minutes at 100 events/s on one broker by default', () => {
     expect(parseSoakArgs([])).toEqual(DEFAULT_SOAK_ARGS);
-    expect(DEFAULT_SOAK_ARGS).toMatchObject({ minutes: 10, rate: 200, brokers: 1, out: 'docs/soak' });
+    expect(DEFAULT_SOAK_ARGS).toMatchObject({ minutes: 10, rate: 100, brokers: 1, out: 'docs/soak' });
   });
 
   it('reads --minutes, --rate, --brokers, --out in both spellings', () => {

@@ -2,7 +2,7 @@
 export interface SoakArgs {
   /** Length of the run. @default 10 */
   minutes: number;
-  /** Input events per second. @default 200 */
+  /** Input events per second (what a busy shared 2-core machine sustains with two members). @default 100 */
   rate: number;
   /** Kafka nodes of the local stack. @default 1 */
   brokers: number;
@@ -17,7 +17,7 @@ export interface SoakArgs {
 /** Defaults of {@link SoakArgs}. */
 export const DEFAULT_SOAK_ARGS: Readonly<SoakArgs> = Object.freeze({
   minutes: 10,
-  rate: 200,
+  rate: 100,
   brokers: 1,
   sampleSeconds: 5,
   out: 'docs/soak',

@@ -392,7 +392,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       'the service reports ready',
       async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined),
       120_000,
-    );
+    ).catch((error: unknown) => {
+      const tail = (text: string) => text.split('\n').slice(-15).join('\n');
+      throw new Error(
+        `${(error as Error).message}\nservice stdout (last lines):\n${tail(running.stdout())}\nstderr:\n${tail(running.stderr())}`,
+        { cause: error },
+      );
+    });
     log(`${options.name}: service ready after ${now()} ms`);
 
     // Samples of readiness and progress every 500 ms until the end.
