@@ -63,8 +63,9 @@ function median(values: number[]): number {
 /**
  * The soak's pass criteria: heap after GC grows less than 10% from minute 2 (median of minute 2 to
  * 3) to the end (median of the last minute); the input lag comes back to near zero (at most one
- * second of input) after the highest lag within {@link RESTART_WINDOW_S} s of the restart, and
- * the median lag of the last minute is near zero too;
+ * second of input) after the highest lag within {@link RESTART_WINDOW_S} s of the restart; the
+ * median lag of the last minute is near zero too (the service keeps up at the end, a separate
+ * criterion so that a slow end is not taken for a slow recovery);
  * no error-level log except within {@link RESTART_WINDOW_S} s after the restart.
  */
 export function evaluateSoak(run: SoakRun): SoakCriterion[] {
@@ -95,11 +96,16 @@ export function evaluateSoak(run: SoakRun): SoakCriterion[] {
     },
     {
       name: 'lag returns near zero after the restart',
-      pass: recoveredAt !== undefined && endLag <= nearZero,
+      pass: recoveredAt !== undefined,
       detail:
         recoveredAt === undefined
-          ? `never at or below ${nearZero} after the restart`
-          : `peak ${peak?.lag ?? 0}; at or below ${nearZero} ${(recoveredAt - restartAt).toFixed(0)} s after the restart; median of the last minute ${endLag}`,
+          ? `never at or below ${nearZero} after the restart (peak ${peak?.lag ?? 0})`
+          : `peak ${peak?.lag ?? 0}; at or below ${nearZero} ${(recoveredAt - restartAt).toFixed(0)} s after the restart`,
+    },
+    {
+      name: 'lag near zero in the last minute (median)',
+      pass: endLag <= nearZero,
+      detail: `median ${endLag}, at most ${nearZero}`,
     },
     {
       name: 'no error-level logs except the expected restart',
