@@ -86,7 +86,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const stack = await startLocalStack({
-    kafka: args.brokers > 1 ? { brokers: args.brokers, heapMb: 384 } : true,
+    kafka: args.brokers > 1 ? { brokers: args.brokers, heapMb: 384, startTimeoutMs: 240_000 } : true,
     onProgress: (line) => say(line),
   });
   const members: Member[] = [];

@@ -33,7 +33,11 @@ let s3: S3Client;
 
 beforeAll(async () => {
   await ensureBuilt();
-  stack = await startLocalStack({ kafka: { brokers: 3, heapMb: 384 }, onProgress: log });
+  // Three JVMs starting at once on a busy 2-core machine can take longer than the 60 s default.
+  stack = await startLocalStack({
+    kafka: { brokers: 3, heapMb: 384, startTimeoutMs: 240_000 },
+    onProgress: log,
+  });
   kafka = new Kafka({
     clientId: 'faults-test',
     brokers: stack.kafka!.brokers,

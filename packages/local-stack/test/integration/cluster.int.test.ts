@@ -17,7 +17,11 @@ describe('local Kafka cluster of three nodes', () => {
   let kafka: Kafka;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ kafka: { brokers: 3, heapMb: 384 }, dynamodb: false, s3: false });
+    stack = await startLocalStack({
+      kafka: { brokers: 3, heapMb: 384, startTimeoutMs: 180_000 },
+      dynamodb: false,
+      s3: false,
+    });
     kafka = new Kafka({
       clientId: 'cluster-test',
       brokers: stack.kafka!.brokers,
