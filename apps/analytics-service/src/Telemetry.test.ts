@@ -1,7 +1,32 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Telemetry } from './Telemetry.js';
 
 describe('Telemetry', () => {
+  it('reports the heap in use after the last major GC', async () => {
+    const telemetry = new Telemetry();
+    // A full GC on demand without starting Node with --expose-gc.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heapAfterGc = async () => {
+      const line = (await telemetry.registry.metrics())
+        .split('\n')
+        .find((l) => l.startsWith('analytics_heap_after_gc_bytes '));
+      return Number(line?.split(' ')[1]);
+    };
+
+    const deadline = Date.now() + 10_000;
+    let value = 0;
+    while (value === 0 && Date.now() < deadline) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      value = await heapAfterGc();
+    }
+
+    expect(value).toBeGreaterThan(1_000_000);
+  });
+
   it('keeps the counters the progress line shows', () => {
     const telemetry = new Telemetry();
 

@@ -1,4 +1,22 @@
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Heap in use after the last major GC of this process (one observer per process). */
+let heapAfterMajorGc = 0;
+let gcObserver: PerformanceObserver | undefined;
+
+/** Starts recording the heap in use after each major GC, once per process. */
+function watchMajorGc(): void {
+  if (gcObserver !== undefined) return;
+  gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) heapAfterMajorGc = getHeapStatistics().used_heap_size;
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+}
 
 /** Counters the progress line and the demo's drain check read (cumulative since start). */
 export interface PipelineStats {
@@ -222,6 +240,15 @@ export class Telemetry {
       collect() {
         const threads = pool('threads')();
         this.set(threads === 0 ? 0 : pool('busy')() / threads);
+      },
+    });
+    watchMajorGc();
+    new Gauge({
+      name: 'analytics_heap_after_gc_bytes',
+      help: 'V8 heap in use right after the last major (mark-sweep-compact) garbage collection; 0 before the first. The soak test watches it for leaks.',
+      registers,
+      collect() {
+        this.set(heapAfterMajorGc);
       },
     });
     new Counter({

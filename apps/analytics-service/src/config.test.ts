@@ -34,6 +34,7 @@ describe('loadConfig', () => {
     expect(config.historyTtlDays).toBe(30);
     expect(config.retries).toBe(10);
     expect(config.shutdownTimeoutMs).toBe(15_000);
+    expect(config.readinessStallMs).toBe(30_000);
     expect(config.http).toEqual({
       host: '127.0.0.1',
       port: 9464,
@@ -121,6 +122,7 @@ describe('loadConfig', () => {
       HTTP_MAX_CONNECTIONS: '8',
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      READINESS_STALL_MS: '10000',
     });
 
     expect(config.kafka).toEqual({
@@ -170,6 +172,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 5000,
       deadLetterMaxBytes: 65_536,
       maxFutureSkewMs: 3_600_000,
+      readinessStallMs: 10_000,
     });
   });
 
@@ -249,6 +252,7 @@ describe('loadConfig', () => {
     ['KAFKA_ALLOW_INSECURE_SASL', 'yes', 'not a boolean'],
     ['LOG_LEVEL', 'verbose', 'not one of fatal, error, warn, info, debug, trace, silent'],
     ['SHUTDOWN_TIMEOUT_MS', '10', 'between 100 and 600000'],
+    ['READINESS_STALL_MS', '500', 'between 1000 and 3600000'],
     ['DEMO_EVENTS', '0', 'between 1 and 100000000'],
     ['DEMO_RATE', 'fast', 'between 0 and 10000000'],
     ['DEMO_SEED', '-3', 'between 0 and 4294967295'],

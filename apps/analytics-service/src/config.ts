@@ -107,6 +107,11 @@ export interface ServiceConfig {
   readonly http: HttpConfig;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
+  /**
+   * `/readyz` turns not ready when a consumer group has lag but has committed nothing for this
+   * long (a broker or transaction coordinator it needs is unreachable), or lag cannot be read.
+   */
+  readonly readinessStallMs: number;
   readonly demo: {
     readonly events: number;
     /** Events per second; 0 = as fast as possible. */
@@ -180,6 +185,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   LOG_LEVEL_PRODUCTION: 'info',
   LOG_LEVEL_DEMO: 'warn',
   SHUTDOWN_TIMEOUT_MS: 15_000,
+  READINESS_STALL_MS: 30_000,
   DEMO_EVENTS: 30_000,
   DEMO_RATE: 5_000,
   DEMO_SEED: 42,
@@ -430,6 +436,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     demo ? d.LOG_LEVEL_DEMO : d.LOG_LEVEL_PRODUCTION,
   );
   const shutdownTimeoutMs = r.int('SHUTDOWN_TIMEOUT_MS', d.SHUTDOWN_TIMEOUT_MS, 100, 600_000);
+  const readinessStallMs = r.int('READINESS_STALL_MS', d.READINESS_STALL_MS, 1_000, 3_600_000);
 
   const demoEvents = r.int('DEMO_EVENTS', d.DEMO_EVENTS, 1, 100_000_000);
   const demoRate = r.int('DEMO_RATE', d.DEMO_RATE, 0, 10_000_000);
@@ -471,6 +478,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     http: { host, port, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections },
     logLevel,
     shutdownTimeoutMs,
+    readinessStallMs,
     demo: { events: demoEvents, rate: demoRate, seed: demoSeed, partitions: demoPartitions },
   };
 }

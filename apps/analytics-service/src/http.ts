@@ -15,6 +15,10 @@ export const READINESS_CODES = [
   'KAFKA_UNAVAILABLE',
   'DYNAMODB_TABLE_UNAVAILABLE',
   'S3_BUCKET_UNAVAILABLE',
+  // A consumer group with lag committed nothing for READINESS_STALL_MS (`group` names it).
+  'GROUP_STALLED',
+  // Consumer lag could not be read for READINESS_STALL_MS.
+  'LAG_UNKNOWN',
 ] as const;
 
 /** One of {@link READINESS_CODES}. */
@@ -32,6 +36,8 @@ export interface ReadinessReason {
   cause?: string;
   /** HTTP status the upstream answered with, when known. */
   status?: number;
+  /** The consumer group concerned (`GROUP_STALLED`). */
+  group?: string;
 }
 
 /** Answer of a readiness check: ready, or the reasons why not. */

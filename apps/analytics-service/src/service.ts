@@ -27,6 +27,7 @@ import {
 } from './hooks.js';
 import type { Readiness, ReadinessCode, ReadinessReason } from './http.js';
 import { libraryLogger } from './logger.js';
+import { ProgressWatchdog } from './ProgressWatchdog.js';
 import { summarizeError } from './summarizeError.js';
 import type { Telemetry } from './Telemetry.js';
 
@@ -57,7 +58,10 @@ export interface ServiceDeps {
 export interface RunningService {
   /** Consumer lag of both groups (also on `/metrics`). */
   readonly lag: LagMonitor<StageGroup>;
-  /** Ready when every stage of the role has joined its group and Kafka/DynamoDB/S3 answer. */
+  /**
+   * Ready when every stage of the role has joined its group, Kafka/DynamoDB/S3 answer, and no
+   * group with lag has gone `readinessStallMs` without committing (see `ProgressWatchdog`).
+   */
   readiness(): Promise<Readiness>;
   /** Stops the stages gracefully (finishing the batch in flight), destroys the pool, closes clients. */
   stop(): Promise<void>;
@@ -156,8 +160,21 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       });
       deps.onFatal?.(error);
     };
-  // Measures the groups pushed below as the stages start.
-  const lag = new LagMonitor({ admin, groups, onLag: consumerLagHook(telemetry) });
+  // Measures the groups pushed below as the stages start; the watchdog sees each group's progress.
+  const watchdog = new ProgressWatchdog(config.readinessStallMs);
+  const recordLag = consumerLagHook(telemetry);
+  const lag = new LagMonitor({
+    admin,
+    groups,
+    onLag: (group, lags) => {
+      recordLag(group, lags);
+      watchdog.observe(
+        group.groupId,
+        lags.reduce((sum, entry) => sum + entry.lag, 0),
+        lags.reduce((sum, entry) => sum + entry.position, 0n),
+      );
+    },
+  });
   const stopAll = async (): Promise<void> => {
     abort.abort();
     const errors: unknown[] = [];
@@ -314,6 +331,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         reasons.push({ code: 'AGGREGATE_NOT_JOINED' });
       if (sinkConsumer !== undefined && !sinkConsumer.ready && !failures.has('sink'))
         reasons.push({ code: 'SINK_NOT_JOINED' });
+      reasons.push(...watchdog.reasons());
       reasons.push(...(await probes()));
       return { ready: reasons.length === 0, reasons };
     },

@@ -47,8 +47,8 @@ describe('fetchGroupLag', () => {
     const lags = await fetchGroupLag(admin, { groupId: 'g', topics: ['in'] });
 
     expect(lags).toEqual([
-      { groupId: 'g', topic: 'in', partition: 0, lag: 10 },
-      { groupId: 'g', topic: 'in', partition: 1, lag: 45 },
+      { groupId: 'g', topic: 'in', partition: 0, lag: 10, position: 90n },
+      { groupId: 'g', topic: 'in', partition: 1, lag: 45, position: 5n },
     ]);
   });
 
@@ -56,7 +56,7 @@ describe('fetchGroupLag', () => {
     const admin = fakeAdmin({ g: { out: [{ partition: 0, offset: '11' }] } }, ends);
 
     expect(await fetchGroupLag(admin, { groupId: 'g', topics: ['out'] })).toEqual([
-      { groupId: 'g', topic: 'out', partition: 0, lag: 0 },
+      { groupId: 'g', topic: 'out', partition: 0, lag: 0, position: 11n },
     ]);
   });
 });

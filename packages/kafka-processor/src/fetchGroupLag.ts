@@ -12,6 +12,8 @@ export interface PartitionLag {
   topic: string;
   partition: number;
   lag: number;
+  /** Committed offset (the low watermark when nothing is committed): a measure of progress. */
+  position: bigint;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function fetchGroupLag(admin: Admin, group: WatchedGroup): Promise<
         topic,
         partition: end.partition,
         lag: Number(lag > 0n ? lag : 0n),
+        position: from,
       });
     }
   }

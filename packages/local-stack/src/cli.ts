@@ -3,15 +3,18 @@
  * `local-stack` CLI (root script: `pnpm stack <command>`).
  *
  *   up       start Kafka, dynalite and S3Proxy detached; record PIDs/endpoints in the state file
+ *            (`up --brokers 3`: a three-node Kafka cluster)
  *   down     stop the recorded servers by PID and remove their data
  *   status   show whether the recorded servers are running (exit 1 when not)
  *   env      print `export KAFKA_BROKERS=...` lines: eval "$(pnpm stack env)"
  *   prepare  only resolve the Java servers with Maven (CI does this before the tests)
  */
 import { rmSync } from 'node:fs';
+import { MAX_KAFKA_BROKERS } from './defaults.js';
 import { LocalStackError } from './errors.js';
 import { startLocalStack } from './localStack.js';
 import { checkPrerequisites, prepareJavaServers } from './maven.js';
+import { parseUpArgs } from './parseUpArgs.js';
 import { stopPid } from './processes.js';
 import { formatEnvExports, toEndpoints, toEnvVars } from './stackEnv.js';
 import { liveProcesses, readState, removeState, type StackState, stateDir, writeState } from './stateFile.js';
@@ -20,6 +23,7 @@ const USAGE = `Usage: local-stack <command>
 
 Commands:
   up        start Kafka, DynamoDB (dynalite) and S3 (S3Proxy) in the background
+            --brokers N   run N Kafka nodes (1-${MAX_KAFKA_BROKERS}; 3 = replication factor 3, min ISR 2)
   down      stop them
   status    show whether they run (exit code 1 when not)
   env       print export lines for the endpoints: eval "$(pnpm stack env)"
@@ -47,7 +51,7 @@ async function stopRecorded(dir: string, state: StackState): Promise<void> {
   removeState(dir);
 }
 
-async function up(): Promise<number> {
+async function up(brokers: number): Promise<number> {
   const dir = stateDir();
   const existing = readState(dir);
   if (running(existing)) {
@@ -58,7 +62,7 @@ async function up(): Promise<number> {
     progress('found a stale state file (some servers are gone): cleaning up');
     await stopRecorded(dir, existing);
   }
-  const stack = await startLocalStack({ detached: true, onProgress: progress });
+  const stack = await startLocalStack({ detached: true, onProgress: progress, kafka: { brokers } });
   const state: StackState = {
     version: 1,
     startedAt: new Date().toISOString(),
@@ -68,7 +72,10 @@ async function up(): Promise<number> {
   };
   const file = writeState(dir, state);
   progress(`state written to ${file}`);
-  for (const p of state.processes) progress(`${p.component}: pid ${p.pid}, log ${p.logFile}`);
+  for (const p of state.processes) {
+    const node = p.nodeId === undefined ? '' : ` node ${p.nodeId}`;
+    progress(`${p.component}${node}: pid ${p.pid}, log ${p.logFile}`);
+  }
   err(`\nUse it from a shell with:  eval "$(pnpm --silent stack env)"\n\n`);
   out(formatEnvExports(toEnvVars(state.endpoints)));
   return 0;
@@ -100,8 +107,9 @@ function status(): number {
     s3: state.endpoints.s3Endpoint,
   };
   for (const p of state.processes) {
+    const name = p.nodeId === undefined ? p.component : `${p.component}-${p.nodeId}`;
     out(
-      `  ${p.component.padEnd(9)} ${live.has(p.pid) ? 'running' : 'STOPPED'}  pid ${p.pid}  ${endpoint[p.component] ?? ''}  log ${p.logFile}\n`,
+      `  ${name.padEnd(9)} ${live.has(p.pid) ? 'running' : 'STOPPED'}  pid ${p.pid}  ${endpoint[p.component] ?? ''}  log ${p.logFile}\n`,
     );
   }
   return live.size === state.processes.length ? 0 : 1;
@@ -129,13 +137,19 @@ async function prepare(): Promise<number> {
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'up') {
+    const parsed = parseUpArgs(rest);
+    if (typeof parsed === 'string') {
+      err(`local-stack: ${parsed}\n\n${USAGE}`);
+      return 2;
+    }
+    return up(parsed.brokers);
+  }
   if (rest.length > 0) {
     err(`local-stack: unexpected arguments: ${rest.join(' ')}\n\n${USAGE}`);
     return 2;
   }
   switch (command) {
-    case 'up':
-      return up();
     case 'down':
       return down();
     case 'status':

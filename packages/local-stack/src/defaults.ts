@@ -7,11 +7,17 @@ export const DEFAULT_CREDENTIALS: Readonly<{ accessKeyId: string; secretAccessKe
   secretAccessKey: 'local-stack-secret',
 });
 
-/** Options of the Kafka broker (KRaft combined mode, one node). */
+/** Options of the Kafka broker or cluster (KRaft combined mode: every node is broker and controller). */
 export interface KafkaOptions {
-  /** Port of the PLAINTEXT listener; 0 picks a free one. @default 0 */
+  /**
+   * Number of KRaft nodes (each broker and controller, all voters of the quorum). With 3 or more,
+   * the offsets topic, the transaction state log and created topics get replication factor 3 and
+   * `min.insync.replicas` 2 (with 2 nodes: 2 and 1). @default 1
+   */
+  brokers?: number;
+  /** Port of the PLAINTEXT listener of the first node; 0 picks a free one (other nodes always get free ports). @default 0 */
   port?: number;
-  /** Maximum JVM heap in MiB. @default 512 */
+  /** Maximum JVM heap in MiB, per node. @default 512 */
   heapMb?: number;
   /** How long to wait for a metadata request to succeed. @default 60000 */
   startTimeoutMs?: number;
@@ -53,6 +59,7 @@ export interface S3Options {
 
 /** Defaults of {@link KafkaOptions}. */
 export const DEFAULT_KAFKA_OPTIONS: Readonly<Required<KafkaOptions>> = Object.freeze({
+  brokers: 1,
   port: 0,
   heapMb: 512,
   startTimeoutMs: 60_000,
@@ -76,6 +83,9 @@ export const DEFAULT_S3_OPTIONS: Readonly<Required<S3Options>> = Object.freeze({
   heapMb: 384,
   startTimeoutMs: 60_000,
 });
+
+/** Most KRaft nodes a local cluster may have (each is a JVM of `heapMb`). */
+export const MAX_KAFKA_BROKERS = 5;
 
 /** How long `stop()` waits for a server to exit after SIGTERM before it sends SIGKILL. */
 export const STOP_GRACE_MS = 5_000;

@@ -6,6 +6,7 @@ export const LOCAL_STACK_ERROR_CODES = Object.freeze([
   'START_FAILED',
   'START_TIMEOUT',
   'STATE_FILE_INVALID',
+  'NOT_RUNNING',
 ] as const);
 
 /**
@@ -16,6 +17,7 @@ export const LOCAL_STACK_ERROR_CODES = Object.freeze([
  * - `START_FAILED`: a server exited or failed during start-up; see `component` and `logFile`.
  * - `START_TIMEOUT`: a server did not become ready in time; see `component` and `logFile`.
  * - `STATE_FILE_INVALID`: the CLI state file or an env file cannot be read.
+ * - `NOT_RUNNING`: a signal was asked for a Kafka node that is down (`KafkaNode.pause`/`resume`).
  */
 export type LocalStackErrorCode = (typeof LOCAL_STACK_ERROR_CODES)[number];
 

@@ -1,4 +1,5 @@
 export type { Logger } from '@marketplace/options';
+export { coordinatorPartition, partitionLeaders, transactionCoordinator } from './coordinators.js';
 export {
   DEFAULT_CREDENTIALS,
   DEFAULT_DYNAMO_OPTIONS,
@@ -7,6 +8,7 @@ export {
   DEFAULT_S3_OPTIONS,
   type DynamoOptions,
   type KafkaOptions,
+  MAX_KAFKA_BROKERS,
   type S3Options,
 } from './defaults.js';
 export {
@@ -17,6 +19,7 @@ export {
   type LocalStackErrorInit,
   LocalStackOptionsError,
 } from './errors.js';
+export { KafkaNode } from './KafkaNode.js';
 export { type LocalStack, type LocalStackProcess, startLocalStack } from './localStack.js';
 export { type PrepareOptions, prepareJavaServers } from './maven.js';
 export type { StartLocalStackOptions } from './options.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type StartedDynamo, startDynamo } from './dynamoServer.js';
 import { type LocalStackComponent, LocalStackError } from './errors.js';
+import type { KafkaNode } from './KafkaNode.js';
 import { type StartedKafka, startKafka } from './kafkaServer.js';
 import { checkPrerequisites, prepareJavaServers } from './maven.js';
 import { resolveOptions, type StartLocalStackOptions } from './options.js';
@@ -15,12 +16,17 @@ export interface LocalStackProcess {
   pid: number;
   /** Its stdout/stderr and own log. */
   logFile: string;
+  /** The Kafka `node.id`, for the nodes of a Kafka cluster (`kafka.brokers` > 1). */
+  nodeId?: number;
 }
 
 /** A running local stack: endpoints for clients, and `stop()`. */
 export interface LocalStack {
-  /** The Kafka broker, when started. */
-  kafka?: { brokers: string[] };
+  /**
+   * The Kafka broker (or cluster), when started: bootstrap addresses, and each node with its PID
+   * and the controls of fault tests (kill, stop, pause, resume, start again).
+   */
+  kafka?: { brokers: string[]; nodes: readonly KafkaNode[] };
   /** The DynamoDB-compatible endpoint (`http://127.0.0.1:PORT`), when started. */
   dynamodb?: { endpoint: string };
   /** The S3-compatible endpoint (path-style addressing), when started. */
@@ -29,7 +35,7 @@ export interface LocalStack {
   region: string;
   /** Dummy credentials the servers accept. */
   credentials: { accessKeyId: string; secretAccessKey: string };
-  /** The server processes (PIDs and log files). */
+  /** The server processes (PIDs and log files) as started; a restarted Kafka node has a new PID (see `kafka.nodes`). */
   processes: readonly LocalStackProcess[];
   /** Folder holding every server's data and logs; removed by `stop()`. */
   dir: string;
@@ -43,8 +49,33 @@ function seconds(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1)} s`;
 }
 
+function isKafka(started: Started): started is StartedKafka {
+  return 'nodes' in started;
+}
+
+/** Stops a started server (every node of a Kafka cluster). */
+async function stopStarted(started: Started): Promise<void> {
+  if (isKafka(started)) await Promise.all(started.nodes.map((node) => node.stop()));
+  else await started.process.stop();
+}
+
+/** The processes of a started server, for `LocalStack.processes`. */
+function processesOf(started: Started): LocalStackProcess[] {
+  if (!isKafka(started)) {
+    const { component, pid, logFile } = started.process;
+    return [{ component, pid, logFile }];
+  }
+  const cluster = started.nodes.length > 1;
+  return started.nodes.map((node) => ({
+    component: 'kafka',
+    pid: node.pid ?? -1,
+    logFile: node.logFile,
+    ...(cluster ? { nodeId: node.nodeId } : {}),
+  }));
+}
+
 /**
- * Starts a real Apache Kafka broker (KRaft, one node), dynalite and S3Proxy on free ports of
+ * Starts a real Apache Kafka broker (KRaft, one node, or a cluster of `kafka.brokers` nodes), dynalite and S3Proxy on free ports of
  * 127.0.0.1, in parallel, and resolves once each answers. Every call starts its own servers.
  * The first call may run Maven to resolve the Java servers (see `prepareJavaServers`).
  *
@@ -59,6 +90,11 @@ function seconds(since: number): string {
  * const kafka = new Kafka({ brokers: stack.kafka!.brokers });
  * // ...
  * await stack.stop();
+ *
+ * // Three brokers (RF 3, min ISR 2) and a crash of one of them:
+ * const cluster = await startLocalStack({ kafka: { brokers: 3 }, dynamodb: false, s3: false });
+ * await cluster.kafka!.nodes[1]!.kill();
+ * await cluster.kafka!.nodes[1]!.start();
  * ```
  */
 export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<LocalStack> {
@@ -150,7 +186,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length > 0) {
-    await Promise.all(ok.map((s) => s.process.stop()));
+    await Promise.all(ok.map(stopStarted));
     for (const failure of failures.slice(1))
       logger.error('local-stack: another component failed', { error: failure });
     // The data folder stays so that the log named in the error can be read.
@@ -163,26 +199,25 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
   const s3 = s3Task ? await s3Task : undefined;
   report(`local stack ready after ${seconds(started)}`);
   if (resolved.detached) {
-    for (const s of ok) s.process.release();
+    for (const s of ok) {
+      if (isKafka(s)) for (const node of s.nodes) node.release();
+      else s.process.release();
+    }
     keepDir();
   }
 
   let stopping: Promise<void> | undefined;
   const stack: LocalStack = {
-    ...(kafka ? { kafka: { brokers: kafka.brokers } } : {}),
+    ...(kafka ? { kafka: { brokers: kafka.brokers, nodes: kafka.nodes } } : {}),
     ...(dynamodb ? { dynamodb: { endpoint: dynamodb.endpoint } } : {}),
     ...(s3 ? { s3: { endpoint: s3.endpoint } } : {}),
     region: resolved.region,
     credentials: { ...resolved.credentials },
-    processes: ok.map((s) => ({
-      component: s.process.component,
-      pid: s.process.pid,
-      logFile: s.process.logFile,
-    })),
+    processes: ok.flatMap(processesOf),
     dir,
     stop() {
       stopping ??= (async () => {
-        await Promise.all(ok.map((s) => s.process.stop()));
+        await Promise.all(ok.map(stopStarted));
         rmSync(dir, { recursive: true, force: true });
         keepDir();
       })();

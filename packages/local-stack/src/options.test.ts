@@ -29,6 +29,11 @@ describe('resolveOptions', () => {
     expect(resolved.dynamodb?.createTableMs).toBe(100);
   });
 
+  it('runs one broker by default and a cluster of the size asked for', () => {
+    expect(resolveOptions().kafka?.brokers).toBe(1);
+    expect(resolveOptions({ kafka: { brokers: 3 } }).kafka).toEqual({ ...DEFAULT_KAFKA_OPTIONS, brokers: 3 });
+  });
+
   it('does not let the caller change the frozen defaults', () => {
     const resolved = resolveOptions();
     resolved.kafka!.heapMb = 1;
@@ -40,6 +45,10 @@ describe('resolveOptions', () => {
   it.each([
     [{ kafka: { port: 70_000 } }, 'kafka.port'],
     [{ kafka: { port: 1.5 } }, 'kafka.port'],
+    [{ kafka: { brokers: 0 } }, 'kafka.brokers'],
+    [{ kafka: { brokers: 2.5 } }, 'kafka.brokers'],
+    [{ kafka: { brokers: 6 } }, 'kafka.brokers'],
+    [{ kafka: { brokers: '3' } }, 'kafka.brokers'],
     [{ kafka: { heapMb: 10 } }, 'kafka.heapMb'],
     [{ kafka: { startTimeoutMs: 0 } }, 'kafka.startTimeoutMs'],
     [{ kafka: { autoCreateTopics: 'yes' } }, 'kafka.autoCreateTopics'],

@@ -7,6 +7,7 @@ import {
   DEFAULT_S3_OPTIONS,
   type DynamoOptions,
   type KafkaOptions,
+  MAX_KAFKA_BROKERS,
   type S3Options,
 } from './defaults.js';
 import { LocalStackOptionsError } from './errors.js';
@@ -81,6 +82,7 @@ export function resolveOptions(options: StartLocalStackOptions = {}): ResolvedOp
   const kafka = component<KafkaOptions>('kafka', options.kafka, DEFAULT_KAFKA_OPTIONS);
   if (kafka) {
     check.integer(kafka.port, 'kafka.port', 0, 65_535); // 0: any free port
+    check.integer(kafka.brokers, 'kafka.brokers', 1, MAX_KAFKA_BROKERS);
     check.integer(kafka.heapMb, 'kafka.heapMb', 64);
     check.integer(kafka.startTimeoutMs, 'kafka.startTimeoutMs', 1);
     check.integer(kafka.internalTopicPartitions, 'kafka.internalTopicPartitions', 1);

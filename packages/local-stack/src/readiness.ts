@@ -32,23 +32,26 @@ export function startFailed(
 }
 
 /**
- * Polls `check` every `intervalMs` until it returns `true`, the process exits (`START_FAILED`) or
- * `timeoutMs` passes (`START_TIMEOUT`).
+ * Polls `check` every `intervalMs` until it returns `true`, the process (or any of `procs`, the
+ * nodes of a cluster) exits (`START_FAILED`) or `timeoutMs` passes (`START_TIMEOUT`).
  */
 export async function waitUntilReady(
-  proc: ManagedProcess,
+  procs: ManagedProcess | readonly ManagedProcess[],
   check: () => Promise<boolean>,
   timeoutMs: number,
   intervalMs = 150,
 ): Promise<void> {
+  const all = Array.isArray(procs) ? (procs as readonly ManagedProcess[]) : [procs as ManagedProcess];
+  const proc = all[0] as ManagedProcess;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (proc.hasExited()) {
-      const exit = await proc.exited;
+    const gone = all.find((p) => p.hasExited());
+    if (gone) {
+      const exit = await gone.exited;
       throw startFailed(
-        proc.component,
-        proc.logFile,
+        gone.component,
+        gone.logFile,
         `process exited (code ${exit.code}, signal ${exit.signal})`,
       );
     }
@@ -57,7 +60,7 @@ export async function waitUntilReady(
     } catch (error) {
       lastError = error;
     }
-    await Promise.race([new Promise((r) => setTimeout(r, intervalMs)), proc.exited]);
+    await Promise.race([new Promise((r) => setTimeout(r, intervalMs)), ...all.map((p) => p.exited)]);
   }
   const tail = tailLog(proc.logFile);
   throw new LocalStackError(

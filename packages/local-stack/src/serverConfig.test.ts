@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_KAFKA_OPTIONS } from './defaults.js';
-import { kafkaServerProperties, newClusterId } from './kafkaServer.js';
+import { clusterReplication, kafkaServerProperties, newClusterId } from './kafkaServer.js';
 import { s3ProxyProperties } from './s3Server.js';
 
 function parse(text: string): Record<string, string> {
@@ -94,4 +94,47 @@ describe('s3ProxyProperties', () => {
       'jclouds.credential': 'key',
     });
   });
+});
+
+describe('kafkaServerProperties for a cluster', () => {
+  const props = parse(
+    kafkaServerProperties({
+      brokerPort: 19094,
+      controllerPort: 19095,
+      logDir: '/tmp/k/node-2/data',
+      options: { ...DEFAULT_KAFKA_OPTIONS, brokers: 3 },
+      nodeId: 2,
+      controllerPorts: [19091, 19095, 19099],
+    }),
+  );
+
+  it('makes every node a voter of one quorum, with its own node id and listeners', () => {
+    expect(props['node.id']).toBe('2');
+    expect(props['controller.quorum.voters']).toBe('1@127.0.0.1:19091,2@127.0.0.1:19095,3@127.0.0.1:19099');
+    expect(props.listeners).toBe('PLAINTEXT://127.0.0.1:19094,CONTROLLER://127.0.0.1:19095');
+  });
+
+  it('replicates offsets, transaction state and created topics three times with min ISR 2', () => {
+    expect(props).toMatchObject({
+      'default.replication.factor': '3',
+      'min.insync.replicas': '2',
+      'offsets.topic.replication.factor': '3',
+      'transaction.state.log.replication.factor': '3',
+      'transaction.state.log.min.isr': '2',
+    });
+  });
+});
+
+describe('clusterReplication', () => {
+  it.each([
+    [1, 1, 1],
+    [2, 2, 1],
+    [3, 3, 2],
+    [5, 3, 2],
+  ])(
+    'gives %i nodes replication factor %i and min ISR %i',
+    (brokers, replicationFactor, minInSyncReplicas) => {
+      expect(clusterReplication(brokers)).toEqual({ replicationFactor, minInSyncReplicas });
+    },
+  );
 });

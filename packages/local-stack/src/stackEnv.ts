@@ -24,7 +24,9 @@ export const ENV_NAMES = Object.freeze({
  * Flattens a running stack into {@link LocalStackEndpoints}.
  * @throws {LocalStackError} `INVALID_OPTIONS` when a server was not started.
  */
-export function toEndpoints(stack: Pick<LocalStack, 'kafka' | 'dynamodb' | 's3' | 'region' | 'credentials'>) {
+export function toEndpoints(
+  stack: Pick<LocalStack, 'dynamodb' | 's3' | 'region' | 'credentials'> & { kafka?: { brokers: string[] } },
+) {
   if (!stack.kafka || !stack.dynamodb || !stack.s3) {
     throw new LocalStackError('INVALID_OPTIONS', 'the stack must run Kafka, DynamoDB and S3 to describe it', {
       field: 'kafka/dynamodb/s3',
