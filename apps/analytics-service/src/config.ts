@@ -68,6 +68,8 @@ export interface ServiceConfig {
     readonly lowStockAlerts: string;
     readonly reroute: string;
   };
+  /** Topic holding the current pipeline epoch (`TOPIC_EPOCH`; one partition, compacted). */
+  readonly epochTopic: string;
   /**
    * The partitioner of the input producers (`INPUT_PARTITIONER`): stage 1 keeps each product in
    * the group `partitioner(key) mod partitions`; records produced with another partitioner are
@@ -141,6 +143,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   TOPIC_DEAD_LETTER: 'analytics.dead-letter',
   TOPIC_LOW_STOCK_ALERTS: 'inventory.low-stock',
   TOPIC_REROUTE: 'analytics.reroute',
+  TOPIC_EPOCH: 'analytics.epoch',
   INPUT_PARTITIONER: 'murmur2',
   KAFKA_SSL: false,
   KAFKA_ALLOW_INSECURE_SASL: false,
@@ -317,6 +320,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     lowStockAlerts: r.string('TOPIC_LOW_STOCK_ALERTS', d.TOPIC_LOW_STOCK_ALERTS, KAFKA_NAME),
     reroute: r.string('TOPIC_REROUTE', d.TOPIC_REROUTE, KAFKA_NAME),
   };
+  const epochTopic = r.string('TOPIC_EPOCH', d.TOPIC_EPOCH, KAFKA_NAME);
   const inputPartitioner = r.oneOf<PartitionerName>('INPUT_PARTITIONER', PARTITIONERS, d.INPUT_PARTITIONER);
   const allTopics: Array<[string, string]> = [
     ['TOPIC_PRODUCT_CREATED', topics.created],
@@ -327,6 +331,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     ['TOPIC_DEAD_LETTER', internalTopics.deadLetter],
     ['TOPIC_LOW_STOCK_ALERTS', internalTopics.lowStockAlerts],
     ['TOPIC_REROUTE', internalTopics.reroute],
+    ['TOPIC_EPOCH', epochTopic],
   ];
   const seen = new Map<string, string>();
   for (const [variable, topic] of allTopics) {
@@ -444,6 +449,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     sinkGroupId,
     topics,
     internalTopics,
+    epochTopic,
     inputPartitioner,
     aws: { region, dynamodbEndpoint, s3Endpoint, s3ForcePathStyle },
     metricsTable,

@@ -6,6 +6,7 @@ import { loadConfig, redactConfig, type ServiceConfig } from './config.js';
 import type { Demo } from './demo.js';
 import { checkDemoDependencies } from './demoDependencies.js';
 import { runDlq } from './dlqMain.js';
+import { runNewEpoch } from './epochCommand.js';
 import { ArgumentsError, ConfigError, MissingDemoDependencyError } from './errors.js';
 import { handleProcessFaults } from './handleProcessFaults.js';
 import {
@@ -148,7 +149,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     config =
       command.kind === 'metrics'
         ? loadConfig(process.env, { purpose: 'metrics' })
-        : command.kind === 'dlq'
+        : command.kind === 'dlq' || command.kind === 'new-epoch'
           ? loadConfig(process.env, { role: 'aggregate' })
           : loadConfig(process.env, { role: command.role });
   } catch (error) {
@@ -163,6 +164,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
 
   if (command.kind === 'metrics') return runMetricsCommand(config, command, process.stdout, process.stderr);
   if (command.kind === 'dlq') return runDlq(config, command);
+  if (command.kind === 'new-epoch') return runNewEpoch(config, command, process.stdout, process.stderr);
   await run(config, command);
   // Keeps running until a signal; the shutdown handler exits the process.
   return undefined;

@@ -15,6 +15,7 @@ import {
   type Item,
   isExpired,
   readInteger,
+  readRowEpoch,
   readString,
   toCategoryValues,
   toLowStockEntry,
@@ -160,14 +161,16 @@ export class MetricsReader {
       ExpressionAttributeValues: { ':pk': { S: lowStockPk(checkId(sellerId, 'sellerId')) } },
     });
     const now = this.#now().getTime();
-    return items.filter((item) => !isExpired(item, now)).map(toLowStockEntry);
+    return newestEpochOnly(items.filter((item) => !isExpired(item, now))).map(toLowStockEntry);
   }
 
-  #currentRows(pk: string): Promise<Item[]> {
-    return this.#query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: CURRENT_SK_PREFIX } },
-    });
+  async #currentRows(pk: string): Promise<Item[]> {
+    return newestEpochOnly(
+      await this.#query({
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: CURRENT_SK_PREFIX } },
+      }),
+    );
   }
 
   async #history<V, R>(
@@ -196,11 +199,13 @@ export class MetricsReader {
       },
     });
     const points: HistoryPoint<V>[] = [];
-    const current: Item[] = [];
+    const current = newestEpochOnly(items.filter((item) => item['sk']?.S?.startsWith(CURRENT_SK_PREFIX)));
+    // History rows of an older epoch than the current rows belong to a grouping that no longer
+    // exists (before a rescale or reset): the series of the new epoch starts from its own rows.
+    const epoch = current.length === 0 ? 0 : readRowEpoch(current[0]!);
     for (const item of items) {
       const sk = item['sk']?.S ?? '';
-      if (sk.startsWith(CURRENT_SK_PREFIX)) current.push(item);
-      else if (sk.startsWith(HISTORY_SK_PREFIX) && !isExpired(item, now)) {
+      if (sk.startsWith(HISTORY_SK_PREFIX) && !isExpired(item, now) && readRowEpoch(item) === epoch) {
         points.push({
           hour: readString(item, 'hour'),
           group: readInteger(item, 'group'),
@@ -253,6 +258,21 @@ export class MetricsReader {
     } while (startKey !== undefined);
     return items;
   }
+}
+
+/**
+ * The rows of the newest pipeline epoch among `items`: rows of an older epoch are partials of a
+ * grouping that a rescale or reset replaced (every row the new epoch holds is rewritten in it), so
+ * summing them would count products twice or count products that moved away.
+ */
+function newestEpochOnly(items: Item[]): Item[] {
+  let newest = 0;
+  const epochs = items.map((item) => {
+    const epoch = readRowEpoch(item);
+    if (epoch > newest) newest = epoch;
+    return epoch;
+  });
+  return items.filter((_, index) => epochs[index] === newest);
 }
 
 function checkId(value: unknown, field: string): string {

@@ -11,6 +11,7 @@ import {
 } from './defaults.js';
 import { InvalidProcessorOptionsError, ProcessorError, ShutdownTimeoutError } from './errors.js';
 import { isPermanentError, isRebalanceError } from './kafkaErrors.js';
+import { epochOfHeaders } from './pipelineEpoch.js';
 import { type MetricChangeConsumerMetricsHooks, type ProcessorLogger, SILENT_LOGGER } from './types.js';
 import { checkInteger, checkName, checkObject } from './validateOptions.js';
 
@@ -258,7 +259,7 @@ export class MetricChangeConsumer {
         if (message.value === null) throw new Error('the record has no value');
         records.push({
           ...decodeMetricChange(message.value),
-          source: { topic, partition, offset: message.offset },
+          source: { topic, partition, offset: message.offset, epoch: epochOfHeaders(message.headers) },
         });
       } catch (error) {
         this.#logger.warn('skipping a metric change that cannot be decoded', {

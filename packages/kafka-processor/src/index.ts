@@ -66,6 +66,25 @@ export {
   type PartitionerName,
   partitionForKey,
 } from './partitioners.js';
+export {
+  DEFAULT_EPOCH_TOPIC,
+  decodeGroupEpochMarker,
+  decodePipelineEpoch,
+  EPOCH_HEADER,
+  EPOCH_TOPIC_CONFIG,
+  type EpochReason,
+  encodeGroupEpochMarker,
+  encodePipelineEpoch,
+  ensureEpochTopic,
+  epochOfHeaders,
+  GROUP_EPOCH_KEY,
+  PIPELINE_EPOCH_FORMAT,
+  type PipelineEpoch,
+  type ReadPipelineEpochOptions,
+  readPipelineEpoch,
+  type StartNewEpochOptions,
+  startNewEpoch,
+} from './pipelineEpoch.js';
 export type { LowStockAlert } from './records.js';
 export {
   DEFAULT_REDRIVE_OPTIONS,
@@ -80,6 +99,7 @@ export {
   type ScanDeadLettersResult,
   scanDeadLetters,
 } from './scanDeadLetters.js';
+export { snapshotChanges } from './snapshotChanges.js';
 export type {
   BatchMetrics,
   MetricChangeConsumerMetricsHooks,
