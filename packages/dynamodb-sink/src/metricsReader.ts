@@ -149,19 +149,29 @@ export class MetricsReader {
 
   /**
    * Current low-stock entries of a seller, ordered by product id (tombstones of entries that left
-   * low stock are hidden).
+   * low stock are hidden). Entries of an older pipeline epoch than the seller's current rows or
+   * its newest low-stock row are hidden too: the new epoch rewrote every entry still low, so an
+   * older one is an entry that stopped being low while no epoch-aware writer saw it leave.
    * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`),
    *   UnsupportedRowFormatError (`UNSUPPORTED_ROW_FORMAT`) for a row of another format.
    */
   async listLowStock(sellerId: string): Promise<LowStockEntry[]> {
-    const items = await this.#query({
-      KeyConditionExpression: 'pk = :pk',
-      FilterExpression: 'attribute_not_exists(#removed)',
-      ExpressionAttributeNames: { '#removed': 'removed' },
-      ExpressionAttributeValues: { ':pk': { S: lowStockPk(checkId(sellerId, 'sellerId')) } },
-    });
+    const id = checkId(sellerId, 'sellerId');
+    const [items, sellerRows] = await Promise.all([
+      this.#query({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: lowStockPk(id) } },
+      }),
+      this.#currentRows(entityPk('seller', id)),
+    ]);
+    let epoch = sellerRows.length === 0 ? 0 : readRowEpoch(sellerRows[0]!);
+    for (const item of items) epoch = Math.max(epoch, readRowEpoch(item));
     const now = this.#now().getTime();
-    return newestEpochOnly(items.filter((item) => !isExpired(item, now))).map(toLowStockEntry);
+    return items
+      .filter(
+        (item) => item['removed']?.BOOL !== true && !isExpired(item, now) && readRowEpoch(item) === epoch,
+      )
+      .map(toLowStockEntry);
   }
 
   async #currentRows(pk: string): Promise<Item[]> {

@@ -124,6 +124,16 @@ describe('pipeline epochs in the metrics table', () => {
 
     expect((await reader.getSellerMetrics('s-rescaled'))?.totalProducts).toBe(5);
     expect((await reader.listLowStock('s-rescaled')).map((entry) => entry.productId)).toEqual(['p-new']);
+
+    // A seller whose entries all stopped being low during the rescale: none rewritten in epoch 1,
+    // but its current rows are, so the old entry is hidden.
+    await sink.write([
+      sellerRecord('s-left', { totalProducts: 1 }, { offset: 20 }),
+      lowStockRecord('s-left', 'p-left', { category: 'c', quantity: 1 }, { offset: 21 }),
+    ]);
+    expect(await reader.listLowStock('s-left')).toHaveLength(1);
+    await sink.write([sellerRecord('s-left', { totalProducts: 1 }, { offset: 2, group: 3, epoch: 1 })]);
+    expect(await reader.listLowStock('s-left')).toEqual([]);
     const history = await reader.getSellerHistory(
       's-rescaled',
       new Date('2026-11-25T17:00:00.000Z'),
