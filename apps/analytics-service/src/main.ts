@@ -18,6 +18,7 @@ import {
 } from './http.js';
 import { createLogger, libraryLogger } from './logger.js';
 import { runMetricsCommand } from './metricsCommand.js';
+import { runPipelineCommand } from './pipelineCommand.js';
 import { ProgressReporter } from './progress.js';
 import { type RunningService, startService } from './service.js';
 import { handleShutdownSignals } from './shutdown.js';
@@ -149,9 +150,9 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     config =
       command.kind === 'metrics'
         ? loadConfig(process.env, { purpose: 'metrics' })
-        : command.kind === 'dlq' || command.kind === 'new-epoch'
-          ? loadConfig(process.env, { role: 'aggregate' })
-          : loadConfig(process.env, { role: command.role });
+        : command.kind === 'run'
+          ? loadConfig(process.env, { role: command.role })
+          : loadConfig(process.env, { role: 'aggregate' });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`analytics-service: ${error.message}\n`);
@@ -165,6 +166,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   if (command.kind === 'metrics') return runMetricsCommand(config, command, process.stdout, process.stderr);
   if (command.kind === 'dlq') return runDlq(config, command);
   if (command.kind === 'new-epoch') return runNewEpoch(config, command, process.stdout, process.stderr);
+  if (command.kind !== 'run') return runPipelineCommand(config, command, process.stdout, process.stderr);
   await run(config, command);
   // Keeps running until a signal; the shutdown handler exits the process.
   return undefined;

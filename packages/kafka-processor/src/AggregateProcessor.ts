@@ -32,6 +32,7 @@ import {
   type ProcessorConsumerOptions,
 } from './defaults.js';
 import {
+  InternalTopicError,
   InvalidProcessorOptionsError,
   ProcessorError,
   ProducerFencedError,
@@ -495,6 +496,8 @@ export class AggregateProcessor {
     try {
       this.#admin = this.#kafka.admin();
       await this.#admin.connect();
+      // First: an unfinished rescale or reset explains a wrong partition count better.
+      await this.#readEpoch();
       this.#groupCount = await prepareTopics(this.#admin, {
         inputTopics: o.inputTopics,
         internalTopics: o.internalTopics,
@@ -503,7 +506,6 @@ export class AggregateProcessor {
         logger: this.#logger,
       });
       if (o.createTopics) await ensureEpochTopic(this.#admin, o.epochTopic, o.replicationFactor);
-      await this.#readEpoch();
       const consumer = this.#kafka.consumer({
         groupId: o.groupId,
         partitionAssigners: [createCoPartitionedAssigner({ ownedGroups: () => [...this.#groups.keys()] })],
@@ -1214,6 +1216,12 @@ export class AggregateProcessor {
         topic: o.epochTopic,
         groupIdPrefix: o.groupId,
       });
+      if (current?.phase === 'staged') {
+        throw new InternalTopicError(
+          o.epochTopic,
+          `a ${current.reason} to epoch ${current.epoch} has not finished: run it again (\`analytics-service ${current.reason} --yes\`) before starting the service`,
+        );
+      }
       this.#epochEnd = end;
       if ((current?.epoch ?? 0) > this.#epoch) this.#epoch = current!.epoch;
     }

@@ -95,6 +95,16 @@ export {
 } from './redriveDeadLetters.js';
 export { REROUTE_HEADERS, REROUTE_NOT_OWNER } from './rerouteMessage.js';
 export {
+  type PipelineToolOptions,
+  type PipelineToolProgress,
+  type RescalePipelineOptions,
+  type RescaleResult,
+  type ResetResult,
+  rescalePipeline,
+  resetPipeline,
+  stagingTopicOf,
+} from './rescalePipeline.js';
+export {
   type ScanDeadLettersOptions,
   type ScanDeadLettersResult,
   scanDeadLetters,

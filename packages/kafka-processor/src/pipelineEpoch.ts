@@ -48,6 +48,11 @@ export interface PipelineEpoch {
   readonly reason: EpochReason;
   /** When it was started (ISO-8601). */
   readonly startedAt: string;
+  /**
+   * `staged` while a rescale or reset that started this epoch has not finished: stage 1 refuses to
+   * start, and running the command again finishes it. Absent when the epoch is in force.
+   */
+  readonly phase?: 'staged';
 }
 
 /** Serialises an epoch record (JSON with `format: 1`). */
@@ -72,16 +77,23 @@ export function decodePipelineEpoch(topic: string, value: Buffer): PipelineEpoch
       `its epoch record has format ${JSON.stringify(parsed?.['format'])}; this version reads format ${PIPELINE_EPOCH_FORMAT}`,
     );
   }
-  const { epoch, partitions, reason, startedAt } = parsed;
+  const { epoch, partitions, reason, startedAt, phase } = parsed;
   if (
     !isCount(epoch) ||
     !isCount(partitions) ||
     typeof reason !== 'string' ||
-    typeof startedAt !== 'string'
+    typeof startedAt !== 'string' ||
+    (phase !== undefined && phase !== 'staged')
   ) {
     throw new InternalTopicError(topic, 'its epoch record lacks epoch, partitions, reason or startedAt');
   }
-  return { epoch, partitions, reason: reason as EpochReason, startedAt };
+  return {
+    epoch,
+    partitions,
+    reason: reason as EpochReason,
+    startedAt,
+    ...(phase === 'staged' ? { phase } : {}),
+  };
 }
 
 /**
@@ -186,6 +198,10 @@ export interface StartNewEpochOptions {
   replicationFactor?: number;
   /** The epoch must be exactly this one (a re-run after a crash that already wrote it is a no-op). */
   epoch?: number;
+  /** Write the epoch `staged` (a rescale or reset in progress). */
+  phase?: 'staged';
+  /** With `epoch`: write the record even when that epoch is already current (e.g. to mark it done). */
+  replace?: boolean;
   /** Clock. @default () => new Date() */
   now?: () => Date;
 }
@@ -210,12 +226,23 @@ export async function startNewEpoch(options: StartNewEpochOptions): Promise<Pipe
     groupIdPrefix: options.groupIdPrefix,
   });
   const currentEpoch = current?.epoch ?? 0;
-  if (options.epoch !== undefined && current !== undefined && currentEpoch >= options.epoch) return current;
+  if (
+    options.epoch !== undefined &&
+    current !== undefined &&
+    currentEpoch >= options.epoch &&
+    !options.replace
+  ) {
+    return current;
+  }
   const next: PipelineEpoch = {
     epoch: options.epoch ?? currentEpoch + 1,
     partitions: options.partitions,
     reason: options.reason,
-    startedAt: (options.now?.() ?? new Date()).toISOString(),
+    startedAt:
+      options.replace && current !== undefined && current.epoch === options.epoch
+        ? current.startedAt
+        : (options.now?.() ?? new Date()).toISOString(),
+    ...(options.phase === undefined ? {} : { phase: options.phase }),
   };
   const producer = options.kafka.producer({
     idempotent: true,

@@ -165,20 +165,15 @@ export async function restoreGroupStates(
           const key = message.key?.toString('utf8');
           if (key === undefined) continue;
           if (key === GROUP_EPOCH_KEY) {
+            // The group's epoch marker. One that cannot be read (a foreign writer's record) is
+            // skipped: without a marker the group only writes its snapshot once more.
             try {
               restored.epoch = message.value === null ? 0 : decodeGroupEpochMarker(message.value);
-            } catch (error) {
-              settle?.reject(
-                new RestoreError(
-                  [batch.partition],
-                  `record at offset ${message.offset} is not an epoch marker`,
-                  {
-                    cause: error,
-                    retryable: false,
-                  },
-                ),
-              );
-              return;
+            } catch {
+              logger.warn('skipping a changelog record with an empty key that is not an epoch marker', {
+                partition: batch.partition,
+                offset: message.offset,
+              });
             }
             continue;
           }
