@@ -74,6 +74,13 @@ export async function benchRescale(options: { products: number }): Promise<Figur
     await admin.createPartitions({
       topicPartitions: Object.values(topics).map((topic) => ({ topic, count: 4 })),
     });
+    // The new partitions reach the metadata a little later.
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: Object.values(topics) });
+      if (metadata.every((t) => t.partitions.length === 4 && t.partitions.every((p) => p.leader >= 0))) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     progress('figure 10: states written, rescaling 2 -> 4');
     const started = performance.now();
     const result = await rescalePipeline({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProductState, encodeProductState, type ProductState } from '@marketplace/analytics-aggregator';
 import { DEFAULT_TOPICS, type ProductTopics } from '@marketplace/product-events';
+import { withRetry } from '@marketplace/retry';
 import type { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { consumeToEnd } from './consumeToEnd.js';
@@ -18,6 +19,7 @@ import {
   DEFAULT_EPOCH_TOPIC,
   type EpochReason,
   encodePipelineEpoch,
+  ensureEpochTopic,
   GROUP_EPOCH_KEY,
   type PipelineEpoch,
   readPipelineEpoch,
@@ -237,16 +239,24 @@ async function rebuildInternalTopics(
     ...(inputsFromStart ? r.inputTopics.map((t) => [r.groupId, t] as [string, string]) : []),
   ];
   for (const [groupId, topic] of resets) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: ends.map((e) => ({
-        partition: e.partition,
-        offset:
-          inputsFromStart && topic !== internal.reroute && topic !== internal.metricChanges ? e.low : '0',
-      })),
-    });
+    // A topic created moments ago may still answer NOT_LEADER: retry what is retryable.
+    await withRetry(
+      async () => {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const fromStart = inputsFromStart && topic !== internal.reroute && topic !== internal.metricChanges;
+        await admin.setOffsets({
+          groupId,
+          topic,
+          partitions: ends.map((e) => ({ partition: e.partition, offset: fromStart ? e.low : '0' })),
+        });
+      },
+      {
+        retries: 8,
+        minDelayMs: 200,
+        maxDelayMs: 2_000,
+        operation: `reset the offsets of ${groupId} on ${topic}`,
+      },
+    );
   }
 }
 
@@ -449,6 +459,11 @@ export async function rescalePipeline(options: RescalePipelineOptions): Promise<
   const byGroup = groupStates(states, partitioner, toPartitions);
   await withAdmin(r.kafka, async (admin) => {
     await deleteTopics(admin, [staging]);
+    // The staged transaction writes the epoch (and dead letters): their topics must exist.
+    await ensureEpochTopic(admin, r.epochTopic, r.replicationFactor);
+    if (deadLetters.length > 0 && (await partitionCount(admin, r.internal.deadLetter)) === undefined) {
+      await createTopic(admin, r.internal.deadLetter, fromPartitions, r.replicationFactor, {});
+    }
     await createTopic(admin, staging, toPartitions, r.replicationFactor, { 'cleanup.policy': 'compact' });
   });
   await writeStates(r, staging, byGroup, (done) =>
@@ -612,34 +627,45 @@ async function readPending(
   for (const topic of topics) {
     const groupId = `${r.groupId}-rescale-${randomUUID()}`;
     const committed = new Map<number, bigint>();
-    const present = await withAdmin(r.kafka, async (admin) => {
-      if (!(await admin.listTopics()).includes(topic)) return false;
-      const offsets = await admin.fetchTopicOffsets(topic);
-      const [group] = await admin.fetchOffsets({ groupId: r.groupId, topics: [topic] });
-      const topicEnds = new Map<number, string>();
-      const starts: { partition: number; offset: string }[] = [];
-      for (const o of offsets) {
-        const at = group?.partitions.find((p) => p.partition === o.partition)?.offset ?? '-1';
-        const from = at === '-1' || BigInt(at) < BigInt(o.low) ? BigInt(o.low) : BigInt(at);
-        committed.set(o.partition, from);
-        topicEnds.set(o.partition, o.high);
-        const sampleFrom = topic === r.internal.reroute ? from : from - BigInt(sampleSize);
-        starts.push({
-          partition: o.partition,
-          offset: String(sampleFrom < BigInt(o.low) ? BigInt(o.low) : sampleFrom),
-        });
-      }
-      ends.set(topic, topicEnds);
-      await admin.setOffsets({ groupId, topic, partitions: starts });
-      return true;
-    });
+    const seen = new Map<number, bigint>();
+    // Partitions added moments ago may still be electing a leader: retry what is retryable.
+    const present = await withRetry(
+      () =>
+        withAdmin(r.kafka, async (admin) => {
+          if (!(await admin.listTopics()).includes(topic)) return false;
+          const offsets = await admin.fetchTopicOffsets(topic);
+          const [group] = await admin.fetchOffsets({ groupId: r.groupId, topics: [topic] });
+          const topicEnds = new Map<number, string>();
+          const starts: { partition: number; offset: string }[] = [];
+          for (const o of offsets) {
+            const at = group?.partitions.find((p) => p.partition === o.partition)?.offset ?? '-1';
+            const from = at === '-1' || BigInt(at) < BigInt(o.low) ? BigInt(o.low) : BigInt(at);
+            committed.set(o.partition, from);
+            topicEnds.set(o.partition, o.high);
+            const sampleFrom = topic === r.internal.reroute ? from : from - BigInt(sampleSize);
+            starts.push({
+              partition: o.partition,
+              offset: String(sampleFrom < BigInt(o.low) ? BigInt(o.low) : sampleFrom),
+            });
+          }
+          ends.set(topic, topicEnds);
+          await admin.setOffsets({ groupId, topic, partitions: starts });
+          return true;
+        }),
+      { retries: 8, minDelayMs: 200, maxDelayMs: 2_000, operation: `read the offsets of ${topic}` },
+    );
     if (!present) continue;
     await consumeToEnd({
       kafka: r.kafka,
       topic,
       groupId,
       deleteGroup: true,
-      eachBatch: ({ partition, messages }) => {
+      eachBatch: ({ partition, messages: fetched }) => {
+        // A rebalance of the throwaway group can hand a batch over twice: each offset once.
+        const next = seen.get(partition) ?? -1n;
+        const messages = fetched.filter((m) => BigInt(m.offset) > next);
+        if (messages.length === 0) return true;
+        seen.set(partition, BigInt(messages[messages.length - 1]!.offset));
         const from = committed.get(partition) ?? 0n;
         const mine = messages.filter((m) => BigInt(m.offset) >= from);
         for (const m of messages) if (BigInt(m.offset) < from) sampleOnly(topic, partition, m);

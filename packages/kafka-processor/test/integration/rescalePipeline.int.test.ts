@@ -101,7 +101,8 @@ describe('rescalePipeline', () => {
       },
     ]);
     const ids = Array.from({ length: 40 }, (_, i) => `p-${i}`);
-    const producer = kafka.producer();
+    // Idempotent: a retry while the new partitions elect leaders must not write a record twice.
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({
       topic: internalTopics.productState,
