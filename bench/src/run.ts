@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--out results.json] [--quick] [--only 1,2,6] [--conditions text]`: runs the benchmark suite, prints
+ * `pnpm bench [--out results.json] [--quick] [--only 1,2,6,10] [--products n] [--conditions text]`: runs the benchmark suite, prints
  * a table of figures with their references measured side by side in the same run, and writes
  * the figures as JSON to `--out`.
  */
@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchAggregator, benchMemory, benchWorkerPool } from './pure.js';
 import { type Figure, progress, renderTable } from './report.js';
+import { benchRescale } from './rescale.js';
 import { benchStack } from './stack.js';
 
 const { values } = parseArgs({
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     events: { type: 'string' },
     conditions: { type: 'string' },
+    products: { type: 'string' },
   },
 });
 
@@ -35,6 +37,11 @@ if (only.has('2'))
 if (only.has('6')) figures.push(benchMemory({ products: quick ? 200_000 : 1_000_000 }));
 if (['3', '4', '5', '7', '8', '9'].some((id) => only.has(id))) {
   figures.push(...(await benchStack({ events: stackEvents, partitions: 6, only })));
+}
+if (only.has('10')) {
+  figures.push(
+    await benchRescale({ products: values.products ? Number(values.products) : quick ? 100_000 : 1_000_000 }),
+  );
 }
 
 figures.sort((a, b) => a.id.localeCompare(b.id));

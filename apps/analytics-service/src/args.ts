@@ -1,12 +1,16 @@
 import type { Role } from './config.js';
 import { DLQ_USAGE, type DlqCommand, parseDlqArgs } from './dlqArgs.js';
+import { NEW_EPOCH_USAGE, type NewEpochCommand, parseNewEpochArgs } from './epochCommand.js';
 import { ArgumentsError } from './errors.js';
+import { PIPELINE_USAGE, type PipelineCommand, parsePipelineArgs } from './pipelineCommand.js';
 
 /** What the command line asks for. */
 export type Command =
   | { kind: 'run'; role: Role; once: boolean }
   | { kind: 'metrics'; entity: 'seller' | 'category' | 'low-stock'; id: string }
   | DlqCommand
+  | NewEpochCommand
+  | PipelineCommand
   | { kind: 'help' };
 
 /** Usage text printed by `--help` and after an argument error. */
@@ -20,6 +24,8 @@ export const USAGE = `Usage:
   analytics-service metrics low-stock <sellerId>
       Prints the current metrics of one entity from DynamoDB as JSON.
 ${DLQ_USAGE}
+${NEW_EPOCH_USAGE}
+${PIPELINE_USAGE}
   analytics-service --help
 Configuration comes from environment variables (see README).`;
 
@@ -35,6 +41,8 @@ export function parseArgs(argv: readonly string[]): Command {
   if (args.includes('--help') || args.includes('-h')) return { kind: 'help' };
 
   if (args[0] === 'dlq') return parseDlqArgs(args.slice(1));
+  if (args[0] === 'new-epoch') return parseNewEpochArgs(args.slice(1));
+  if (args[0] === 'rescale' || args[0] === 'reset') return parsePipelineArgs(args[0], args.slice(1));
 
   if (args[0] === 'metrics') {
     const [, entity, id, ...rest] = args;

@@ -1,6 +1,7 @@
 import { DEFAULT_DYNAMODB_SINK_OPTIONS, DEFAULT_TABLE_NAME } from '@marketplace/dynamodb-sink';
 import {
   DEFAULT_CODEC_OPTIONS,
+  DEFAULT_EPOCH_TOPIC,
   DEFAULT_INTERNAL_TOPICS,
   DEFAULT_PROCESSOR_OPTIONS,
   PARTITIONERS,
@@ -78,6 +79,8 @@ export interface ServiceConfig {
     readonly lowStockAlerts: string;
     readonly reroute: string;
   };
+  /** Topic holding the current pipeline epoch (`TOPIC_EPOCH`; one partition, compacted). */
+  readonly epochTopic: string;
   /**
    * The partitioner of the input producers (`INPUT_PARTITIONER`): stage 1 keeps each product in
    * the group `partitioner(key) mod partitions`; records produced with another partitioner are
@@ -160,6 +163,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   TOPIC_DEAD_LETTER: DEFAULT_INTERNAL_TOPICS.deadLetter,
   TOPIC_LOW_STOCK_ALERTS: DEFAULT_INTERNAL_TOPICS.lowStockAlerts,
   TOPIC_REROUTE: DEFAULT_INTERNAL_TOPICS.reroute,
+  TOPIC_EPOCH: DEFAULT_EPOCH_TOPIC,
   INPUT_PARTITIONER: DEFAULT_PROCESSOR_OPTIONS.partitioner,
   KAFKA_SSL: false,
   KAFKA_ALLOW_INSECURE_SASL: false,
@@ -337,6 +341,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     lowStockAlerts: r.string('TOPIC_LOW_STOCK_ALERTS', d.TOPIC_LOW_STOCK_ALERTS, KAFKA_NAME),
     reroute: r.string('TOPIC_REROUTE', d.TOPIC_REROUTE, KAFKA_NAME),
   };
+  const epochTopic = r.string('TOPIC_EPOCH', d.TOPIC_EPOCH, KAFKA_NAME);
   const inputPartitioner = r.oneOf<PartitionerName>('INPUT_PARTITIONER', PARTITIONERS, d.INPUT_PARTITIONER);
   const allTopics: Array<[string, string]> = [
     ['TOPIC_PRODUCT_CREATED', topics.created],
@@ -347,6 +352,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     ['TOPIC_DEAD_LETTER', internalTopics.deadLetter],
     ['TOPIC_LOW_STOCK_ALERTS', internalTopics.lowStockAlerts],
     ['TOPIC_REROUTE', internalTopics.reroute],
+    ['TOPIC_EPOCH', epochTopic],
   ];
   const seen = new Map<string, string>();
   for (const [variable, topic] of allTopics) {
@@ -465,6 +471,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     sinkGroupId,
     topics,
     internalTopics,
+    epochTopic,
     inputPartitioner,
     aws: { region, dynamodbEndpoint, s3Endpoint, s3ForcePathStyle },
     metricsTable,

@@ -6,6 +6,7 @@ import { loadConfig, redactConfig, type ServiceConfig } from './config.js';
 import type { Demo } from './Demo.js';
 import { checkDemoDependencies } from './demoDependencies.js';
 import { runDlq } from './dlqMain.js';
+import { runNewEpoch } from './epochCommand.js';
 import { ArgumentsError, ConfigError, MissingDemoDependencyError } from './errors.js';
 import { handleProcessFaults } from './handleProcessFaults.js';
 import {
@@ -17,6 +18,7 @@ import {
 } from './http.js';
 import { createLogger, libraryLogger } from './logger.js';
 import { runMetricsCommand } from './metricsCommand.js';
+import { runPipelineCommand } from './pipelineCommand.js';
 import { ProgressReporter } from './progress.js';
 import { type RunningService, startService } from './service.js';
 import { handleShutdownSignals } from './shutdown.js';
@@ -148,9 +150,9 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     config =
       command.kind === 'metrics'
         ? loadConfig(process.env, { purpose: 'metrics' })
-        : command.kind === 'dlq'
-          ? loadConfig(process.env, { role: 'aggregate' })
-          : loadConfig(process.env, { role: command.role });
+        : command.kind === 'run'
+          ? loadConfig(process.env, { role: command.role })
+          : loadConfig(process.env, { role: 'aggregate' });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`analytics-service: ${error.message}\n`);
@@ -163,6 +165,8 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
 
   if (command.kind === 'metrics') return runMetricsCommand(config, command, process.stdout, process.stderr);
   if (command.kind === 'dlq') return runDlq(config, command);
+  if (command.kind === 'new-epoch') return runNewEpoch(config, command, process.stdout, process.stderr);
+  if (command.kind !== 'run') return runPipelineCommand(config, command, process.stdout, process.stderr);
   await run(config, command);
   // Keeps running until a signal; the shutdown handler exits the process.
   return undefined;

@@ -213,6 +213,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         groupId: config.aggregateGroupId,
         topics: config.topics,
         internalTopics: config.internalTopics,
+        epochTopic: config.epochTopic,
         partitioner: config.inputPartitioner,
         createTopics: config.kafka.createTopics,
         pool,

@@ -150,6 +150,12 @@ export interface SourcePosition {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /**
+   * Pipeline epoch the record was written in (header `analytics-epoch`, set by stage 1; absent =
+   * 0). Rows are ordered by (epoch, offset), so a newer epoch supersedes whatever offsets came before
+   * (docs/architecture.md#epochs-rescale-and-reset).
+   */
+  readonly epoch?: number;
 }
 
 /** A metric change as consumed by stage 2: the change plus its position in `analytics.metric-changes`. */

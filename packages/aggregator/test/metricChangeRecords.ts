@@ -56,10 +56,17 @@ interface Common {
   eventTime?: string;
   offset: number | string;
   partition?: number;
+  /** Pipeline epoch of the record; absent when not given (read as 0). */
+  epoch?: number;
 }
 
 function source(common: Common): MetricChangeRecord['source'] {
-  return { topic: TOPIC, partition: common.partition ?? common.group ?? 0, offset: String(common.offset) };
+  return {
+    topic: TOPIC,
+    partition: common.partition ?? common.group ?? 0,
+    offset: String(common.offset),
+    ...(common.epoch === undefined ? {} : { epoch: common.epoch }),
+  };
 }
 
 /** A seller metric-change record. */

@@ -4,6 +4,7 @@ import { type Logger, mergeOptions } from '@marketplace/options';
 import { mapBounded, type RetryOptions } from '@marketplace/retry';
 import { callDynamoDb, isConditionalCheckFailed, type RetryInfo } from './callDynamoDb.js';
 import { DEFAULT_DYNAMODB_SINK_OPTIONS } from './defaults.js';
+import { EPOCH_ATTRIBUTE } from './items.js';
 import { type PlannedWrite, planWrites } from './planWrites.js';
 
 import { check, checkClient, checkTableName } from './validateOptions.js';
@@ -42,21 +43,30 @@ export interface DynamoDbMetricsSinkOptions {
 export interface WriteResult {
   /** Rows put (current, history, low-stock entries and tombstones). */
   rowsWritten: number;
-  /** Writes skipped because the stored row came from the same or a newer source offset (replays, zombies). */
+  /** Writes skipped because the stored row came from the same or a newer source position (replays, zombies). */
   conditionalSkips: number;
   /** Requests sent, retries included. */
   requests: number;
 }
 
-const CONDITION = 'attribute_not_exists(pk) OR sourceOffset < :offset';
+/**
+ * Rows are ordered by (epoch, sourceOffset). A format-2 row has no `epoch` and counts as epoch 0,
+ * so a write of a later epoch replaces it whatever its offset.
+ */
+const CONDITION_LATER_EPOCH =
+  'attribute_not_exists(pk) OR attribute_not_exists(#epoch) OR #epoch < :epoch OR (#epoch = :epoch AND sourceOffset < :offset)';
+const CONDITION_EPOCH_ZERO =
+  'attribute_not_exists(pk) OR ((attribute_not_exists(#epoch) OR #epoch = :epoch) AND sourceOffset < :offset)';
 
 /**
  * Writes metric-change records to the metrics table (docs/architecture.md#dynamodb-layout), ordered
  * and idempotent.
  *
  * Every row is written by a single-item conditional `PutItem` that succeeds only if the row is new
- * or was written from an older source offset (`attribute_not_exists(pk) OR sourceOffset < :offset`):
- * a replayed batch, an older batch after a newer one, or a zombie instance never moves a row back,
+ * or was written from an older source position: an older pipeline epoch, or the same epoch and an
+ * older source offset (`attribute_not_exists(pk) OR #epoch < :epoch OR (#epoch = :epoch AND
+ * sourceOffset < :offset)`). So a recreated `analytics.metric-changes`, whose offsets restart at 0
+ * under a new epoch, supersedes the rows instead of freezing them; a replayed batch, an older batch after a newer one, or a zombie instance never moves a row back,
  * and a failed condition counts as a skip, not an error. A low-stock entry leaving low stock becomes
  * a tombstone (`removed: true`) rather than a delete, for the same reason: a delete would let an
  * older replayed put recreate the row. `MetricsReader` hides tombstones.
@@ -147,8 +157,12 @@ export class DynamoDbMetricsSink {
             new PutItemCommand({
               TableName: this.#tableName,
               Item: write.item,
-              ConditionExpression: CONDITION,
-              ExpressionAttributeValues: { ':offset': { N: write.offset } },
+              ConditionExpression: write.epoch > 0 ? CONDITION_LATER_EPOCH : CONDITION_EPOCH_ZERO,
+              ExpressionAttributeNames: { '#epoch': EPOCH_ATTRIBUTE },
+              ExpressionAttributeValues: {
+                ':offset': { N: write.offset },
+                ':epoch': { N: String(write.epoch) },
+              },
             }),
           );
           return true;

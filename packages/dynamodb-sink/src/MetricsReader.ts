@@ -17,6 +17,7 @@ import {
   type Item,
   isExpired,
   readInteger,
+  readRowEpoch,
   readString,
   toCategoryValues,
   toLowStockEntry,
@@ -148,26 +149,38 @@ export class MetricsReader {
 
   /**
    * Current low-stock entries of a seller, ordered by product id (tombstones of entries that left
-   * low stock are hidden).
+   * low stock are hidden). Entries of an older pipeline epoch than the seller's current rows or
+   * its newest low-stock row are hidden too: the new epoch rewrote every entry still low, so an
+   * older one is an entry that stopped being low while no epoch-aware writer saw it leave.
    * @throws DynamoRequestError (`READ_FAILED`), InvalidItemError (`INVALID_ITEM`),
    *   UnsupportedRowFormatError (`UNSUPPORTED_ROW_FORMAT`) for a row of another format.
    */
   async listLowStock(sellerId: string): Promise<LowStockEntry[]> {
-    const items = await this.#query({
-      KeyConditionExpression: 'pk = :pk',
-      FilterExpression: 'attribute_not_exists(#removed)',
-      ExpressionAttributeNames: { '#removed': 'removed' },
-      ExpressionAttributeValues: { ':pk': { S: lowStockPk(checkId(sellerId, 'sellerId')) } },
-    });
+    const id = checkId(sellerId, 'sellerId');
+    const [items, sellerRows] = await Promise.all([
+      this.#query({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: lowStockPk(id) } },
+      }),
+      this.#currentRows(entityPk('seller', id)),
+    ]);
+    let epoch = sellerRows.length === 0 ? 0 : readRowEpoch(sellerRows[0]!);
+    for (const item of items) epoch = Math.max(epoch, readRowEpoch(item));
     const now = this.#now().getTime();
-    return items.filter((item) => !isExpired(item, now)).map(toLowStockEntry);
+    return items
+      .filter(
+        (item) => item['removed']?.BOOL !== true && !isExpired(item, now) && readRowEpoch(item) === epoch,
+      )
+      .map(toLowStockEntry);
   }
 
-  #currentRows(pk: string): Promise<Item[]> {
-    return this.#query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: CURRENT_SK_PREFIX } },
-    });
+  async #currentRows(pk: string): Promise<Item[]> {
+    return newestEpochOnly(
+      await this.#query({
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': { S: pk }, ':prefix': { S: CURRENT_SK_PREFIX } },
+      }),
+    );
   }
 
   async #history<V, R>(
@@ -196,11 +209,13 @@ export class MetricsReader {
       },
     });
     const points: HistoryPoint<V>[] = [];
-    const current: Item[] = [];
+    const current = newestEpochOnly(items.filter((item) => item['sk']?.S?.startsWith(CURRENT_SK_PREFIX)));
+    // History rows of an older epoch than the current rows belong to a grouping that no longer
+    // exists (before a rescale or reset): the series of the new epoch starts from its own rows.
+    const epoch = current.length === 0 ? 0 : readRowEpoch(current[0]!);
     for (const item of items) {
       const sk = item['sk']?.S ?? '';
-      if (sk.startsWith(CURRENT_SK_PREFIX)) current.push(item);
-      else if (sk.startsWith(HISTORY_SK_PREFIX) && !isExpired(item, now)) {
+      if (sk.startsWith(HISTORY_SK_PREFIX) && !isExpired(item, now) && readRowEpoch(item) === epoch) {
         points.push({
           hour: readString(item, 'hour'),
           group: readInteger(item, 'group'),
@@ -253,6 +268,21 @@ export class MetricsReader {
     } while (startKey !== undefined);
     return items;
   }
+}
+
+/**
+ * The rows of the newest pipeline epoch among `items`: rows of an older epoch are partials of a
+ * grouping that a rescale or reset replaced (every row the new epoch holds is rewritten in it), so
+ * summing them would count products twice or count products that moved away.
+ */
+function newestEpochOnly(items: Item[]): Item[] {
+  let newest = 0;
+  const epochs = items.map((item) => {
+    const epoch = readRowEpoch(item);
+    if (epoch > newest) newest = epoch;
+    return epoch;
+  });
+  return items.filter((_, index) => epochs[index] === newest);
 }
 
 function checkId(value: unknown, field: string): string {

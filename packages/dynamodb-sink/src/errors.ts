@@ -100,7 +100,7 @@ export class UnsupportedRowFormatError extends DynamoSinkError {
   readonly sk: string;
   /** The row's `rowFormat` as stored (a decimal string), `undefined` when it has none. */
   readonly found: string | undefined;
-  /** The format this reader knows. */
+  /** The newest format this reader knows (it reads format 2 up to this one). */
   readonly expected: number;
 
   constructor(pk: string, sk: string, found: string | undefined, expected: number) {
@@ -110,7 +110,7 @@ export class UnsupportedRowFormatError extends DynamoSinkError {
         found === undefined
           ? 'no rowFormat (format 1: one money sum over every currency)'
           : `rowFormat ${found}`
-      }; this reader knows rowFormat ${expected} only`,
+      }; this reader knows rowFormat 2 to ${expected}`,
     );
     this.pk = pk;
     this.sk = sk;

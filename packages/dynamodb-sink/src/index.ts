@@ -25,7 +25,7 @@ export {
   UnsupportedRowFormatError,
 } from './errors.js';
 export type { HistoryEntry } from './history.js';
-export { ROW_FORMAT, ROW_FORMAT_ATTRIBUTE } from './items.js';
+export { EPOCH_ATTRIBUTE, READABLE_ROW_FORMATS, ROW_FORMAT, ROW_FORMAT_ATTRIBUTE } from './items.js';
 export {
   type CategoryHistoryEntry,
   MetricsReader,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidItemError, UnsupportedRowFormatError } from './errors.js';
-import { isExpired, toCategoryValues, toLowStockEntry, toSellerValues } from './items.js';
+import { isExpired, readRowEpoch, toCategoryValues, toLowStockEntry, toSellerValues } from './items.js';
 
 describe('stored item decoding', () => {
   const format = { rowFormat: { N: '2' } };
@@ -65,15 +65,22 @@ describe('stored item decoding', () => {
       expect.objectContaining({
         code: 'UNSUPPORTED_ROW_FORMAT',
         found: undefined,
-        expected: 2,
+        expected: 3,
         message:
-          'Row SELLER#s-1 / CUR#G0 has no rowFormat (format 1: one money sum over every currency); this reader knows rowFormat 2 only',
+          'Row SELLER#s-1 / CUR#G0 has no rowFormat (format 1: one money sum over every currency); this reader knows rowFormat 2 to 3',
       }),
     );
-    expect(() => toCategoryValues({ rowFormat: { N: '3' } })).toThrow(
-      /Row \? \/ \? has rowFormat 3; this reader knows rowFormat 2 only/,
+    expect(() => toCategoryValues({ rowFormat: { N: '4' } })).toThrow(
+      /Row \? \/ \? has rowFormat 4; this reader knows rowFormat 2 to 3/,
     );
     expect(() => toLowStockEntry({ rowFormat: { S: '2' } })).toThrow(UnsupportedRowFormatError);
+  });
+
+  it('reads the epoch of a format-3 row, 0 for a format-2 row, and refuses a format-3 row without one', () => {
+    expect(readRowEpoch({ rowFormat: { N: '3' }, epoch: { N: '4' } })).toBe(4);
+    expect(readRowEpoch({ rowFormat: { N: '2' } })).toBe(0);
+    expect(() => readRowEpoch({ rowFormat: { N: '3' } })).toThrow(InvalidItemError);
+    expect(() => readRowEpoch({ rowFormat: { N: '03' } })).toThrow(UnsupportedRowFormatError);
   });
 
   it('treats an item as expired from the second its ttl names', () => {

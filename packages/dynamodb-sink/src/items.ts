@@ -13,10 +13,17 @@ export type Item = Record<string, AttributeValue>;
 
 /**
  * Format version of the rows this package writes (attribute `rowFormat`). Format 2 keeps money
- * per currency in map attributes; rows without `rowFormat` (format 1, one money sum over every
- * currency) and rows of any other format are refused by the readers, never misread.
+ * per currency in map attributes; format 3 adds the pipeline epoch (attribute `epoch`) the row was
+ * written in. Readers accept formats 2 (read as epoch 0) and 3; rows without `rowFormat` (format 1,
+ * one money sum over every currency) and rows of any other format are refused, never misread.
  */
-export const ROW_FORMAT = 2;
+export const ROW_FORMAT = 3;
+
+/** Row formats the readers accept ({@link ROW_FORMAT} and format 2, written before epochs). */
+export const READABLE_ROW_FORMATS: readonly number[] = Object.freeze([2, 3]);
+
+/** Name of the attribute holding the pipeline epoch a row was written in (row format 3). */
+export const EPOCH_ATTRIBUTE = 'epoch';
 
 /** Name of the attribute holding a row's format version. */
 export const ROW_FORMAT_ATTRIBUTE = 'rowFormat';
@@ -34,6 +41,7 @@ export function provenanceAttributes(record: MetricChangeRecord): Item {
     sourceTopic: { S: record.source.topic },
     sourcePartition: { N: String(record.source.partition) },
     sourceOffset: { N: record.source.offset },
+    [EPOCH_ATTRIBUTE]: { N: String(record.source.epoch ?? 0) },
   };
 }
 
@@ -127,12 +135,23 @@ const asCount = (raw: string): number | undefined => {
 
 /**
  * Checks the row's format version (attribute `rowFormat`).
- * @throws UnsupportedRowFormatError (`UNSUPPORTED_ROW_FORMAT`) when it is missing or not {@link ROW_FORMAT}.
+ * @throws UnsupportedRowFormatError (`UNSUPPORTED_ROW_FORMAT`) when it is missing or not one of {@link READABLE_ROW_FORMATS}.
  */
 export function checkRowFormat(item: Item): void {
   const raw = item[ROW_FORMAT_ATTRIBUTE]?.N;
-  if (raw === String(ROW_FORMAT)) return;
+  if (raw !== undefined && READABLE_ROW_FORMATS.some((format) => String(format) === raw)) return;
   throw new UnsupportedRowFormatError(item['pk']?.S ?? '?', item['sk']?.S ?? '?', raw, ROW_FORMAT);
+}
+
+/**
+ * The pipeline epoch a row was written in: attribute `epoch` (format 3), 0 for a format-2 row.
+ * @throws UnsupportedRowFormatError (`UNSUPPORTED_ROW_FORMAT`) for an unreadable format;
+ *   InvalidItemError (`INVALID_ITEM`) when a format-3 row has no integer `epoch`.
+ */
+export function readRowEpoch(item: Item): number {
+  checkRowFormat(item);
+  if (item[ROW_FORMAT_ATTRIBUTE]?.N === '2') return 0;
+  return readInteger(item, EPOCH_ATTRIBUTE);
 }
 
 /** `ttl` of an item in epoch seconds, or `undefined` when it has none. */

@@ -31,7 +31,8 @@ describe('planWrites', () => {
     expect(current?.item).toMatchObject({
       totalProducts: { N: '2' },
       totalValue: { M: { JPY: { N: '5' }, USD: { N: '12345678901234567890' } } },
-      rowFormat: { N: '2' },
+      rowFormat: { N: '3' },
+      epoch: { N: '0' },
       sourceOffset: { N: '7' },
       sourceTopic: { S: TOPIC },
       sourcePartition: { N: '2' },
@@ -112,6 +113,27 @@ describe('planWrites', () => {
     );
 
     expect(writes.find((w) => w.kind === 'current')?.item['totalProducts']).toEqual({ N: '10' });
+  });
+
+  it('keeps the record of the newest epoch over a higher offset of an older epoch', () => {
+    const writes = planWrites(
+      [
+        sellerRecord('s-1', { totalProducts: 9 }, { offset: 50, epoch: 1 }),
+        sellerRecord('s-1', { totalProducts: 2 }, { offset: 3, epoch: 2 }),
+        sellerRecord('s-1', { totalProducts: 7 }, { offset: 40 }),
+      ],
+      30,
+    );
+
+    const current = writes.find((w) => w.kind === 'current');
+    expect(current).toMatchObject({ epoch: 2, offset: '3' });
+    expect(current?.item).toMatchObject({ totalProducts: { N: '2' }, epoch: { N: '2' } });
+  });
+
+  it('rejects a record whose epoch is not an integer >= 0', () => {
+    expect(() => planWrites([sellerRecord('s-1', {}, { offset: 1, epoch: -1 })], 30)).toThrow(
+      /source\.epoch must be an integer >= 0/,
+    );
   });
 
   it('writes low-stock entries as rows and removals as tombstones with a ttl', () => {

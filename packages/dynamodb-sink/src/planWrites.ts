@@ -13,11 +13,16 @@ import { currentSk, entityPk, historySk, historyTtl, hourOf, lowStockPk } from '
 /** What a planned write does to its row. */
 export type RowKind = 'current' | 'history' | 'lowStock' | 'lowStockRemoval';
 
-/** One conditional single-item put: the row is replaced only if its stored `sourceOffset` is older. */
+/**
+ * One conditional single-item put: the row is replaced only if its stored position (`epoch`,
+ * `sourceOffset`) is older.
+ */
 export interface PlannedWrite {
   readonly kind: RowKind;
   readonly pk: string;
   readonly sk: string;
+  /** Pipeline epoch the row is written in (0 when the record carries none); compared before the offset. */
+  readonly epoch: number;
   /** Source offset (decimal string) the row is written from; the condition compares it. */
   readonly offset: string;
   /** Full item, keys included. */
@@ -29,8 +34,8 @@ const OFFSET_PATTERN = /^(0|[1-9]\d{0,37})$/;
 
 /**
  * Turns a batch of metric-change records into the row writes it implies, coalesced so each row is
- * written once: from the record with the highest source offset (the last one in the batch for
- * equal offsets).
+ * written once: from the record with the highest source position (epoch first, then offset; the
+ * last one in the batch for equal positions).
  *
  * - seller/category: the current row `CUR#G<g>` and the hourly row `H#<hour>#G<g>` of the record's
  *   event time, whose `ttl` is the end of that hour plus `historyTtlDays` days;
@@ -45,12 +50,13 @@ export function planWrites(batch: readonly MetricChangeRecord[], historyTtlDays:
   const keep = (write: PlannedWrite): void => {
     const key = `${write.pk}\u0000${write.sk}`;
     const existing = rows.get(key);
-    if (existing === undefined || BigInt(existing.offset) <= BigInt(write.offset)) rows.set(key, write);
+    if (existing === undefined || !isNewer(existing, write)) rows.set(key, write);
   };
 
   for (const record of batch) {
     const eventMs = validate(record);
     const offset = record.source.offset;
+    const epoch = record.source.epoch ?? 0;
     const provenance = provenanceAttributes(record);
     if (record.entity === 'lowStock') {
       const pk = lowStockPk(record.sellerId);
@@ -61,6 +67,7 @@ export function planWrites(batch: readonly MetricChangeRecord[], historyTtlDays:
           kind: 'lowStockRemoval',
           pk,
           sk,
+          epoch,
           offset,
           item: {
             pk: { S: pk },
@@ -77,6 +84,7 @@ export function planWrites(batch: readonly MetricChangeRecord[], historyTtlDays:
           kind: 'lowStock',
           pk,
           sk,
+          epoch,
           offset,
           item: { pk: { S: pk }, sk: { S: sk }, ...provenance, ...lowStockAttributes(record.values) },
         });
@@ -93,6 +101,7 @@ export function planWrites(batch: readonly MetricChangeRecord[], historyTtlDays:
       kind: 'current',
       pk,
       sk: current,
+      epoch,
       offset,
       item: { pk: { S: pk }, sk: { S: current }, ...provenance, ...values },
     });
@@ -102,6 +111,7 @@ export function planWrites(batch: readonly MetricChangeRecord[], historyTtlDays:
       kind: 'history',
       pk,
       sk: history,
+      epoch,
       offset,
       item: {
         pk: { S: pk },
@@ -114,6 +124,12 @@ export function planWrites(batch: readonly MetricChangeRecord[], historyTtlDays:
     });
   }
   return [...rows.values()];
+}
+
+/** Whether `a` comes from a later source position than `b`: epoch first, then offset. */
+function isNewer(a: PlannedWrite, b: PlannedWrite): boolean {
+  if (a.epoch !== b.epoch) return a.epoch > b.epoch;
+  return BigInt(a.offset) > BigInt(b.offset);
 }
 
 /** Checks what the row keys and the condition need; returns the event time in epoch ms. */
@@ -130,6 +146,10 @@ function validate(record: MetricChangeRecord): number {
   }
   if (typeof source?.offset !== 'string' || !OFFSET_PATTERN.test(source.offset)) {
     fail('source.offset must be a decimal string');
+  }
+  const epoch = source?.epoch;
+  if (epoch !== undefined && (!Number.isSafeInteger(epoch) || epoch < 0)) {
+    fail('source.epoch must be an integer >= 0');
   }
   if (!Number.isSafeInteger(record.group) || record.group < 0) fail('group must be an integer >= 0');
   if (typeof record.id !== 'string' || record.id === '') fail('id must be a non-empty string');

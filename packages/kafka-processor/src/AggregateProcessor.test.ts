@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AggregateProcessor, type AggregateProcessorOptions } from './AggregateProcessor.js';
 import { DEAD_LETTER_HEADERS, DEFAULT_INTERNAL_TOPICS } from './defaults.js';
 import { partitionForKey } from './partitioners.js';
+import { DEFAULT_EPOCH_TOPIC } from './pipelineEpoch.js';
 import { REROUTE_HEADERS, REROUTE_NOT_OWNER } from './rerouteMessage.js';
 import type { BatchMetrics, ProcessorMetricsHooks } from './types.js';
 
@@ -50,7 +51,7 @@ class FakeKafka {
   readonly admin = () => ({
     connect: async () => {},
     disconnect: async () => {},
-    listTopics: async () => [...INPUTS, ...Object.values(DEFAULT_INTERNAL_TOPICS)],
+    listTopics: async () => [...INPUTS, ...Object.values(DEFAULT_INTERNAL_TOPICS), DEFAULT_EPOCH_TOPIC],
     fetchTopicMetadata: async ({ topics }: { topics: string[] }) => ({
       topics: topics.map((name) => ({ name, partitions: [{ partitionId: 0 }, { partitionId: 1 }] })),
     }),

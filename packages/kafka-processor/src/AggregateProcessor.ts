@@ -3,6 +3,7 @@ import {
   encodeMetricChange,
   encodeProductState,
   isLowStock,
+  type MetricChange,
   metricChangeKey,
   PartialAggregates,
   type ProductState,
@@ -33,6 +34,7 @@ import {
   type ProcessorConsumerOptions,
 } from './defaults.js';
 import {
+  InternalTopicError,
   KafkaProcessorOptionsError,
   ProcessorError,
   ProducerFencedError,
@@ -49,10 +51,19 @@ import {
 import { lowStockAlertMessage } from './lowStockAlertMessage.js';
 import { PartitionerSampler } from './PartitionerSampler.js';
 import { isPartitionerName, PARTITIONERS, type PartitionerName } from './partitioners.js';
+import {
+  DEFAULT_EPOCH_TOPIC,
+  EPOCH_HEADER,
+  encodeGroupEpochMarker,
+  ensureEpochTopic,
+  GROUP_EPOCH_KEY,
+  readPipelineEpoch,
+} from './pipelineEpoch.js';
 import { prepareTopics } from './prepareTopics.js';
 import { REROUTE_NOT_OWNER, readRerouteSource, rerouteMessage } from './rerouteMessage.js';
 import { restoreGroupStates } from './restoreGroupStates.js';
 import { routeRecords } from './routeRecords.js';
+import { snapshotChanges } from './snapshotChanges.js';
 import { toRawMessage } from './toRawMessage.js';
 import type { BatchMetrics, ProcessorMetricsHooks } from './types.js';
 import { check, checkName } from './validateOptions.js';
@@ -88,6 +99,19 @@ export interface AggregateProcessorOptions {
    * @default -1
    */
   replicationFactor?: number;
+  /**
+   * Topic holding the current pipeline epoch (one partition, compacted; created with
+   * `createTopics`). Every metric change carries the epoch in header `analytics-epoch`; a group
+   * entering a new epoch first writes a full snapshot of its partial metrics in it.
+   * @default 'analytics.epoch'
+   */
+  epochTopic?: string;
+  /**
+   * How often a running processor looks for a new epoch (a cheap offsets request), in ms; on a
+   * new one it takes its groups again and writes their snapshots under it.
+   * @default 2000
+   */
+  epochPollMs?: number;
   /** The worker pool that parses, validates and reduces batches. The caller owns (and destroys) it. */
   pool: ReducerPool;
   /**
@@ -197,6 +221,8 @@ interface ResolvedOptions {
   partitioner: PartitionerName;
   createTopics: boolean;
   replicationFactor: number;
+  epochTopic: string;
+  epochPollMs: number;
   lowStockThreshold: number;
   shutdownTimeoutMs: number;
   retry: Omit<RetryOptions, 'signal' | 'isRetryable' | 'onRetry' | 'operation'>;
@@ -220,6 +246,8 @@ interface OwnedGroup {
   watermark: string;
   /** Next offset to process per input topic (partition = group); below it was committed already. */
   readonly positions: Map<string, bigint>;
+  /** Pipeline epoch the group's metric changes are written in. */
+  readonly epoch: number;
 }
 
 /** Bookkeeping of one assigned group. */
@@ -306,6 +334,8 @@ function resolveOptions(options: AggregateProcessorOptions): ResolvedOptions {
       'shutdownTimeoutMs',
       1,
     ),
+    epochTopic: checkName(options.epochTopic ?? DEFAULT_EPOCH_TOPIC, 'epochTopic'),
+    epochPollMs: check.integer(options.epochPollMs ?? 2_000, 'epochPollMs', 10),
     retry: { ...options.retry },
     partitionsConsumedConcurrently: check.integer(
       options.partitionsConsumedConcurrently ?? d.partitionsConsumedConcurrently,
@@ -424,6 +454,11 @@ export class AggregateProcessor {
   #consumer: Consumer | undefined;
   #groupCount = 0;
   #sampler: PartitionerSampler;
+  /** Current pipeline epoch (read at start, then polled). */
+  #epoch = 0;
+  /** High watermark of the epoch topic when it was last read. */
+  #epochEnd = '';
+  #epochTimer: NodeJS.Timeout | undefined;
 
   /**
    * @throws {KafkaProcessorOptionsError} code `INVALID_OPTIONS` naming the invalid field.
@@ -473,6 +508,8 @@ export class AggregateProcessor {
     try {
       this.#admin = this.#kafka.admin();
       await this.#admin.connect();
+      // First: an unfinished rescale or reset explains a wrong partition count better.
+      await this.#readEpoch();
       this.#groupCount = await prepareTopics(this.#admin, {
         inputTopics: o.inputTopics,
         internalTopics: o.internalTopics,
@@ -480,6 +517,7 @@ export class AggregateProcessor {
         replicationFactor: o.replicationFactor,
         logger: this.#logger,
       });
+      if (o.createTopics) await ensureEpochTopic(this.#admin, o.epochTopic, o.replicationFactor);
       const consumer = this.#kafka.consumer({
         groupId: o.groupId,
         partitionAssigners: [createCoPartitionedAssigner({ ownedGroups: () => [...this.#groups.keys()] })],
@@ -499,7 +537,13 @@ export class AggregateProcessor {
         eachBatch: (payload) => this.#eachBatch(payload),
       });
       this.#state = 'running';
-      this.#logger.info('aggregate processor started', { groupId: o.groupId, groups: this.#groupCount });
+      this.#epochTimer = setInterval(() => this.#track(this.#pollEpoch()), o.epochPollMs);
+      this.#epochTimer.unref();
+      this.#logger.info('aggregate processor started', {
+        groupId: o.groupId,
+        groups: this.#groupCount,
+        epoch: this.#epoch,
+      });
     } catch (error) {
       this.#state = 'running';
       await this.stop().catch(() => {});
@@ -521,6 +565,7 @@ export class AggregateProcessor {
     }
     this.#state = 'stopping';
     this.#ready = false;
+    clearInterval(this.#epochTimer);
     this.#abort.abort(new StoppingError());
     const closeClients = async (): Promise<void> => {
       for (const ctx of [...this.#groups.values()]) this.#revoke(ctx);
@@ -722,7 +767,8 @@ export class AggregateProcessor {
           const offset = partitions.find((p) => p.partition === ctx.group)?.offset;
           if (offset !== undefined && BigInt(offset) >= 0n) positions.set(topic, BigInt(offset));
         }
-        acquired.set(ctx.group, {
+        const epoch = this.#epoch;
+        const owned: OwnedGroup = {
           producer: producers.get(ctx.group)!,
           states,
           aggregates: PartialAggregates.fromStates(states.values(), {
@@ -730,7 +776,10 @@ export class AggregateProcessor {
           }),
           watermark,
           positions,
-        });
+          epoch,
+        };
+        if (restored.get(ctx.group)!.epoch < epoch) await this.#writeSnapshot(ctx, owned);
+        acquired.set(ctx.group, owned);
         stateCount += states.size;
         records += read;
       }
@@ -1000,11 +1049,7 @@ export class AggregateProcessor {
     }
     owned.watermark = watermark;
     const changes = watermark === '' ? [] : owned.aggregates.takeChanges(group, watermark);
-    const changeRecords: Message[] = changes.map((change) => ({
-      key: metricChangeKey(change),
-      value: encodeMetricChange(change),
-      partition: group,
-    }));
+    const changeRecords = this.#changeRecords(changes, group, owned.epoch);
     const { deadLetters: bounded, invalidByCode } = deadLettersOf(
       batch,
       routed.local,
@@ -1116,6 +1161,112 @@ export class AggregateProcessor {
     return source
       ? invalidRecordDeadLetter(source, source.message, invalid, group, o.maxDeadLetterBytes)
       : invalidRecordDeadLetter(batch, message, invalid, group, o.maxDeadLetterBytes);
+  }
+
+  #changeRecords(changes: readonly MetricChange[], group: number, epoch: number): Message[] {
+    const headers = { [EPOCH_HEADER]: String(epoch) };
+    return changes.map((change) => ({
+      key: metricChangeKey(change),
+      value: encodeMetricChange(change),
+      partition: group,
+      headers,
+    }));
+  }
+
+  /**
+   * A group entering a new epoch: one transaction with every partial metric row of the group
+   * (absolute values, stamped with the new epoch) and the group's epoch marker in the changelog,
+   * so the snapshot is written once per epoch, whichever member takes the group.
+   */
+  async #writeSnapshot(ctx: GroupContext, owned: OwnedGroup): Promise<void> {
+    const o = this.#options;
+    const changes =
+      owned.watermark === '' ? [] : snapshotChanges(owned.aggregates.snapshot(), ctx.group, owned.watermark);
+    const records = this.#changeRecords(changes, ctx.group, owned.epoch);
+    const marker: Message = {
+      key: GROUP_EPOCH_KEY,
+      value: encodeGroupEpochMarker(owned.epoch),
+      partition: ctx.group,
+    };
+    const chunks = chunkBySize(records, o.maxRequestBytes, MAX_RECORDS_PER_SEND);
+    const transaction = await owned.producer.transaction();
+    try {
+      for (const chunk of chunks) {
+        await transaction.sendBatch({
+          topicMessages: [{ topic: o.internalTopics.metricChanges, messages: chunk }],
+          acks: -1,
+          compression: o.compression,
+        });
+      }
+      await transaction.sendBatch({
+        topicMessages: [{ topic: o.internalTopics.productState, messages: [marker] }],
+        acks: -1,
+        compression: o.compression,
+      });
+      await transaction.commit();
+    } catch (error) {
+      if (transaction.isActive()) await transaction.abort().catch(() => {});
+      if (isProducerFencedError(error)) throw new ProducerFencedError(ctx.group, ctx.transactionalId, error);
+      throw error;
+    }
+    this.#logger.info('group snapshot written for a new epoch', {
+      group: ctx.group,
+      epoch: owned.epoch,
+      changes: changes.length,
+    });
+  }
+
+  /** Reads the current epoch and the epoch topic's end (the topic may not exist: epoch 0). */
+  async #readEpoch(): Promise<number> {
+    const o = this.#options;
+    const end = (await this.#admin!.listTopics()).includes(o.epochTopic)
+      ? ((await this.#admin!.fetchTopicOffsets(o.epochTopic))[0]?.high ?? '0')
+      : '0';
+    if (end !== this.#epochEnd) {
+      const current = await readPipelineEpoch({
+        kafka: this.#kafka,
+        topic: o.epochTopic,
+        groupIdPrefix: o.groupId,
+      });
+      if (current?.phase === 'staged') {
+        throw new InternalTopicError(
+          o.epochTopic,
+          `a ${current.reason} to epoch ${current.epoch} has not finished: run it again (\`analytics-service ${current.reason} --yes\`) before starting the service`,
+        );
+      }
+      this.#epochEnd = end;
+      if ((current?.epoch ?? 0) > this.#epoch) this.#epoch = current!.epoch;
+    }
+    return this.#epoch;
+  }
+
+  /**
+   * Polled while running: on a new epoch, every owned group is taken again after its batch in
+   * flight (restore, then its snapshot under the new epoch) instead of writing on in the old one.
+   */
+  async #pollEpoch(): Promise<void> {
+    if (this.#state !== 'running') return;
+    const before = this.#epoch;
+    try {
+      await this.#readEpoch();
+    } catch (error) {
+      this.#logger.warn('reading the pipeline epoch failed; trying again later', { error });
+      return;
+    }
+    if (this.#epoch === before) return;
+    this.#logger.info('new pipeline epoch: taking the groups again', {
+      epoch: this.#epoch,
+      previous: before,
+    });
+    for (const ctx of this.#groups.values()) {
+      const retake = ctx.tail.then(() => {
+        if (ctx.revoked || this.#isStopping() || (ctx.owned !== undefined && ctx.owned.epoch >= this.#epoch))
+          return;
+        if (ctx.owned !== undefined) this.#release(ctx);
+        if (ctx.acquiring === undefined) this.#startAcquire([ctx]);
+      });
+      ctx.tail = retake.catch(() => {});
+    }
   }
 
   /** One transaction: every output record of the batch plus the consumed offset, or nothing. */

@@ -12,6 +12,7 @@ import {
 } from './defaults.js';
 import { KafkaProcessorOptionsError, ProcessorError, ShutdownTimeoutError } from './errors.js';
 import { isPermanentError, isRebalanceError } from './kafkaErrors.js';
+import { epochOfHeaders } from './pipelineEpoch.js';
 import type { MetricChangeConsumerMetricsHooks } from './types.js';
 import { check, checkName } from './validateOptions.js';
 
@@ -259,7 +260,7 @@ export class MetricChangeConsumer {
         if (message.value === null) throw new Error('the record has no value');
         records.push({
           ...decodeMetricChange(message.value),
-          source: { topic, partition, offset: message.offset },
+          source: { topic, partition, offset: message.offset, epoch: epochOfHeaders(message.headers) },
         });
       } catch (error) {
         this.#logger.warn('skipping a metric change that cannot be decoded', {

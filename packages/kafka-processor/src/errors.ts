@@ -19,6 +19,7 @@ export const PROCESSOR_ERROR_CODES = Object.freeze([
   'DECOMPRESSED_TOO_LARGE',
   'DECOMPRESSION_FAILED',
   'CODEC_UNAVAILABLE',
+  'PARTITIONER_MISMATCH',
 ] as const);
 
 /** A code of {@link ProcessorError}. */

@@ -71,6 +71,25 @@ export {
   partitionForKey,
 } from './partitioners.js';
 export {
+  DEFAULT_EPOCH_TOPIC,
+  decodeGroupEpochMarker,
+  decodePipelineEpoch,
+  EPOCH_HEADER,
+  EPOCH_TOPIC_CONFIG,
+  type EpochReason,
+  encodeGroupEpochMarker,
+  encodePipelineEpoch,
+  ensureEpochTopic,
+  epochOfHeaders,
+  GROUP_EPOCH_KEY,
+  PIPELINE_EPOCH_FORMAT,
+  type PipelineEpoch,
+  type ReadPipelineEpochOptions,
+  readPipelineEpoch,
+  type StartNewEpochOptions,
+  startNewEpoch,
+} from './pipelineEpoch.js';
+export {
   DEFAULT_REDRIVE_OPTIONS,
   type RedriveDeadLettersOptions,
   type RedriveProgress,
@@ -79,10 +98,21 @@ export {
 } from './redriveDeadLetters.js';
 export { REROUTE_HEADERS, REROUTE_NOT_OWNER } from './rerouteMessage.js';
 export {
+  type PipelineToolOptions,
+  type PipelineToolProgress,
+  type RescalePipelineOptions,
+  type RescaleResult,
+  type ResetResult,
+  rescalePipeline,
+  resetPipeline,
+  stagingTopicOf,
+} from './rescalePipeline.js';
+export {
   type ScanDeadLettersOptions,
   type ScanDeadLettersResult,
   scanDeadLetters,
 } from './scanDeadLetters.js';
+export { snapshotChanges } from './snapshotChanges.js';
 export type { BatchMetrics, MetricChangeConsumerMetricsHooks, ProcessorMetricsHooks } from './types.js';
 export {
   type MetricChangeWriter,

@@ -128,7 +128,11 @@ export async function prepareTopics(admin: Admin, options: PrepareTopicsOptions)
     if (exact ? count !== groupCount : count < groupCount) {
       throw new InternalTopicError(
         topic,
-        `it has ${count} partitions, expected ${exact ? '' : 'at least '}${groupCount} (the input partition count)`,
+        `it has ${count} partitions, expected ${exact ? '' : 'at least '}${groupCount} (the input partition count)${
+          count < groupCount
+            ? '; the input topics gained partitions: rescale the pipeline with the service stopped (`analytics-service rescale`, docs/operations.md)'
+            : ''
+        }`,
       );
     }
   }

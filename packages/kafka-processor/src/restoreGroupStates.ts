@@ -5,6 +5,7 @@ import type { Admin, Kafka, PartitionAssigner } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { undecodableBatchOf } from './deadLetters.js';
 import { RestoreError } from './errors.js';
+import { decodeGroupEpochMarker, GROUP_EPOCH_KEY } from './pipelineEpoch.js';
 
 const { AssignerProtocol } = kafkajs;
 
@@ -29,6 +30,11 @@ export interface RestoredGroup {
   states: Map<string, ProductState>;
   /** Changelog records read (before compaction of duplicates in memory). */
   records: number;
+  /**
+   * The group's epoch marker (changelog key `''`): the pipeline epoch whose full snapshot of the
+   * group's partial metrics was written; 0 when the changelog has none.
+   */
+  epoch: number;
 }
 
 /**
@@ -73,7 +79,9 @@ export async function restoreGroupStates(
   options: RestoreGroupStatesOptions,
 ): Promise<Map<number, RestoredGroup>> {
   const { kafka, admin, topic, groups, logger } = options;
-  const result = new Map<number, RestoredGroup>(groups.map((g) => [g, { states: new Map(), records: 0 }]));
+  const result = new Map<number, RestoredGroup>(
+    groups.map((g) => [g, { states: new Map(), records: 0, epoch: 0 }]),
+  );
   const offsets = await admin.fetchTopicOffsets(topic);
   const targets = new Map<number, bigint>();
   for (const group of groups) {
@@ -152,10 +160,23 @@ export async function restoreGroupStates(
             );
             return;
           }
-          // The processor never writes empty keys (a compacted topic refuses null ones); a
-          // foreign writer's record without a usable key is skipped.
+          // A compacted topic refuses null keys; the empty key is the group's epoch marker (no
+          // product id is empty).
           const key = message.key?.toString('utf8');
-          if (!key) continue;
+          if (key === undefined) continue;
+          if (key === GROUP_EPOCH_KEY) {
+            // The group's epoch marker. One that cannot be read (a foreign writer's record) is
+            // skipped: without a marker the group only writes its snapshot once more.
+            try {
+              restored.epoch = message.value === null ? 0 : decodeGroupEpochMarker(message.value);
+            } catch {
+              logger.warn('skipping a changelog record with an empty key that is not an epoch marker', {
+                partition: batch.partition,
+                offset: message.offset,
+              });
+            }
+            continue;
+          }
           restored.records += 1;
           if (message.value === null) {
             restored.states.delete(key);

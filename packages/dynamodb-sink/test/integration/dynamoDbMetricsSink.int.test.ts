@@ -102,7 +102,8 @@ describe('DynamoDbMetricsSink', () => {
       sourceOffset: { N: '5' },
       sourcePartition: { N: '4' },
       sourceTopic: { S: 'analytics.metric-changes' },
-      rowFormat: { N: '2' },
+      rowFormat: { N: '3' },
+      epoch: { N: '0' },
       totalValue: { M: { KWD: { N: big.toString() }, USD: { N: '1' } } },
     });
     expect((await reader.getSellerMetrics('s-big'))?.totalValue).toEqual({ KWD: big, USD: 1n });

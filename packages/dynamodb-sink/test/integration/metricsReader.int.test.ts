@@ -242,7 +242,7 @@ describe('MetricsReader row formats', () => {
       pk: 'SELLER#s-format-1',
       sk: 'CUR#G0',
       found: undefined,
-      expected: 2,
+      expected: 3,
     });
   });
 });

@@ -4,6 +4,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
 import { RestoreError } from '../../src/errors.js';
+import { encodeGroupEpochMarker } from '../../src/pipelineEpoch.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
 import { restoreGroupStates } from '../../src/restoreGroupStates.js';
 import { deleteTopics } from './helpers.js';
@@ -98,13 +99,14 @@ describe('restoreGroupStates', () => {
     expect(restored.get(2)!.states.size).toBe(0);
   });
 
-  it('skips a record whose key is empty (not a product id)', async () => {
+  it('reads a record whose key is empty as the epoch marker, never as a product, and skips one that is not a marker', async () => {
     const topic = await changelog(1);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({
       topic,
       messages: [
+        { key: '', value: encodeGroupEpochMarker(3), partition: 0 },
         { key: '', value: encodeProductState(state('p-0', 1)), partition: 0 },
         { key: 'p-1', value: encodeProductState(state('p-1', 1)), partition: 0 },
       ],
@@ -115,6 +117,7 @@ describe('restoreGroupStates', () => {
 
     expect(restored.get(0)!.states).toEqual(new Map([['p-1', state('p-1', 1)]]));
     expect(restored.get(0)!.records).toBe(1);
+    expect(restored.get(0)!.epoch).toBe(3);
   });
 
   it('fails without retrying when a changelog record is not a product state', async () => {
