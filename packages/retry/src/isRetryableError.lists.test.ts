@@ -73,6 +73,17 @@ describe('isRetryableError lists', () => {
     expect(isRetryableError(wrap(33))).toBe(false);
   });
 
+  it('bounds the depth through the errors of nested AggregateErrors as through causes', () => {
+    const nest = (levels: number): Error => {
+      let error: Error = Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+      for (let level = 0; level < levels; level += 1) error = new AggregateError([error], `level ${level}`);
+      return error;
+    };
+
+    expect(isRetryableError(nest(32))).toBe(true);
+    expect(isRetryableError(nest(33))).toBe(false);
+  });
+
   it('visits each error once in a graph where aggregates list each other many times', () => {
     // Without remembering visited errors this graph has 3^32 paths; the call must return at once.
     const a = new AggregateError([], 'a');
