@@ -8,5 +8,11 @@ import root from './vitest.config.ts';
  */
 export default defineConfig({
   resolve: root.resolve,
-  test: { include: ['**/*.test.ts'], exclude: ['**/node_modules/**', '**/*.int.test.ts'] },
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/*.int.test.ts'],
+    // Instrumented code on a busy machine is several times slower than in the unit project;
+    // Stryker bounds each mutant's run itself (its timeoutMS over the measured baseline).
+    testTimeout: 60_000,
+  },
 });

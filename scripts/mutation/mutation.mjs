@@ -3,6 +3,10 @@
 //   pnpm mutation                         all of product-events, aggregator and retry
 //   pnpm mutation --package aggregator    one package (repeat --package for more)
 //   pnpm mutation --package aggregator --break 85
+//   pnpm mutation --package aggregator --incremental
+//       reuses the results in scripts/mutation/incremental/<package>.json for mutants whose code
+//       and covering tests did not change (Stryker's incremental mode), and updates that file;
+//       .ci/run uses it to keep the run short. Commit the file after a full run.
 // Writes reports/mutation/<package>.html and .json, prints the score per package and exits
 // non-zero when a score is below --break (default: the package's floor in FLOORS).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     package: { type: 'string', multiple: true },
     break: { type: 'string' },
     concurrency: { type: 'string' },
+    incremental: { type: 'boolean', default: false },
   },
 });
 const packages = values.package ?? Object.keys(FLOORS);
@@ -52,6 +57,8 @@ for (const name of packages) {
       '/packages/*/dist',
     ],
     tempDirName: '.stryker-tmp',
+    incremental: values.incremental,
+    incrementalFile: `scripts/mutation/incremental/${name}.json`,
     cleanTempDir: 'always',
     concurrency: values.concurrency === undefined ? 2 : Number(values.concurrency),
     reporters: ['clear-text', 'progress', 'html', 'json'],
