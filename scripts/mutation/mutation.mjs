@@ -16,8 +16,11 @@ import { Stryker } from '@stryker-mutator/core';
 
 const root = new URL('../..', import.meta.url).pathname;
 
-/** The packages under mutation test and the score below which a run fails. */
-const FLOORS = { 'product-events': 85, aggregator: 85, retry: 85 };
+/**
+ * The packages under mutation test and the score below which a run fails: a few points under the
+ * last measured score (README.md, Testing), so that a drop fails; 85 where none was measured yet.
+ */
+const FLOORS = { 'product-events': 85, aggregator: 90, retry: 95 };
 
 const { values } = parseArgs({
   options: {
