@@ -40,9 +40,9 @@ export default defineConfig({
         'packages/dynamodb-sink/src/**': { lines: 90, branches: 90 },
         'packages/s3-sink/src/**': { lines: 90, branches: 90 },
         'packages/local-stack/src/**': { lines: 90, branches: 90 },
-        // Interim floor of the app as a whole (measured 86.9 % lines, 83.2 % branches in a run
-        // where load made some app tests fail); the target is 90 % per file.
-        'apps/analytics-service/src/**': { lines: 85, branches: 80 },
+        // The app as a whole (measured 96.3 % lines, 87.6 % branches on 2026-11-27); the target is
+        // 90 % of lines and branches per file.
+        'apps/analytics-service/src/**': { lines: 90, branches: 85 },
       },
     },
     projects: [
