@@ -27,17 +27,24 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
-      exclude: ['**/*.test.ts', '**/index.ts', '**/types.ts', '**/cli.ts', '**/worker-shim.mjs'],
+      exclude: ['**/*.test.ts', '**/index.ts', '**/types.ts', '**/worker-shim.mjs'],
       reporter: ['text-summary', 'json-summary'],
+      // perFile: every file on its own, so a well-tested package cannot hide an untested file.
+      // Packages without perFile yet are checked as a whole: files below 90 % there are listed in
+      // README.md (Testing); move each to perFile once its files are covered.
       thresholds: {
-        'packages/product-events/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
-        'packages/aggregator/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
-        'packages/options/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
-        'packages/retry/src/**': { lines: 100, branches: 100, functions: 100, statements: 100 },
-        'packages/worker-pool/src/**': { lines: 90, branches: 90 },
+        'packages/product-events/src/**': { perFile: true, 100: true },
+        'packages/aggregator/src/**': { perFile: true, 100: true },
+        'packages/options/src/**': { perFile: true, 100: true },
+        'packages/retry/src/**': { perFile: true, 100: true },
+        'packages/worker-pool/src/**': { perFile: true, lines: 90, branches: 90 },
         'packages/kafka-processor/src/**': { lines: 90, branches: 90 },
         'packages/dynamodb-sink/src/**': { lines: 90, branches: 90 },
         'packages/s3-sink/src/**': { lines: 90, branches: 90 },
+        'packages/local-stack/src/**': { lines: 90, branches: 90 },
+        // The app as a whole (measured 96.3 % lines, 87.6 % branches on 2026-11-27); the target is
+        // 90 % of lines and branches per file.
+        'apps/analytics-service/src/**': { lines: 90, branches: 85 },
       },
     },
     projects: [

@@ -7,13 +7,16 @@ import { runDlqCommand } from './dlqCommand.js';
 /**
  * Entry of `analytics-service dlq ...` from `main`: needs a real cluster (`KAFKA_BROKERS`); logs
  * go to stderr as JSON lines (no pino-pretty: the production image runs this too), so that stdout
- * holds only the result. Returns the exit code (2 without brokers).
+ * holds only the result. Returns the exit code (2 without brokers). `io` defaults to the process's
+ * stdout and stderr.
  */
-export async function runDlq(config: ServiceConfig, command: DlqCommand): Promise<number> {
+export async function runDlq(
+  config: ServiceConfig,
+  command: DlqCommand,
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
+): Promise<number> {
   if (config.mode !== 'production') {
-    process.stderr.write(
-      'analytics-service: dlq needs KAFKA_BROKERS (the cluster whose dead letters to read)\n',
-    );
+    io.stderr.write('analytics-service: dlq needs KAFKA_BROKERS (the cluster whose dead letters to read)\n');
     return 2;
   }
   const logger = pino(
@@ -21,5 +24,5 @@ export async function runDlq(config: ServiceConfig, command: DlqCommand): Promis
     pino.destination({ dest: 2, sync: true }),
   );
   const kafka = createKafka(config, config.kafka.brokers, logger);
-  return runDlqCommand(command, { config, kafka, logger, out: process.stdout, err: process.stderr });
+  return runDlqCommand(command, { config, kafka, logger, out: io.stdout, err: io.stderr });
 }
