@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient } from '../../../local-stack/test/clients.js';
 import { consumeToEnd } from '../../src/consumeToEnd.js';
 import { partitionForKey } from '../../src/partitioners.js';
-import { readPipelineEpoch } from '../../src/pipelineEpoch.js';
+import { readPipelineEpoch, startNewEpoch } from '../../src/pipelineEpoch.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
 import { rescalePipeline, resetPipeline } from '../../src/rescalePipeline.js';
 import { createInputTopics, deleteTopics, testTopics } from './helpers.js';
@@ -205,5 +205,105 @@ describe('rescalePipeline', () => {
       topics: [topics.updated],
     });
     expect(fromStart?.partitions.every((p) => p.offset === '0')).toBe(true);
+  }, 300_000);
+
+  it('plans without changing anything, refuses a missing changelog, dead-letters invalid pending input, and resumes a staged reset', async () => {
+    const { topics, internalTopics, all } = testTopics('rescale-edges');
+    const epochTopic = `${internalTopics.productState}.epoch`;
+    created.push(...all, epochTopic, `${internalTopics.productState}.rescale-e1`);
+    const applicationId = `app-${randomUUID()}`;
+    await createInputTopics(admin, topics, 2);
+    const options = {
+      kafka,
+      applicationId,
+      sinkGroupId: `${applicationId}-sink`,
+      topics,
+      internalTopics,
+      epochTopic,
+      pool,
+    };
+
+    // No changelog yet: there is nothing to rescale.
+    await expect(rescalePipeline({ ...options, apply: true })).rejects.toMatchObject({
+      code: 'INTERNAL_TOPIC_INVALID',
+      message: expect.stringContaining('there is no state to rescale'),
+    });
+
+    await createTopicsAndWait(admin, [
+      {
+        topic: internalTopics.productState,
+        numPartitions: 2,
+        replicationFactor: 1,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ]);
+    await admin.createPartitions({
+      topicPartitions: Object.values(topics).map((topic) => ({ topic, count: 4 })),
+    });
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: Object.values(topics) });
+      if (metadata.every((t) => t.partitions.length === 4 && t.partitions.every((p) => p.leader >= 0))) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({
+      topic: topics.updated,
+      messages: [
+        encodeProductEvent(update('p-1', 2, 3)),
+        {
+          key: 'p-2',
+          value: '{"not":"an event"',
+          partition: partitionForKey('murmur2', Buffer.from('p-2'), 4),
+        },
+      ],
+    });
+    await producer.disconnect();
+
+    // Without --yes: a plan, nothing written.
+    expect(await resetPipeline({ ...options, apply: false })).toMatchObject({
+      outcome: 'planned',
+      epoch: 0,
+      nextEpoch: 1,
+      partitions: 4,
+      inputRecords: 2,
+    });
+    const done = await rescalePipeline({ ...options, apply: true });
+    expect(done).toMatchObject({ outcome: 'rescaled', pendingRecords: 2, invalidPendingRecords: 1 });
+    const deadLetters: string[] = [];
+    await consumeToEnd({
+      kafka,
+      topic: internalTopics.deadLetter,
+      groupId: `read-${randomUUID()}`,
+      deleteGroup: true,
+      eachBatch: ({ messages }) => {
+        for (const m of messages) deadLetters.push(String(m.key));
+        return true;
+      },
+    });
+    expect(deadLetters).toEqual(['p-2']);
+
+    // A reset interrupted after its staged marker is redone, under the same epoch.
+    await startNewEpoch({
+      kafka,
+      topic: epochTopic,
+      groupIdPrefix: `${applicationId}-aggregate`,
+      partitions: 4,
+      reason: 'reset',
+      epoch: 2,
+      phase: 'staged',
+    });
+    expect(await rescalePipeline({ ...options, apply: false })).toMatchObject({ outcome: 'nothing-to-do' });
+    expect(await resetPipeline({ ...options, apply: true })).toMatchObject({
+      outcome: 'resumed',
+      epoch: 2,
+      nextEpoch: 2,
+    });
+    expect(
+      await readPipelineEpoch({ kafka, topic: epochTopic, groupIdPrefix: `${applicationId}-aggregate` }),
+    ).toMatchObject({
+      epoch: 2,
+      reason: 'reset',
+    });
   }, 300_000);
 });
