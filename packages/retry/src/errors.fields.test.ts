@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRetryOptionsError, RetryError } from './errors.js';
+import { RetryOptionsError, RetryError } from './errors.js';
 
 describe('retry errors', () => {
   it('names a RetryError after its class and has no cause property without a cause', () => {
@@ -10,10 +10,10 @@ describe('retry errors', () => {
     expect(Object.hasOwn(error, 'cause')).toBe(false);
   });
 
-  it('names an InvalidRetryOptionsError after its class, with 0 attempts and the option', () => {
-    const error = new InvalidRetryOptionsError('factor', 'expected a finite number >= 1, got 0');
+  it('names an RetryOptionsError after its class, with 0 attempts and the option', () => {
+    const error = new RetryOptionsError('factor', 'expected a finite number >= 1, got 0');
 
-    expect(error.name).toBe('InvalidRetryOptionsError');
+    expect(error.name).toBe('RetryOptionsError');
     expect(error.attempts).toBe(0);
     expect(error.message).toBe('Invalid retry option `factor`: expected a finite number >= 1, got 0');
   });

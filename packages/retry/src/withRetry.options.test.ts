@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InvalidRetryOptionsError } from './errors.js';
+import { RetryOptionsError } from './errors.js';
 import { withRetry } from './withRetry.js';
 
 const throttled = (): Error => Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
@@ -19,16 +19,16 @@ describe('withRetry option messages', () => {
     [{ minDelayMs: -5 }, 'Invalid retry option `minDelayMs`: expected a finite number >= 0, got -5'],
     [
       { minDelayMs: 500, maxDelayMs: 100 },
-      'Invalid retry option `maxDelayMs`: expected a finite number >= minDelayMs (500), got 100',
+      'Invalid retry option `maxDelayMs`: expected a finite number >= 500, got 100',
     ],
     [{ factor: 0.5 }, 'Invalid retry option `factor`: expected a finite number >= 1, got 0.5'],
-    [{ onRetry: 'log' as unknown as () => void }, 'Invalid retry option `onRetry`: expected a function'],
+    [{ onRetry: 'log' as unknown as () => void }, 'Invalid retry option `onRetry`: expected a function, got "log"'],
   ])('rejects %o with a message that says what was expected and what came', async (options, message) => {
     const error = (await withRetry(async () => 'never', options).catch(
       (e: unknown) => e,
-    )) as InvalidRetryOptionsError;
+    )) as RetryOptionsError;
 
-    expect(error).toBeInstanceOf(InvalidRetryOptionsError);
+    expect(error).toBeInstanceOf(RetryOptionsError);
     expect(error.message).toBe(message);
   });
 
