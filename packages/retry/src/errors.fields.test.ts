@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RetryOptionsError, RetryError } from './errors.js';
+import { RetryError, RetryOptionsError } from './errors.js';
 
 describe('retry errors', () => {
   it('names a RetryError after its class and has no cause property without a cause', () => {

@@ -22,7 +22,10 @@ describe('withRetry option messages', () => {
       'Invalid retry option `maxDelayMs`: expected a finite number >= 500, got 100',
     ],
     [{ factor: 0.5 }, 'Invalid retry option `factor`: expected a finite number >= 1, got 0.5'],
-    [{ onRetry: 'log' as unknown as () => void }, 'Invalid retry option `onRetry`: expected a function, got "log"'],
+    [
+      { onRetry: 'log' as unknown as () => void },
+      'Invalid retry option `onRetry`: expected a function, got "log"',
+    ],
   ])('rejects %o with a message that says what was expected and what came', async (options, message) => {
     const error = (await withRetry(async () => 'never', options).catch(
       (e: unknown) => e,
