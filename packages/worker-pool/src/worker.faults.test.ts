@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { encodeTask, type WireTask } from './wire.js';
 import reduceWireTask from './worker.js';
+import { encodeTask, type WireTask } from './workerTaskCodec.js';
 
 const emptyTask = (fault?: WireTask['fault']): WireTask => ({
   ...encodeTask({ topic: 't', partition: 0, messages: [], priorStates: new Map() }).wire,
