@@ -3,6 +3,7 @@ import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetricsSink } from '@marketplace/dynamodb-sink';
 import {
   AggregateProcessor,
+  kafkajsPatchGaps,
   LagMonitor,
   MetricChangeConsumer,
   registerKafkaCodecs,
@@ -16,6 +17,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
 import { cachedSingleFlight } from './cachedSingleFlight.js';
 import type { Role, ServiceConfig } from './config.js';
+import { ServiceError } from './errors.js';
 import {
   consumerLagHook,
   dynamoHooks,
@@ -133,6 +135,16 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
     maxWaitTimeInMs: config.kafka.maxWaitTimeMs,
   };
 
+  // Exactly-once depends on the workspace's kafkajs patch: a build that lost it must not start.
+  const gaps = kafkajsPatchGaps();
+  if (gaps.length > 0) {
+    throw new ServiceError(
+      'KAFKAJS_UNPATCHED',
+      `kafkajs lacks the fixes of patches/kafkajs@2.2.4.patch (install with pnpm from the workspace): ${gaps
+        .map((gap) => `${gap.fix}: ${gap.consequence}`)
+        .join('; ')}`,
+    );
+  }
   // Codecs of every Kafka client in the process (kafkajs keeps one table), with the bound.
   registerKafkaCodecs({ maxDecompressedBytes: config.kafka.maxDecompressedBytes });
   const admin: Admin = kafka.admin();

@@ -59,6 +59,7 @@ export {
 } from './errors.js';
 export { fetchGroupLag, type PartitionLag, type WatchedGroup } from './fetchGroupLag.js';
 export { isMessageTooLargeError, isProducerFencedError } from './kafkaErrors.js';
+export { type KafkajsPatchGap, kafkajsPatchGaps } from './kafkajsPatch.js';
 export { LagMonitor, type LagMonitorOptions } from './LagMonitor.js';
 export type { LowStockAlert } from './lowStockAlertMessage.js';
 export { MetricChangeConsumer, type MetricChangeConsumerOptions } from './MetricChangeConsumer.js';
