@@ -22,3 +22,4 @@ export type {
   ReduceResult,
   ReduceTask,
 } from './types.js';
+export type { InjectedFault } from './workerTaskCodec.js';

@@ -6,6 +6,9 @@
 import { reduceMessages } from './reduceBatch.js';
 import { decodeTask, encodeResult, type WireResponse, type WireTask } from './workerTaskCodec.js';
 
+/** The wire format between `ReducerPool` and this entry (internal; it changes with the package). */
+export type { WireResponse, WireTask };
+
 /** Makes this thread die the way a real crash would (test-only fault injection). */
 function crash(fault: 'exit' | 'throw'): Promise<never> {
   if (fault === 'exit') process.exit(70);
