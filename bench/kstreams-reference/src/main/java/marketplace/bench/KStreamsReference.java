@@ -22,6 +22,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.BuiltInDslStoreSuppliers;
 
 /**
  * Kafka Streams reference for the benchmark: latest product state per product id (ordered by the
@@ -181,7 +182,7 @@ public final class KStreamsReference {
   public static void main(String[] args) throws Exception {
     if (args.length < 8) {
       System.err.println("usage: KStreamsReference bootstrap appId created updated deleted sellerOut categoryOut stateDir"
-          + " [threads [commitIntervalMs [cacheMaxBytes]]]");
+          + " [threads [commitIntervalMs [cacheMaxBytes [rocksdb|in-memory]]]]");
       System.exit(2);
     }
     final long threshold = 10;
@@ -193,6 +194,14 @@ public final class KStreamsReference {
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, args.length > 8 ? Integer.parseInt(args[8]) : 1);
     if (args.length > 9) props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(args[9]));
     if (args.length > 10) props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.parseLong(args[10]));
+    // The stores of every DSL operator: RocksDB (the default) or in memory (restored from the
+    // changelog on start; no disk I/O on the way).
+    if (args.length > 11 && args[11].equals("in-memory")) {
+      props.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
+    } else if (args.length > 11 && !args[11].equals("rocksdb")) {
+      System.err.println("store must be rocksdb or in-memory, got " + args[11]);
+      System.exit(2);
+    }
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
 
