@@ -45,4 +45,18 @@ describe('ProgressWatchdog', () => {
     expect(watchdog.reasons(10_999)).toEqual([]);
     expect(watchdog.reasons(31_000)).toEqual([{ code: 'LAG_UNKNOWN' }]);
   });
+
+  it('reports the group whose lag polls fail while another group is still polled', () => {
+    // Stage 1's coordinator frozen just after it drained its input: its last poll said lag 0, and
+    // only stage 2's group is polled since.
+    const watchdog = new ProgressWatchdog(10_000, 0);
+    watchdog.observe('aggregate', 0, 100n, 1_000);
+    watchdog.observe('sink', 0, 50n, 1_000);
+    for (let t = 6_000; t <= 16_000; t += 5_000) watchdog.observe('sink', 0, 50n, t);
+
+    expect(watchdog.reasons(10_999)).toEqual([]);
+    expect(watchdog.reasons(11_000)).toEqual([{ code: 'LAG_UNKNOWN', group: 'aggregate' }]);
+    watchdog.observe('aggregate', 40, 140n, 17_000);
+    expect(watchdog.reasons(17_000)).toEqual([]);
+  });
 });

@@ -12,11 +12,13 @@ export interface StalledGroup {
  * Tells from consumer-lag polls whether the stages still make progress: a group is stalled when
  * its lag is above zero and its committed offsets have not moved for `stallMs` (e.g. a broker or
  * transaction coordinator it needs is unreachable). Lag polls that keep failing for `stallMs`
- * count as no progress too. Pure: the caller passes the time.
+ * count as no progress too, per group: a group whose polls fail (its coordinator or an input
+ * leader is down) while another group's succeed is reported, since its last known lag (perhaps 0)
+ * says nothing about now. Pure: the caller passes the time.
  */
 export class ProgressWatchdog {
   readonly #stallMs: number;
-  readonly #groups = new Map<string, { position: bigint; lag: number; movedAt: number }>();
+  readonly #groups = new Map<string, { position: bigint; lag: number; movedAt: number; polledAt: number }>();
   #lastPollAt: number;
 
   /** @param stallMs how long a group with lag may go without committing before it counts as stalled */
@@ -32,7 +34,7 @@ export class ProgressWatchdog {
   observe(groupId: string, lag: number, position: bigint, now: number = performance.now()): void {
     const previous = this.#groups.get(groupId);
     const moved = previous === undefined || previous.position !== position || lag === 0;
-    this.#groups.set(groupId, { position, lag, movedAt: moved ? now : previous.movedAt });
+    this.#groups.set(groupId, { position, lag, movedAt: moved ? now : previous.movedAt, polledAt: now });
     this.#lastPollAt = now;
   }
 
@@ -52,7 +54,14 @@ export class ProgressWatchdog {
       code: 'GROUP_STALLED',
       group: g.groupId,
     }));
-    if (now - this.#lastPollAt >= this.#stallMs) reasons.push({ code: 'LAG_UNKNOWN' });
+    if (now - this.#lastPollAt >= this.#stallMs) {
+      reasons.push({ code: 'LAG_UNKNOWN' });
+      return reasons;
+    }
+    // Some polls succeed, but not this group's.
+    for (const [groupId, { polledAt }] of this.#groups) {
+      if (now - polledAt >= this.#stallMs) reasons.push({ code: 'LAG_UNKNOWN', group: groupId });
+    }
     return reasons;
   }
 }

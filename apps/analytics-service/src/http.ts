@@ -17,7 +17,7 @@ export const READINESS_CODES = [
   'S3_BUCKET_UNAVAILABLE',
   // A consumer group with lag committed nothing for READINESS_STALL_MS (`group` names it).
   'GROUP_STALLED',
-  // Consumer lag could not be read for READINESS_STALL_MS.
+  // Consumer lag could not be read for READINESS_STALL_MS (of any group, or of `group`).
   'LAG_UNKNOWN',
 ] as const;
 
@@ -36,7 +36,7 @@ export interface ReadinessReason {
   cause?: string;
   /** HTTP status the upstream answered with, when known. */
   status?: number;
-  /** The consumer group concerned (`GROUP_STALLED`). */
+  /** The consumer group concerned (`GROUP_STALLED`; `LAG_UNKNOWN` when only that group's polls fail). */
   group?: string;
 }
 

@@ -77,7 +77,10 @@ function expectOracle(result: ScenarioResult): void {
     lowStock: [...result.expected.lowStock.keys()].sort(),
   });
   expect(snapshotEntries(result.archive)).toEqual(snapshotEntries(result.expected));
-  expect(result.deadLetters.actual).toBe(result.deadLetters.expected);
+  expect(
+    result.deadLetters.actual,
+    `dead letters missing ${JSON.stringify(result.deadLetters.missing)}, unexpected ${JSON.stringify(result.deadLetters.extra)}`,
+  ).toBe(result.deadLetters.expected);
   expect(result.changelog.actual).toEqual(result.changelog.expected);
   for (const topic of result.internalReplication) {
     expect(

@@ -293,7 +293,8 @@ export interface ScenarioResult {
   dynamo: MetricsSnapshot;
   scanned: { sellers: string[]; categories: string[]; lowStock: string[] };
   archive: MetricsSnapshot;
-  deadLetters: { expected: number; actual: number };
+  /** Counts, and the malformed inputs (`key<TAB>value`) without a dead letter or dead-lettered too often. */
+  deadLetters: { expected: number; actual: number; missing: string[]; extra: string[] };
   changelog: { expected: Record<string, string>; actual: Record<string, string> };
   internalReplication: Array<{ topic: string; replicas: number[]; minIsr: string | undefined }>;
   /** Whether the service process was still running at the end (it must never exit). */
@@ -412,7 +413,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         try {
           const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) });
           ready = response.status;
-          reasons = ((await response.json()) as { reasons?: string[] }).reasons ?? [];
+          const body = (await response.json()) as { reasons?: Array<{ code: string; group?: string }> };
+          reasons = (body.reasons ?? []).map((r) =>
+            r.group === undefined ? r.code : `${r.code} ${r.group}`,
+          );
         } catch {
           ready = 0;
         }
@@ -567,7 +571,23 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       categories: new Map([...folded.categories].filter(([, v]) => v.productCount > 0)),
       lowStock: folded.lowStock,
     };
-    const deadLetters = (await kcatConsumeAll(brokers, names.deadLetter)).length;
+    const deadLetterRecords = await kcatConsumeAll(brokers, names.deadLetter);
+    const deadLetters = deadLetterRecords.length;
+    // By key and value (a full dead letter keeps both), so a failure names the records concerned.
+    const pending = new Map<string, number>();
+    for (const m of input.messages) {
+      if (m.event !== undefined) continue;
+      const line = `${m.key}\t${m.value.toString('utf8')}`;
+      pending.set(line, (pending.get(line) ?? 0) + 1);
+    }
+    const extra: string[] = [];
+    for (const [key, value] of deadLetterRecords) {
+      const line = `${key}\t${value}`;
+      const left = pending.get(line) ?? 0;
+      if (left === 0) extra.push(line.slice(0, 200));
+      else pending.set(line, left - 1);
+    }
+    const missing = [...pending].flatMap(([line, n]) => Array<string>(n).fill(line.slice(0, 200)));
     const changelogRecords = await kcatConsumeAll(brokers, names.productState);
     const changelog: Record<string, string> = {};
     for (const [key, value] of changelogRecords) {
@@ -614,7 +634,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       dynamo: stored,
       scanned,
       archive,
-      deadLetters: { expected: input.malformed, actual: deadLetters },
+      deadLetters: { expected: input.malformed, actual: deadLetters, missing, extra },
       changelog: { expected: expectedChangelog, actual: changelog },
       internalReplication,
       serviceAlive: running.child.exitCode === null && running.child.signalCode === null,
