@@ -1,5 +1,14 @@
 import type { Message } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  event,
+  FakeKafka,
+  payload,
+  protocolError,
+  startProcessor,
+  stopStartedProcessors,
+  TOPICS,
+} from '../test/fixtures/fakeKafka.js';
 import { MAX_RECORDS_PER_SEND, transactionRequests } from './groupTransaction.js';
 
 /** Records of 64 + 2 + 34 = 100 approximate bytes each. */
@@ -44,5 +53,23 @@ describe('transactionRequests', () => {
     const requests = transactionRequests([{ topic: 'state', messages: many }], 1 << 30);
 
     expect(requests.map((r) => r.map((t) => t.messages.length))).toEqual([[MAX_RECORDS_PER_SEND], [1]]);
+  });
+});
+
+describe('the group transaction of AggregateProcessor', () => {
+  afterEach(stopStartedProcessors);
+
+  it('waits for the previous transaction to complete instead of re-acquiring the group', async () => {
+    const fake = new FakeKafka();
+    const retries: number[] = [];
+    await startProcessor(fake, { onTransactionRetry: ({ attempt }) => retries.push(attempt) });
+    fake.join([0]);
+    fake.failOffsets.push(protocolError('CONCURRENT_TRANSACTIONS'), protocolError('CONCURRENT_TRANSACTIONS'));
+    const p = payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }]);
+    await fake.eachBatch!(p);
+    expect(p.resolved).toEqual(['0']);
+    expect(retries).toEqual([]);
+    expect(fake.producers).toHaveLength(1);
+    expect(fake.commits()).toHaveLength(1);
   });
 });
