@@ -12,7 +12,6 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleMetrics } from '../../../aggregator/test/independentOracle.js';
 import { eventually, kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
-import { injectFault } from '../../../worker-pool/src/ReducerPool.js';
 import { AggregateProcessor } from '../../src/AggregateProcessor.js';
 import { DEAD_LETTER_HEADERS } from '../../src/defaults.js';
 import { InternalTopicError, ShutdownTimeoutError, TopicMismatchError } from '../../src/errors.js';
@@ -24,6 +23,7 @@ import {
   createInputTopics,
   deleteTopics,
   headerString,
+  injectPoolFault,
   latestByKey,
   type OutgoingRecord,
   produceAll,
@@ -33,14 +33,6 @@ import {
   testTopics,
   waitUntilConsumed,
 } from './helpers.js';
-
-/**
- * The real pool's test-only fault injection (the symbol comes from the worker-pool sources, which
- * the package name resolves to under vitest; the type is the built package's).
- */
-function injectPoolFault(pool: ReducerPool, fault: 'exit' | 'hang'): void {
-  (pool as unknown as Record<typeof injectFault, (f: typeof fault) => void>)[injectFault](fault);
-}
 
 const PARTITIONS = 3;
 

@@ -11,12 +11,12 @@ import { ReducerPool, WorkerPoolError } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
-import { injectFault } from '../../../worker-pool/src/ReducerPool.js';
 import { AggregateProcessor } from '../../src/AggregateProcessor.js';
 import type { BatchMetrics } from '../../src/types.js';
 import {
   createInputTopics,
   deleteTopics,
+  injectPoolFault,
   produceAll,
   readOutputs,
   testTopics,
@@ -25,11 +25,6 @@ import {
 import { expectOutputsMatchOracle } from './oracle.js';
 
 const PARTITIONS = 3;
-
-/** The real pool's test-only fault injection (see aggregateProcessor.int.test.ts). */
-function injectPoolFault(pool: ReducerPool, fault: 'exit'): void {
-  (pool as unknown as Record<typeof injectFault, (f: typeof fault) => void>)[injectFault](fault);
-}
 
 function isWorkerCrash(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
