@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decodeMetricChange, foldMetricChanges, type MetricChange } from '@marketplace/analytics-aggregator';
-import { encodeProductEvent, type ProductEvent, topicForEventType } from '@marketplace/product-events';
+import type { ProductEvent } from '@marketplace/product-events';
 import { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,9 +23,9 @@ import {
 import {
   createInputTopics,
   deleteTopics,
+  eventRecords,
   produceAll,
   readOutputs,
-  type TestTopics,
   testTopics,
   waitUntilConsumed,
 } from './helpers.js';
@@ -64,10 +64,6 @@ function stream(fromVersion: number, toVersion: number): ProductEvent[] {
     }
   }
   return events;
-}
-
-function records(events: readonly ProductEvent[], t: TestTopics) {
-  return events.map((e) => ({ topic: topicForEventType(e.type, t.topics), ...encodeProductEvent(e) }));
 }
 
 describe('AggregateProcessor across a new pipeline epoch', () => {
@@ -110,7 +106,7 @@ describe('AggregateProcessor across a new pipeline epoch', () => {
       metrics: { onRestore: ({ groups, states }) => restores.push({ groups, states }) },
     });
 
-    await produceAll(kafka, records(before, t));
+    await produceAll(kafka, eventRecords(before, t));
     await processor.start();
     try {
       await waitUntilConsumed(admin, groupId, Object.values(t.topics));
@@ -130,7 +126,7 @@ describe('AggregateProcessor across a new pipeline epoch', () => {
         expect(new Set(retaken)).toEqual(new Set([0, 1, 2]));
         return true;
       });
-      await produceAll(kafka, records(after, t));
+      await produceAll(kafka, eventRecords(after, t));
       await waitUntilConsumed(admin, groupId, Object.values(t.topics));
     } finally {
       await processor.stop();

@@ -4,7 +4,12 @@
  * reading a topic to its end read_committed, and waiting until the stage has consumed everything.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProductTopics } from '@marketplace/product-events';
+import {
+  encodeProductEvent,
+  type ProductEvent,
+  type ProductTopics,
+  topicForEventType,
+} from '@marketplace/product-events';
 import type { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { uniqueName } from '../../../local-stack/test/clients.js';
@@ -68,6 +73,11 @@ export interface OutgoingRecord {
   key: string;
   value: Buffer | string;
   headers?: Record<string, string>;
+}
+
+/** The input records of events: each to its type's topic of `t`, encoded as producers do. */
+export function eventRecords(events: readonly ProductEvent[], t: TestTopics): OutgoingRecord[] {
+  return events.map((e) => ({ topic: topicForEventType(e.type, t.topics), ...encodeProductEvent(e) }));
 }
 
 /** Produces records in order (default partitioner, keyed), in chunks. */
