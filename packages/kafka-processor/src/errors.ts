@@ -209,3 +209,13 @@ export class CodecError extends ProcessorError {
     this.maxDecompressedBytes = details.maxDecompressedBytes;
   }
 }
+
+/**
+ * Fails a pending operation of `AggregateProcessor` when it is stopping (code `INVALID_STATE`,
+ * never retried). Internal: it never reaches a caller (the batch is abandoned quietly).
+ */
+export class StoppingError extends ProcessorError {
+  constructor() {
+    super('INVALID_STATE', 'the processor is stopping');
+  }
+}

@@ -90,6 +90,7 @@ export {
   type StartNewEpochOptions,
   startNewEpoch,
 } from './pipelineEpoch.js';
+export type { PipelineToolOptions, PipelineToolProgress } from './pipelineToolOptions.js';
 export {
   DEFAULT_REDRIVE_OPTIONS,
   type RedriveDeadLettersOptions,
@@ -99,15 +100,12 @@ export {
 } from './redriveDeadLetters.js';
 export { REROUTE_HEADERS, REROUTE_NOT_OWNER } from './rerouteMessage.js';
 export {
-  type PipelineToolOptions,
-  type PipelineToolProgress,
   type RescalePipelineOptions,
   type RescaleResult,
-  type ResetResult,
   rescalePipeline,
-  resetPipeline,
   stagingTopicOf,
 } from './rescalePipeline.js';
+export { type ResetResult, resetPipeline } from './resetPipeline.js';
 export {
   type ScanDeadLettersOptions,
   type ScanDeadLettersResult,

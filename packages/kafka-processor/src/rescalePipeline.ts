@@ -1,60 +1,35 @@
-import { randomUUID } from 'node:crypto';
-import { decodeProductState, encodeProductState, type ProductState } from '@marketplace/analytics-aggregator';
-import { type Logger, SILENT_LOGGER } from '@marketplace/options';
-import { DEFAULT_TOPICS, type ProductTopics } from '@marketplace/product-events';
-import { withRetry } from '@marketplace/retry';
+import type { ProductState } from '@marketplace/analytics-aggregator';
 import type { ReducerPool } from '@marketplace/worker-pool';
-import type { Admin, Kafka, KafkaMessage, Message } from 'kafkajs';
-import { chunkBySize } from './chunkBySize.js';
-import { consumeToEnd } from './consumeToEnd.js';
+import type { KafkaMessage, Message } from 'kafkajs';
+import { groupStates, readStates, readStatesByPartition, writeStates } from './changelogStates.js';
 import { deadLettersOf, splitUndecodable } from './deadLetters.js';
-import {
-  COMPACTED_INTERNAL_TOPICS,
-  DEFAULT_INTERNAL_TOPICS,
-  DEFAULT_PROCESSOR_OPTIONS,
-  type InternalTopics,
-  REROUTE_TOPIC_CONFIG,
-} from './defaults.js';
-import { InternalTopicError, ProcessorError, TopicMismatchError } from './errors.js';
+import { DEFAULT_PROCESSOR_OPTIONS } from './defaults.js';
+import { InternalTopicError, ProcessorError } from './errors.js';
 import { PARTITIONERS, type PartitionerName, partitionForKey } from './partitioners.js';
 import {
-  DEFAULT_EPOCH_TOPIC,
-  type EpochReason,
   encodePipelineEpoch,
   ensureEpochTopic,
-  GROUP_EPOCH_KEY,
   type PipelineEpoch,
   readPipelineEpoch,
   startNewEpoch,
 } from './pipelineEpoch.js';
-import { createTopicsAndWait } from './prepareTopics.js';
+import {
+  type PipelineToolOptions,
+  type ResolvedToolOptions,
+  resolveToolOptions,
+  STAGED,
+} from './pipelineToolOptions.js';
+import { readPending } from './readPending.js';
+import {
+  createTopic,
+  deleteTopics,
+  inputPartitionCount,
+  partitionCount,
+  rebuildInternalTopics,
+  withAdmin,
+} from './rebuildInternalTopics.js';
 import { readRerouteSource } from './rerouteMessage.js';
 import { toRawMessage } from './toRawMessage.js';
-
-/** Options of {@link rescalePipeline} and {@link resetPipeline}. */
-export interface PipelineToolOptions {
-  kafka: Kafka;
-  /** The deployment's application id (stage 1's transactional ids and internal group names). */
-  applicationId: string;
-  /** Stage 1's consumer group. @default `${applicationId}-aggregate` */
-  groupId?: string;
-  /** Stage 2's consumer group, reset to the beginning of the recreated metric-change topic. */
-  sinkGroupId: string;
-  /** @default DEFAULT_TOPICS of `@marketplace/product-events` */
-  topics?: Partial<ProductTopics>;
-  /** @default DEFAULT_INTERNAL_TOPICS */
-  internalTopics?: Partial<InternalTopics>;
-  /** @default 'analytics.epoch' */
-  epochTopic?: string;
-  /** Replication factor of recreated topics. @default -1 (broker default) */
-  replicationFactor?: number;
-  /** Without it nothing is changed: the plan is returned. */
-  apply: boolean;
-  /** Called as the work advances (phases and counts). */
-  onProgress?: (progress: PipelineToolProgress) => void;
-  /** @default silent */
-  logger?: Logger;
-}
 
 /** Options of {@link rescalePipeline}. */
 export interface RescalePipelineOptions extends PipelineToolOptions {
@@ -68,21 +43,6 @@ export interface RescalePipelineOptions extends PipelineToolOptions {
   minMatchShare?: number;
   /** Products per transaction when staging the new changelog. @default 20000 */
   productsPerTransaction?: number;
-}
-
-/** A progress report. */
-export interface PipelineToolProgress {
-  phase:
-    | 'reading-changelog'
-    | 'reading-input'
-    | 'staging'
-    | 'rebuilding-topics'
-    | 'writing-changelog'
-    | 'done';
-  /** Items done in this phase (records read or products written). */
-  done: number;
-  /** Items of the phase when known. */
-  total?: number;
 }
 
 /** What {@link rescalePipeline} found and did. */
@@ -105,224 +65,9 @@ export interface RescaleResult {
   sample: { records: number; matches: Record<PartitionerName, number> };
 }
 
-/** Phase marker of an epoch record written in the middle of a rescale or reset. */
-const STAGED = 'staged';
-
-interface Resolved {
-  kafka: Kafka;
-  applicationId: string;
-  groupId: string;
-  sinkGroupId: string;
-  topics: ProductTopics;
-  inputTopics: string[];
-  internal: InternalTopics;
-  epochTopic: string;
-  replicationFactor: number;
-  logger: Logger;
-  progress: (progress: PipelineToolProgress) => void;
-}
-
-function resolve(options: PipelineToolOptions): Resolved {
-  const topics = { ...DEFAULT_TOPICS, ...options.topics };
-  return {
-    kafka: options.kafka,
-    applicationId: options.applicationId,
-    groupId: options.groupId ?? `${options.applicationId}-aggregate`,
-    sinkGroupId: options.sinkGroupId,
-    topics,
-    inputTopics: [topics.created, topics.updated, topics.deleted],
-    internal: { ...DEFAULT_INTERNAL_TOPICS, ...options.internalTopics },
-    epochTopic: options.epochTopic ?? DEFAULT_EPOCH_TOPIC,
-    replicationFactor: options.replicationFactor ?? -1,
-    logger: options.logger ?? SILENT_LOGGER,
-    progress: options.onProgress ?? (() => {}),
-  };
-}
-
 /** Name of the staging changelog of a rescale to `epoch`. */
 export function stagingTopicOf(changelog: string, epoch: number): string {
   return `${changelog}.rescale-e${epoch}`;
-}
-
-async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
-
-async function partitionCount(admin: Admin, topic: string): Promise<number | undefined> {
-  if (!(await admin.listTopics()).includes(topic)) return undefined;
-  const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-  return topics[0]?.partitions.length;
-}
-
-async function inputPartitionCount(admin: Admin, inputTopics: readonly string[]): Promise<number> {
-  const counts: Record<string, number | null> = {};
-  for (const topic of inputTopics) counts[topic] = (await partitionCount(admin, topic)) ?? null;
-  const distinct = new Set(Object.values(counts));
-  const [count] = distinct;
-  if (distinct.size !== 1 || count === null || count === undefined) throw new TopicMismatchError(counts);
-  return count;
-}
-
-/** Deletes topics (when present) and waits until the broker no longer lists them. */
-async function deleteTopics(admin: Admin, topics: readonly string[]): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const present = topics.filter((t) => existing.has(t));
-  if (present.length === 0) return;
-  await admin.deleteTopics({ topics: present, timeout: 30_000 });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const listed = new Set(await admin.listTopics());
-    if (present.every((t) => !listed.has(t))) return;
-    if (Date.now() > deadline)
-      throw new InternalTopicError(present.join(', '), 'deleting it did not finish in 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** Creates a topic, retrying while the broker still finishes deleting its previous incarnation. */
-async function createTopic(
-  admin: Admin,
-  topic: string,
-  partitions: number,
-  replicationFactor: number,
-  config: Record<string, string>,
-): Promise<void> {
-  const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await createTopicsAndWait(admin, [
-        { topic, numPartitions: partitions, replicationFactor, configEntries },
-      ]);
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw new InternalTopicError(topic, 'creating it failed', error);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
-
-/** Internal topics recreated at `partitions`, and the others grown to at least that many; consumer offsets reset. */
-async function rebuildInternalTopics(
-  r: Resolved,
-  admin: Admin,
-  partitions: number,
-  inputsFromStart: boolean,
-): Promise<void> {
-  const { internal } = r;
-  const recreated = [internal.productState, internal.metricChanges, internal.reroute];
-  await deleteTopics(admin, recreated);
-  const compacted = new Set(COMPACTED_INTERNAL_TOPICS.map((key) => internal[key]));
-  for (const topic of recreated) {
-    const config = compacted.has(topic)
-      ? { 'cleanup.policy': 'compact' }
-      : topic === internal.reroute
-        ? { ...REROUTE_TOPIC_CONFIG }
-        : {};
-    await createTopic(admin, topic, partitions, r.replicationFactor, config);
-  }
-  for (const topic of [internal.deadLetter, internal.lowStockAlerts]) {
-    const count = await partitionCount(admin, topic);
-    if (count === undefined) await createTopic(admin, topic, partitions, r.replicationFactor, {});
-    else if (count < partitions)
-      await admin.createPartitions({ topicPartitions: [{ topic, count: partitions }] });
-  }
-  // Committed offsets of the recreated topics point into their previous incarnation: start over.
-  const resets: [string, string][] = [
-    [r.groupId, internal.reroute],
-    [r.sinkGroupId, internal.metricChanges],
-    ...(inputsFromStart ? r.inputTopics.map((t) => [r.groupId, t] as [string, string]) : []),
-  ];
-  for (const [groupId, topic] of resets) {
-    // A topic created moments ago may still answer NOT_LEADER: retry what is retryable.
-    await withRetry(
-      async () => {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const fromStart = inputsFromStart && topic !== internal.reroute && topic !== internal.metricChanges;
-        await admin.setOffsets({
-          groupId,
-          topic,
-          partitions: ends.map((e) => ({ partition: e.partition, offset: fromStart ? e.low : '0' })),
-        });
-      },
-      {
-        retries: 8,
-        minDelayMs: 200,
-        maxDelayMs: 2_000,
-        operation: `reset the offsets of ${groupId} on ${topic}`,
-      },
-    );
-  }
-}
-
-/** Writes product states to their group's partition of `topic` (idempotent producer, all acks). */
-async function writeStates(
-  r: Resolved,
-  topic: string,
-  byGroup: readonly (readonly ProductState[])[],
-  report: (done: number) => void,
-): Promise<void> {
-  const producer = r.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
-  try {
-    let done = 0;
-    for (const [group, states] of byGroup.entries()) {
-      const messages: Message[] = states.map((s) => ({
-        key: s.productId,
-        value: encodeProductState(s),
-        partition: group,
-      }));
-      for (const chunk of chunkBySize(messages, DEFAULT_PROCESSOR_OPTIONS.maxRequestBytes, 500)) {
-        await producer.send({ topic, acks: -1, messages: chunk });
-        done += chunk.length;
-        report(done);
-      }
-    }
-  } finally {
-    await producer.disconnect().catch(() => {});
-  }
-}
-
-/** Reads a changelog (or staging) topic whole: the latest state per product. */
-async function readStates(
-  r: Resolved,
-  topic: string,
-  phase: PipelineToolProgress['phase'],
-): Promise<Map<string, ProductState>> {
-  const states = new Map<string, ProductState>();
-  let read = 0;
-  let total = 0;
-  await consumeToEnd({
-    kafka: r.kafka,
-    topic,
-    groupId: `${r.groupId}-rescale-${randomUUID()}`,
-    deleteGroup: true,
-    onStart: (n) => {
-      total = n;
-    },
-    eachBatch: ({ messages }) => {
-      for (const message of messages) {
-        const key = message.key?.toString('utf8');
-        if (key === undefined || key === GROUP_EPOCH_KEY) continue;
-        if (message.value === null) states.delete(key);
-        else states.set(key, decodeProductState(message.value));
-      }
-      read += messages.length;
-      r.progress({ phase, done: read, total });
-      return true;
-    },
-  });
-  return states;
 }
 
 /**
@@ -347,7 +92,7 @@ async function readStates(
  * @throws {ProcessorError} `PARTITIONER_MISMATCH`; `TopicMismatchError`; `InternalTopicError`.
  */
 export async function rescalePipeline(options: RescalePipelineOptions): Promise<RescaleResult> {
-  const r = resolve(options);
+  const r = resolveToolOptions(options);
   const partitioner = options.partitioner ?? 'murmur2';
   const current = await readPipelineEpoch({ kafka: r.kafka, topic: r.epochTopic, groupIdPrefix: r.groupId });
   const epoch = current?.epoch ?? 0;
@@ -523,21 +268,9 @@ function epochMessage(epoch: PipelineEpoch): Message {
   return { key: 'epoch', value: encodePipelineEpoch(epoch), partition: 0 };
 }
 
-function groupStates(
-  states: Map<string, ProductState>,
-  partitioner: PartitionerName,
-  partitions: number,
-): ProductState[][] {
-  const byGroup: ProductState[][] = Array.from({ length: partitions }, () => []);
-  for (const state of states.values()) {
-    byGroup[partitionForKey(partitioner, Buffer.from(state.productId, 'utf8'), partitions)]!.push(state);
-  }
-  return byGroup;
-}
-
 /** Step 4: recreate the topics, copy the staged states in, mark the epoch done, drop the staging topic. */
 async function finishRescale(
-  r: Resolved,
+  r: ResolvedToolOptions,
   staged: PipelineEpoch,
   inMemory?: ProductState[][],
 ): Promise<number> {
@@ -569,172 +302,10 @@ async function finishRescale(
   return total;
 }
 
-async function cleanUpStaging(r: Resolved): Promise<void> {
+async function cleanUpStaging(r: ResolvedToolOptions): Promise<void> {
   await withAdmin(r.kafka, async (admin) => {
     const prefix = `${r.internal.productState}.rescale-e`;
     const leftovers = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
     await deleteTopics(admin, leftovers);
   });
-}
-
-async function readStatesByPartition(
-  r: Resolved,
-  topic: string,
-): Promise<Map<number, Map<string, ProductState>>> {
-  const byPartition = new Map<number, Map<string, ProductState>>();
-  let read = 0;
-  await consumeToEnd({
-    kafka: r.kafka,
-    topic,
-    groupId: `${r.groupId}-rescale-${randomUUID()}`,
-    deleteGroup: true,
-    eachBatch: ({ partition, messages }) => {
-      let states = byPartition.get(partition);
-      if (states === undefined) {
-        states = new Map();
-        byPartition.set(partition, states);
-      }
-      for (const message of messages) {
-        const key = message.key?.toString('utf8');
-        if (key === undefined || key === GROUP_EPOCH_KEY) continue;
-        if (message.value === null) states.delete(key);
-        else states.set(key, decodeProductState(message.value));
-      }
-      read += messages.length;
-      r.progress({ phase: 'reading-changelog', done: read });
-      return true;
-    },
-  });
-  return byPartition;
-}
-
-/**
- * Reads, per input topic and the reroute topic, the records from `sampleSize` before stage 1's
- * committed offset to the end; hands the ones below the committed offset to `sampleOnly`, returns
- * the pending ones and the end offsets to commit.
- */
-async function readPending(
-  r: Resolved,
-  sampleSize: number,
-  sampleOnly: (topic: string, partition: number, message: KafkaMessage) => void,
-): Promise<{
-  pending: { topic: string; partition: number; messages: KafkaMessage[] }[];
-  ends: Map<string, Map<number, string>>;
-}> {
-  const pending: { topic: string; partition: number; messages: KafkaMessage[] }[] = [];
-  const ends = new Map<string, Map<number, string>>();
-  const topics = [...r.inputTopics, r.internal.reroute];
-  let read = 0;
-  for (const topic of topics) {
-    const groupId = `${r.groupId}-rescale-${randomUUID()}`;
-    const committed = new Map<number, bigint>();
-    const seen = new Map<number, bigint>();
-    // Partitions added moments ago may still be electing a leader: retry what is retryable.
-    const present = await withRetry(
-      () =>
-        withAdmin(r.kafka, async (admin) => {
-          if (!(await admin.listTopics()).includes(topic)) return false;
-          const offsets = await admin.fetchTopicOffsets(topic);
-          const [group] = await admin.fetchOffsets({ groupId: r.groupId, topics: [topic] });
-          const topicEnds = new Map<number, string>();
-          const starts: { partition: number; offset: string }[] = [];
-          for (const o of offsets) {
-            const at = group?.partitions.find((p) => p.partition === o.partition)?.offset ?? '-1';
-            const from = at === '-1' || BigInt(at) < BigInt(o.low) ? BigInt(o.low) : BigInt(at);
-            committed.set(o.partition, from);
-            topicEnds.set(o.partition, o.high);
-            const sampleFrom = topic === r.internal.reroute ? from : from - BigInt(sampleSize);
-            starts.push({
-              partition: o.partition,
-              offset: String(sampleFrom < BigInt(o.low) ? BigInt(o.low) : sampleFrom),
-            });
-          }
-          ends.set(topic, topicEnds);
-          await admin.setOffsets({ groupId, topic, partitions: starts });
-          return true;
-        }),
-      { retries: 8, minDelayMs: 200, maxDelayMs: 2_000, operation: `read the offsets of ${topic}` },
-    );
-    if (!present) continue;
-    await consumeToEnd({
-      kafka: r.kafka,
-      topic,
-      groupId,
-      deleteGroup: true,
-      eachBatch: ({ partition, messages: fetched }) => {
-        // A rebalance of the throwaway group can hand a batch over twice: each offset once.
-        const next = seen.get(partition) ?? -1n;
-        const messages = fetched.filter((m) => BigInt(m.offset) > next);
-        if (messages.length === 0) return true;
-        seen.set(partition, BigInt(messages[messages.length - 1]!.offset));
-        const from = committed.get(partition) ?? 0n;
-        const mine = messages.filter((m) => BigInt(m.offset) >= from);
-        for (const m of messages) if (BigInt(m.offset) < from) sampleOnly(topic, partition, m);
-        if (mine.length > 0) pending.push({ topic, partition, messages: mine });
-        read += messages.length;
-        r.progress({ phase: 'reading-input', done: read });
-        return true;
-      },
-    });
-  }
-  return { pending, ends };
-}
-
-/** What {@link resetPipeline} found and did. */
-export interface ResetResult {
-  outcome: 'planned' | 'reset' | 'resumed';
-  epoch: number;
-  nextEpoch: number;
-  partitions: number;
-  /** Input records stage 1 will reprocess (from the earliest retained offsets). */
-  inputRecords: number;
-}
-
-/**
- * Reprocesses from scratch under a new epoch: recreates the changelog, metric-change and reroute
- * topics, sets stage 1's input offsets to the earliest retained ones and stage 2's to the start of
- * the new metric-change topic, then marks the new epoch done. Run it with the service stopped;
- * the service then rebuilds every state from the retained input. Safe to run again after a crash:
- * the epoch is written `staged` first, and a staged reset is redone from the start.
- */
-export async function resetPipeline(options: PipelineToolOptions): Promise<ResetResult> {
-  const r = resolve(options);
-  const current = await readPipelineEpoch({ kafka: r.kafka, topic: r.epochTopic, groupIdPrefix: r.groupId });
-  const resuming = current?.phase === STAGED && current.reason === 'reset';
-  const epoch = current?.epoch ?? 0;
-  const nextEpoch = resuming ? epoch : epoch + 1;
-  const { partitions, inputRecords } = await withAdmin(r.kafka, async (admin) => {
-    const count = await inputPartitionCount(admin, r.inputTopics);
-    let records = 0;
-    for (const topic of r.inputTopics) {
-      for (const o of await admin.fetchTopicOffsets(topic)) records += Number(BigInt(o.high) - BigInt(o.low));
-    }
-    return { partitions: count, inputRecords: records };
-  });
-  const result: ResetResult = { outcome: 'planned', epoch, nextEpoch, partitions, inputRecords };
-  if (!options.apply) return result;
-  const reason: EpochReason = 'reset';
-  await startNewEpoch({
-    kafka: r.kafka,
-    topic: r.epochTopic,
-    groupIdPrefix: r.groupId,
-    partitions,
-    reason,
-    epoch: nextEpoch,
-    phase: STAGED,
-    replace: resuming,
-  });
-  r.progress({ phase: 'rebuilding-topics', done: 0 });
-  await withAdmin(r.kafka, (admin) => rebuildInternalTopics(r, admin, partitions, true));
-  await startNewEpoch({
-    kafka: r.kafka,
-    topic: r.epochTopic,
-    groupIdPrefix: r.groupId,
-    partitions,
-    reason,
-    epoch: nextEpoch,
-    replace: true,
-  });
-  r.progress({ phase: 'done', done: inputRecords, total: inputRecords });
-  return { ...result, outcome: resuming ? 'resumed' : 'reset' };
 }

@@ -12,7 +12,6 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleMetrics } from '../../../aggregator/test/independentOracle.js';
 import { eventually, kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
-import { injectFault } from '../../../worker-pool/src/ReducerPool.js';
 import { AggregateProcessor } from '../../src/AggregateProcessor.js';
 import { DEAD_LETTER_HEADERS } from '../../src/defaults.js';
 import { InternalTopicError, ShutdownTimeoutError, TopicMismatchError } from '../../src/errors.js';
@@ -23,7 +22,9 @@ import type { BatchMetrics } from '../../src/types.js';
 import {
   createInputTopics,
   deleteTopics,
+  eventRecords,
   headerString,
+  injectPoolFault,
   latestByKey,
   type OutgoingRecord,
   produceAll,
@@ -33,14 +34,6 @@ import {
   testTopics,
   waitUntilConsumed,
 } from './helpers.js';
-
-/**
- * The real pool's test-only fault injection (the symbol comes from the worker-pool sources, which
- * the package name resolves to under vitest; the type is the built package's).
- */
-function injectPoolFault(pool: ReducerPool, fault: 'exit' | 'hang'): void {
-  (pool as unknown as Record<typeof injectFault, (f: typeof fault) => void>)[injectFault](fault);
-}
 
 const PARTITIONS = 3;
 
@@ -100,10 +93,6 @@ function smallStream(count: number, offset = 0): ProductEvent[] {
     );
   }
   return events;
-}
-
-function records(events: ProductEvent[], t: TestTopics): OutgoingRecord[] {
-  return events.map((e) => ({ topic: topicForEventType(e.type, t.topics), ...encodeProductEvent(e) }));
 }
 
 describe('AggregateProcessor against a real broker', () => {
@@ -218,7 +207,7 @@ describe('AggregateProcessor against a real broker', () => {
     await createInputTopics(admin, t.topics, PARTITIONS);
     const first = smallStream(400);
     const second = smallStream(400, 400);
-    await produceAll(kafka, records(first, t));
+    await produceAll(kafka, eventRecords(first, t));
     const applicationId = uniqueName('restart');
     const groupId = `${applicationId}-aggregate`;
     const retries: number[] = [];
@@ -252,7 +241,7 @@ describe('AggregateProcessor against a real broker', () => {
     // The injected crash was retried (a transient broker answer may add another retry).
     expect(retries.length).toBeGreaterThanOrEqual(1);
 
-    await produceAll(kafka, records(second, t));
+    await produceAll(kafka, eventRecords(second, t));
     const after = make(pool);
     await after.start();
     try {
@@ -285,7 +274,7 @@ describe('AggregateProcessor against a real broker', () => {
       messages: [{ key: 'p-1', value: '{"not":"a product state"}', partition: 0 }],
     });
     await producer.disconnect();
-    await produceAll(kafka, records(smallStream(60), t));
+    await produceAll(kafka, eventRecords(smallStream(60), t));
     const applicationId = uniqueName('corrupt');
     const fatal: unknown[] = [];
     const processor = new AggregateProcessor({
@@ -317,7 +306,7 @@ describe('AggregateProcessor against a real broker', () => {
   it('stops within the shutdown bound while a batch is stuck', async () => {
     const t = track(testTopics('stuck'));
     await createInputTopics(admin, t.topics, PARTITIONS);
-    await produceAll(kafka, records(smallStream(10), t));
+    await produceAll(kafka, eventRecords(smallStream(10), t));
     // The real pool with a thread stuck in the first batch it reduces.
     const stuckPool = new ReducerPool({ threads: 1, inlineBelow: 0 });
     injectPoolFault(stuckPool, 'hang');

@@ -4,11 +4,27 @@
  * reading a topic to its end read_committed, and waiting until the stage has consumed everything.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProductTopics } from '@marketplace/product-events';
+import {
+  encodeProductEvent,
+  type ProductEvent,
+  type ProductTopics,
+  topicForEventType,
+} from '@marketplace/product-events';
+import type { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { uniqueName } from '../../../local-stack/test/clients.js';
+import { injectFault } from '../../../worker-pool/src/ReducerPool.js';
 import { DEFAULT_INTERNAL_TOPICS, type InternalTopics } from '../../src/defaults.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
+
+/**
+ * The real pool's test-only fault injection: the thread that runs the next threaded batch exits
+ * (`'exit'`) or never answers (`'hang'`). The symbol comes from the worker-pool sources, which the
+ * package name resolves to under vitest; the type is the built package's.
+ */
+export function injectPoolFault(pool: ReducerPool, fault: 'exit' | 'hang'): void {
+  (pool as unknown as Record<typeof injectFault, (f: typeof fault) => void>)[injectFault](fault);
+}
 
 /** Unique input and internal topic names for one test. */
 export interface TestTopics {
@@ -57,6 +73,11 @@ export interface OutgoingRecord {
   key: string;
   value: Buffer | string;
   headers?: Record<string, string>;
+}
+
+/** The input records of events: each to its type's topic of `t`, encoded as producers do. */
+export function eventRecords(events: readonly ProductEvent[], t: TestTopics): OutgoingRecord[] {
+  return events.map((e) => ({ topic: topicForEventType(e.type, t.topics), ...encodeProductEvent(e) }));
 }
 
 /** Produces records in order (default partitioner, keyed), in chunks. */

@@ -14,7 +14,7 @@ import {
   foldMetricChanges,
   replayToStates,
 } from '@marketplace/analytics-aggregator';
-import { encodeProductEvent, type ProductEvent, topicForEventType } from '@marketplace/product-events';
+import { type ProductEvent, topicForEventType } from '@marketplace/product-events';
 import { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +29,8 @@ import type { BatchMetrics } from '../../src/types.js';
 import {
   createInputTopics,
   deleteTopics,
+  eventRecords,
   headerString,
-  type OutgoingRecord,
   produceAll,
   readOutputs,
   type TestTopics,
@@ -84,10 +84,6 @@ function stream(count: number, offset = 0): ProductEvent[] {
 function withOffset(occurredAt: string): string {
   const local = new Date(Date.parse(occurredAt) - 5 * 3_600_000).toISOString();
   return `${local.slice(0, 19)}-05:00`;
-}
-
-function records(events: ProductEvent[], t: TestTopics): OutgoingRecord[] {
-  return events.map((e) => ({ topic: topicForEventType(e.type, t.topics), ...encodeProductEvent(e) }));
 }
 
 /**
@@ -304,7 +300,7 @@ describe('stage 1 against hostile and foreign input (real broker, kcat as produc
       // One record batch for all of them.
       ['-X', 'linger.ms=500'],
     );
-    await produceAll(kafka, records([...creates, ...valid], t));
+    await produceAll(kafka, eventRecords([...creates, ...valid], t));
 
     const { batches } = await runUntilConsumed(t);
     registerKafkaCodecs();
@@ -344,7 +340,7 @@ describe('stage 1 against hostile and foreign input (real broker, kcat as produc
     const huge = { ...event('product.updated', 'p-7', 999, 7), pad: 'v'.repeat(900_000) };
     const hugeValue = Buffer.from(JSON.stringify(huge));
     const hugeKey = Buffer.from('k'.repeat(200_000));
-    await produceAll(kafka, records(before, t));
+    await produceAll(kafka, eventRecords(before, t));
     // kcat sends it in a fraction of the time kafkajs' encoder takes for a 1.1 MB record.
     produceWithKcat(
       t.topics.updated,
@@ -353,7 +349,7 @@ describe('stage 1 against hostile and foreign input (real broker, kcat as produc
       { 'event-type': 'product.updated' },
       ['-X', 'message.max.bytes=4000000'],
     );
-    await produceAll(kafka, records(after, t));
+    await produceAll(kafka, eventRecords(after, t));
 
     await runUntilConsumed(t);
 
@@ -382,9 +378,9 @@ describe('stage 1 against hostile and foreign input (real broker, kcat as produc
     ]);
     const events = stream(60);
     const invalid = Buffer.from(`{"not json${' '.repeat(100_000)}`);
-    await produceAll(kafka, [...records(events.slice(0, 30), t)]);
+    await produceAll(kafka, [...eventRecords(events.slice(0, 30), t)]);
     await produceAll(kafka, [{ topic: t.topics.created, key: 'p-x', value: invalid }]);
-    await produceAll(kafka, [...records(events.slice(30), t)]);
+    await produceAll(kafka, [...eventRecords(events.slice(30), t)]);
 
     const { warnings } = await runUntilConsumed(t);
 
@@ -453,7 +449,7 @@ describe('stage 1 against hostile and foreign input (real broker, kcat as produc
       {},
       ['-X', 'linger.ms=500'],
     );
-    await produceAll(kafka, records(stream(10), t));
+    await produceAll(kafka, eventRecords(stream(10), t));
     const fatal: unknown[] = [];
     const processor = new AggregateProcessor({
       kafka,

@@ -13,7 +13,8 @@ import { consumeToEnd } from '../../src/consumeToEnd.js';
 import { partitionForKey } from '../../src/partitioners.js';
 import { readPipelineEpoch, startNewEpoch } from '../../src/pipelineEpoch.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
-import { rescalePipeline, resetPipeline } from '../../src/rescalePipeline.js';
+import { rescalePipeline } from '../../src/rescalePipeline.js';
+import { resetPipeline } from '../../src/resetPipeline.js';
 import { createInputTopics, deleteTopics, testTopics } from './helpers.js';
 
 let kafka: Kafka;
