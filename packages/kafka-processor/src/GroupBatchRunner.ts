@@ -165,6 +165,14 @@ export class GroupBatchRunner {
       if (outcome.kind === 'skipped') {
         this.#skip(ctx, payload, 'already-committed', batch.messages.length);
       } else {
+        this.#logger.debug('batch committed', {
+          group: ctx.group,
+          topic: batch.topic,
+          partition: batch.partition,
+          firstOffset: outcome.metrics.firstOffset,
+          lastOffset: outcome.metrics.lastOffset,
+          attempts,
+        });
         this.#metrics.onBatch?.({ ...outcome.metrics, durationMs: performance.now() - started, attempts });
       }
     } catch (error) {

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 
 /** A fix of the workspace's kafkajs patch (`patches/kafkajs@2.2.4.patch`) that the loaded kafkajs lacks. */
 export interface KafkajsPatchGap {
-  /** Which fix: `READ_COMMITTED_ABORTED_FILTER` or `UNDECODABLE_BATCH`. */
-  fix: 'READ_COMMITTED_ABORTED_FILTER' | 'UNDECODABLE_BATCH';
+  /** Which fix: `READ_COMMITTED_ABORTED_FILTER`, `PRODUCE_RETRY_PER_PARTITION` or `UNDECODABLE_BATCH`. */
+  fix: 'READ_COMMITTED_ABORTED_FILTER' | 'PRODUCE_RETRY_PER_PARTITION' | 'UNDECODABLE_BATCH';
   /** What goes wrong without it. */
   consequence: string;
 }
@@ -18,8 +18,8 @@ type AbortFilter = (input: {
  * Checks the kafkajs this process loads for the fixes of the workspace's kafkajs patch, which
  * exactly-once and hostile input depend on: the read_committed filter of aborted transactions is
  * run on two overlapping transactions aborted in the other order (unpatched kafkajs 2.2.4 lets
- * the first record of the one aborted second through), and the record batch decoder is looked up
- * for the undecodable-batch record. Services call it at start and refuse to run with a gap.
+ * the first record of the one aborted second through); the producer's send and the record batch
+ * decoder are looked up for the per-partition retry and the undecodable-batch record. Services call it at start and refuse to run with a gap.
  * @returns the missing fixes; empty when kafkajs is patched.
  * @example
  * const gaps = kafkajsPatchGaps();
@@ -48,6 +48,14 @@ export function kafkajsPatchGaps(): KafkajsPatchGap[] {
       fix: 'READ_COMMITTED_ABORTED_FILTER',
       consequence:
         'read_committed consumers receive records of aborted transactions when transactions of two producers overlap in a partition (exactly-once is lost)',
+    });
+  }
+  const send = readFileSync(require.resolve('kafkajs/src/producer/sendMessages.js'), 'utf8');
+  if (!send.includes('responsePerPartition')) {
+    gaps.push({
+      fix: 'PRODUCE_RETRY_PER_PARTITION',
+      consequence:
+        'a send retried after a partition leader moved to a broker that had already answered resolves without that partition (records lost from committed transactions)',
     });
   }
   const decoder = readFileSync(require.resolve('kafkajs/src/protocol/recordBatch/v0/decoder.js'), 'utf8');

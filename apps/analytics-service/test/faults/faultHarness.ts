@@ -384,7 +384,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         KAFKA_MAX_WAIT_TIME_MS: '200',
         READINESS_STALL_MS: String(STALL_MS),
         SHUTDOWN_TIMEOUT_MS: '30000',
-        LOG_LEVEL: 'info',
+        LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
       }),
     );
     const running = app;
@@ -577,7 +577,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const pending = new Map<string, number>();
     for (const m of input.messages) {
       if (m.event !== undefined) continue;
-      const line = `${m.key}\t${m.value.toString('utf8')}`;
+      // kcat sends an empty value as no value (NULL), and the dead letter keeps it so.
+      const line = `${m.key}\t${m.value.length === 0 ? 'NULL' : m.value.toString('utf8')}`;
       pending.set(line, (pending.get(line) ?? 0) + 1);
     }
     const extra: string[] = [];
@@ -588,6 +589,52 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       else pending.set(line, left - 1);
     }
     const missing = [...pending].flatMap(([line, n]) => Array<string>(n).fill(line.slice(0, 200)));
+    // The service's log, kept for a failure's investigation.
+    const logFile = join(tmpdir(), `faults-${options.name}-${Date.now()}.log`);
+    writeFileSync(logFile, `${running.stdout()}\n--- stderr ---\n${running.stderr()}`);
+    log(`service log of ${options.name}: ${logFile}`);
+    // Every input and changelog record with its position, for the same purpose.
+    const dump: string[] = [];
+    for (const topic of [...inputTopics, names.productState]) {
+      const { stdout } = await run(
+        'kcat',
+        [
+          '-C',
+          '-b',
+          brokers,
+          '-t',
+          topic,
+          '-o',
+          'beginning',
+          '-e',
+          '-q',
+          '-Z',
+          '-f',
+          `${topic}\t%p\t%o\t%k\t%s\n`,
+        ],
+        { maxBuffer: 128 * 1024 * 1024 },
+      );
+      dump.push(stdout);
+    }
+    const dumpFile = join(tmpdir(), `faults-${options.name}-${Date.now()}.records.tsv`);
+    writeFileSync(dumpFile, dump.join(''));
+    log(`records of ${options.name}: ${dumpFile}`);
+    if (missing.length > 0) {
+      // Where the malformed inputs without a dead letter sit.
+      for (const topic of inputTopics) {
+        const { stdout } = await run(
+          'kcat',
+          ['-C', '-b', brokers, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p\t%o\t%k\t%s\n'],
+          { maxBuffer: 64 * 1024 * 1024 },
+        );
+        for (const line of stdout.split('\n')) {
+          const [partition, offset, ...rest] = line.split('\t');
+          const record = rest.join('\t').slice(0, 200);
+          const at = missing.indexOf(record);
+          if (at >= 0) missing[at] = `${topic}/${partition}@${offset} ${record}`;
+        }
+      }
+    }
     const changelogRecords = await kcatConsumeAll(brokers, names.productState);
     const changelog: Record<string, string> = {};
     for (const [key, value] of changelogRecords) {
