@@ -157,7 +157,7 @@ describe('library hooks mapped to Prometheus metrics', () => {
       firstOffset: '0',
       lastOffset: '0',
       messages: 1,
-      eventsByType: {},
+      eventsByType: { 'product.created': 1, 'product.updated': 0, 'product.deleted': 0 },
       applied: 1,
       duplicate: 0,
       stale: 0,

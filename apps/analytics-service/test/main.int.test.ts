@@ -223,23 +223,25 @@ describe('runMain (the program, in process)', () => {
       const q = memoryIo(serviceEnv());
       return { code: await runMain(['metrics', ...argv], q), out: q.out(), err: q.err() };
     };
+    // The seller's and the category's rows come from different groups: wait for both.
     const stored = await eventually(
-      'the seller metrics equal the oracle',
+      'the seller and category metrics equal the oracle',
       async () => {
-        const result = await query('seller', sellerId);
-        if (result.code !== 0) return undefined;
+        const [result, categoryResult] = [await query('seller', sellerId), await query('category', category)];
+        if (result.code !== 0 || categoryResult.code !== 0) return undefined;
         const { metrics } = JSON.parse(result.out) as { metrics: Record<string, unknown> };
+        const categoryMetrics = (JSON.parse(categoryResult.out) as { metrics: Record<string, unknown> })
+          .metrics;
         return Number(metrics.totalProducts) === seller.totalProducts &&
-          Number(metrics.activeProducts) === seller.activeProducts
-          ? JSON.parse(result.out)
+          Number(metrics.activeProducts) === seller.activeProducts &&
+          Number(categoryMetrics.productCount) === categoryValues.productCount
+          ? { seller: JSON.parse(result.out), category: JSON.parse(categoryResult.out) }
           : undefined;
       },
       180_000,
     );
-    expect(stored.seller).toBe(sellerId);
-    const categoryResult = await query('category', category);
-    expect(categoryResult.code).toBe(0);
-    expect(Number(JSON.parse(categoryResult.out).metrics.productCount)).toBe(categoryValues.productCount);
+    expect(stored.seller.seller).toBe(sellerId);
+    expect(stored.category.category).toBe(category);
     const lowStock = await query('low-stock', sellerId);
     expect(lowStock.code).toBe(0);
     expect(JSON.parse(lowStock.out)).toMatchObject({ sellerId, metrics: expect.any(Array) });
