@@ -78,7 +78,8 @@ export class Demo {
     const stack = this.stack;
     const config: ServiceConfig = {
       ...base,
-      kafka: { ...base.kafka, brokers: stack.kafka?.brokers ?? [] },
+      // startLocalStack with no options starts all three servers: Kafka is there.
+      kafka: { ...base.kafka, brokers: stack.kafka!.brokers },
       aws: {
         region: stack.region,
         dynamodbEndpoint: stack.dynamodb?.endpoint,
