@@ -30,7 +30,7 @@ export interface DemoOptions {
   /** Progress refresh on a terminal. @default 200 */
   tickMs?: number;
   /** A stage cannot go on (see `ServiceDeps.onFatal`); `main` stops the demo with exit code 1. */
-  onFatal?: (error: unknown) => void;
+  onFatal: (error: unknown) => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -111,7 +111,7 @@ export class Demo {
       logger,
       telemetry,
       lagIntervalMs: 500,
-      ...(this.options.onFatal === undefined ? {} : { onFatal: this.options.onFatal }),
+      onFatal: this.options.onFatal,
     });
     const service = this.service;
     this.options.setReadiness(() => service.readiness());

@@ -188,7 +188,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         await fn();
       } catch (error) {
         errors.push(error);
-        log.error(`failed to ${what}`, { error: error instanceof Error ? error.message : String(error) });
+        log.error(`failed to ${what}`, { error: describeError(error) });
       }
     };
     await Promise.all([

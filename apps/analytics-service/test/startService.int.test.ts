@@ -333,8 +333,11 @@ describe('startService', () => {
     expect((await reader.getSellerMetrics(after.id))?.totalProducts).toBe(2);
   });
 
-  it('runs the aggregate stage alone without AWS clients, probing only Kafka', async () => {
-    const service = await start(config({ KAFKA_GROUP_ID: uniqueName('svc-agg') }), 'aggregate');
+  it('runs the aggregate stage alone without AWS clients, probing only Kafka, with a fetch bound per partition', async () => {
+    const service = await start(
+      config({ KAFKA_GROUP_ID: uniqueName('svc-agg'), KAFKA_MAX_BYTES_PER_PARTITION: '65536' }),
+      'aggregate',
+    );
 
     const readiness = await eventually('ready', async () => {
       const r = await service.readiness();
