@@ -30,8 +30,8 @@ export default defineConfig({
       exclude: ['**/*.test.ts', '**/index.ts', '**/types.ts', '**/worker-shim.mjs'],
       reporter: ['text-summary', 'json-summary'],
       // perFile: every file on its own, so a well-tested package cannot hide an untested file.
-      // Packages without perFile yet are checked as a whole: files below 90 % there are listed in
-      // README.md (Testing); move each to perFile once its files are covered.
+      // kafka-processor is still checked as a whole (its files below 90 % are listed in README.md,
+      // Testing); move it to perFile once they are covered.
       thresholds: {
         'packages/product-events/src/**': { perFile: true, 100: true },
         'packages/aggregator/src/**': { perFile: true, 100: true },
@@ -41,12 +41,16 @@ export default defineConfig({
         // Branches 89: the rescale tool's crash-resume paths run only in the child processes of the
         // end-to-end tests, which coverage does not see (measured 89.5%; see the issue-18 note).
         'packages/kafka-processor/src/**': { lines: 90, branches: 89 },
-        'packages/dynamodb-sink/src/**': { lines: 90, branches: 90 },
-        'packages/s3-sink/src/**': { lines: 90, branches: 90 },
-        'packages/local-stack/src/**': { lines: 90, branches: 90 },
-        // The app as a whole, an interim floor (96.3 % lines, 87.6 % branches measured on 2026-11-27
-        // before the rescale/reset and fault-readiness code landed); the target is 90 % per file.
-        'apps/analytics-service/src/**': { lines: 85, branches: 80 },
+        'packages/dynamodb-sink/src/**': { perFile: true, lines: 90, branches: 90 },
+        'packages/s3-sink/src/**': { perFile: true, lines: 90, branches: 90 },
+        'packages/local-stack/src/**': { perFile: true, lines: 90, branches: 90 },
+        // Every file of the app but two, which keep interim floors a few points under what they
+        // measured on 2026-11-27 (see README.md, Testing): Demo.ts's untested branches are failures
+        // while stopping and a bucket that already exists; service.ts's are stage-1 fatal faults, a
+        // stage not yet joined, and an unpatched kafkajs.
+        'apps/analytics-service/src/**/!(Demo|service).ts': { perFile: true, lines: 90, branches: 90 },
+        'apps/analytics-service/src/Demo.ts': { lines: 90, branches: 75 },
+        'apps/analytics-service/src/service.ts': { lines: 90, branches: 80 },
       },
     },
     projects: [

@@ -30,7 +30,7 @@ export interface DemoOptions {
   /** Progress refresh on a terminal. @default 200 */
   tickMs?: number;
   /** A stage cannot go on (see `ServiceDeps.onFatal`); `main` stops the demo with exit code 1. */
-  onFatal?: (error: unknown) => void;
+  onFatal: (error: unknown) => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -78,7 +78,8 @@ export class Demo {
     const stack = this.stack;
     const config: ServiceConfig = {
       ...base,
-      kafka: { ...base.kafka, brokers: stack.kafka?.brokers ?? [] },
+      // startLocalStack with no options starts all three servers: Kafka is there.
+      kafka: { ...base.kafka, brokers: stack.kafka!.brokers },
       aws: {
         region: stack.region,
         dynamodbEndpoint: stack.dynamodb?.endpoint,
@@ -110,7 +111,7 @@ export class Demo {
       logger,
       telemetry,
       lagIntervalMs: 500,
-      ...(this.options.onFatal === undefined ? {} : { onFatal: this.options.onFatal }),
+      onFatal: this.options.onFatal,
     });
     const service = this.service;
     this.options.setReadiness(() => service.readiness());

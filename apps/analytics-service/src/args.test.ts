@@ -30,6 +30,22 @@ describe('parseArgs', () => {
     });
   });
 
+  it('reads the pipeline tools: new-epoch, rescale and reset, each with --yes, rescale with a partitioner', () => {
+    expect(parseArgs(['new-epoch'])).toEqual({ kind: 'new-epoch', yes: false });
+    expect(parseArgs(['new-epoch', '--yes'])).toEqual({ kind: 'new-epoch', yes: true });
+    expect(parseArgs(['rescale', '--partitioner', 'crc32', '--yes'])).toEqual({
+      kind: 'rescale',
+      yes: true,
+      partitioner: 'crc32',
+    });
+    expect(parseArgs(['rescale', '--partitioner=murmur2'])).toEqual({
+      kind: 'rescale',
+      yes: false,
+      partitioner: 'murmur2',
+    });
+    expect(parseArgs(['reset', '--yes'])).toEqual({ kind: 'reset', yes: true, partitioner: undefined });
+  });
+
   it('answers help', () => {
     expect(parseArgs(['--help'])).toEqual({ kind: 'help' });
     expect(parseArgs(['-h'])).toEqual({ kind: 'help' });
@@ -43,6 +59,10 @@ describe('parseArgs', () => {
     [['metrics', 'product', 'p'], 'metrics: expected seller, category or low-stock, got "product"'],
     [['metrics', 'seller'], 'metrics seller: missing the id'],
     [['metrics', 'seller', 'a', 'b'], 'metrics seller: unexpected "b"'],
+    [['new-epoch', '--force'], 'new-epoch: unknown argument "--force"'],
+    [['rescale', '--partitioner', 'fnv'], 'rescale --partitioner: expected murmur2 or crc32, got "fnv"'],
+    [['rescale', '--partitioner'], 'rescale --partitioner: expected murmur2 or crc32, got ""'],
+    [['reset', '--partitioner', 'crc32'], 'reset: unknown argument "--partitioner"'],
   ])('rejects %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(ArgumentsError);
     expect(() => parseArgs(argv)).toThrow(message);

@@ -130,4 +130,68 @@ describe('clients', () => {
     dynamo.destroy();
     s3.destroy();
   });
+
+  it.each([
+    ['silent', logLevel.NOTHING],
+    ['fatal', logLevel.ERROR],
+    ['error', logLevel.ERROR],
+    ['warn', logLevel.WARN],
+    ['info', logLevel.WARN],
+    ['debug', logLevel.INFO],
+    ['trace', logLevel.INFO],
+  ])('logs kafkajs at the level matching LOG_LEVEL=%s', (level, expected) => {
+    const config = loadConfig({
+      KAFKA_BROKERS: 'b:9092',
+      AWS_REGION: 'eu-west-1',
+      ARCHIVE_BUCKET: 'bucket-name',
+      LOG_LEVEL: level,
+    });
+
+    expect(kafkaClientConfig(config, config.kafka.brokers, capture().logger).logLevel).toBe(expected);
+  });
+
+  it('connects to Kafka in plain text without SASL when none is configured', () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: 'b:9092',
+      AWS_REGION: 'eu-west-1',
+      ARCHIVE_BUCKET: 'bucket-name',
+    });
+
+    const kafkaConfig = kafkaClientConfig(config, ['b:9092', 'c:9092'], capture().logger);
+
+    expect(kafkaConfig.brokers).toEqual(['b:9092', 'c:9092']);
+    expect(kafkaConfig.ssl).toBe(false);
+    expect(kafkaConfig).not.toHaveProperty('sasl');
+  });
+
+  it('leaves the AWS endpoints to the SDK when none is configured, and takes given credentials for S3', async () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: 'b:9092',
+      AWS_REGION: 'eu-west-1',
+      ARCHIVE_BUCKET: 'bucket-name',
+    });
+    const dynamo = createDynamoClient(config);
+    const s3 = createS3Client(config, { accessKeyId: 'a', secretAccessKey: 's' });
+
+    expect(dynamo.config.endpoint).toBeUndefined();
+    expect(s3.config.endpoint).toBeUndefined();
+    expect(await s3.config.credentials()).toMatchObject({ accessKeyId: 'a', secretAccessKey: 's' });
+    dynamo.destroy();
+    s3.destroy();
+  });
+});
+
+describe('kafkaLogCreator at a level kafkajs does not name', () => {
+  it('logs the entry at info', () => {
+    const { logger, lines } = capture();
+
+    kafkaLogCreator(logger)(logLevel.INFO)({
+      namespace: 'Consumer',
+      level: logLevel.NOTHING,
+      label: 'NOTHING',
+      log: { timestamp: 't', message: 'odd' },
+    });
+
+    expect(lines).toEqual([expect.objectContaining({ level: 30, msg: 'odd' })]);
+  });
 });

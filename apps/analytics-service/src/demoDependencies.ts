@@ -32,13 +32,12 @@ export function checkDemoDependencies(
 }
 
 /**
- * Loads a CommonJS demo dependency synchronously (pino-pretty for the demo's readable logs).
+ * Loads a CommonJS demo dependency synchronously (pino-pretty for the demo's readable logs), as
+ * `require` returns it.
  * @throws {MissingDemoDependencyError} when it is not installed.
  */
 export function requireDemoDependency<T>(name: string): T {
   checkDemoDependencies([name]);
-  const loaded = localRequire(name) as T | { default: T };
-  return typeof loaded === 'object' && loaded !== null && 'default' in loaded
-    ? loaded.default
-    : (loaded as T);
+  // The module itself, as `require` gives it (pino-pretty's export is the factory function).
+  return localRequire(name) as T;
 }

@@ -21,7 +21,8 @@ export async function runDlq(
   }
   const logger = pino(
     { level: config.logLevel, base: { service: 'analytics-service', command: 'dlq' } },
-    pino.destination({ dest: 2, sync: true }),
+    // The stream the command was given for errors (process.stderr when run as a program).
+    io.stderr,
   );
   const kafka = createKafka(config, config.kafka.brokers, logger);
   return runDlqCommand(command, { config, kafka, logger, out: io.stdout, err: io.stderr });

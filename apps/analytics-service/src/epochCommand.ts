@@ -63,7 +63,8 @@ export async function runNewEpoch(
   }
   const logger = pino(
     { level: config.logLevel, base: { service: 'analytics-service', command: 'new-epoch' } },
-    pino.destination({ dest: 2, sync: true }),
+    // The stream the command was given for errors (process.stderr when run as a program).
+    err,
   );
   const kafka = createKafka(config, config.kafka.brokers, logger);
   const current: PipelineEpoch | undefined = await readPipelineEpoch({

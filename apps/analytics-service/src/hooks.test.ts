@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { dynamoHooks, metricChangeConsumerHooks, processorHooks, s3Hooks } from './hooks.js';
+import {
+  consumerLagHook,
+  dynamoHooks,
+  metricChangeConsumerHooks,
+  processorHooks,
+  s3Hooks,
+  sinkWriterHooks,
+} from './hooks.js';
 import { Telemetry } from './Telemetry.js';
 
 describe('library hooks mapped to Prometheus metrics', () => {
@@ -98,5 +105,75 @@ describe('library hooks mapped to Prometheus metrics', () => {
     expect(text).toContain('analytics_metric_changes_undecodable_total 1');
     expect(text).toContain('analytics_retries_total{operation="dynamodb.PutItem"} 1');
     expect(text).toContain('analytics_retries_total{operation="s3.PutObject"} 1');
+  });
+
+  it('counts failed sink writes by writer and sink batches by outcome', async () => {
+    const telemetry = new Telemetry();
+    const hooks = sinkWriterHooks(telemetry);
+
+    hooks.onWriteFailed?.({ writer: 'dynamodb', records: 3, error: new Error('throttled') });
+    hooks.onWriteFailed?.({ writer: 's3', records: 3, error: new Error('slow down') });
+    hooks.onWriteFailed?.({ writer: 's3', records: 3, error: new Error('slow down') });
+    hooks.onBatch?.({ records: 3, durationMs: 250, ok: false });
+    hooks.onBatch?.({ records: 3, durationMs: 750, ok: true });
+    const text = await telemetry.registry.metrics();
+
+    expect(text).toContain('analytics_dynamodb_write_failures_total 1');
+    expect(text).toContain('analytics_s3_write_failures_total 2');
+    expect(text).toContain('analytics_batches_total{stage="sink",outcome="failed"} 1');
+    expect(text).toContain('analytics_batches_total{stage="sink",outcome="ok"} 1');
+    expect(text).toContain('analytics_batch_duration_seconds_sum{stage="sink"} 1');
+  });
+
+  it('publishes each polled partition lag with its group and stage', async () => {
+    const telemetry = new Telemetry();
+
+    consumerLagHook(telemetry)(
+      { groupId: 'analytics-sink', topics: ['analytics.metric-changes'], stage: 'sink' },
+      [
+        {
+          groupId: 'analytics-sink',
+          topic: 'analytics.metric-changes',
+          partition: 0,
+          lag: 12,
+          position: 30n,
+        },
+        { groupId: 'analytics-sink', topic: 'analytics.metric-changes', partition: 1, lag: 0, position: 7n },
+      ],
+    );
+    const text = await telemetry.registry.metrics();
+
+    expect(text).toMatch(/analytics_consumer_lag\{[^}]*partition="0"[^}]*\} 12/);
+    expect(text).toMatch(/analytics_consumer_lag\{[^}]*partition="1"[^}]*\} 0/);
+  });
+
+  it('adds nothing for an invalid-event code listed without a count', async () => {
+    const telemetry = new Telemetry();
+
+    processorHooks(telemetry).onBatch?.({
+      group: 0,
+      topic: 'product.created',
+      partition: 0,
+      firstOffset: '0',
+      lastOffset: '0',
+      messages: 1,
+      eventsByType: { 'product.created': 1, 'product.updated': 0, 'product.deleted': 0 },
+      applied: 1,
+      duplicate: 0,
+      stale: 0,
+      invalid: 0,
+      invalidByCode: { INVALID_JSON: undefined },
+      changedStates: 1,
+      metricChanges: 2,
+      alerts: 0,
+      durationMs: 1,
+      attempts: 1,
+      lag: 0,
+    });
+
+    expect(telemetry.stats).toMatchObject({ processed: 1, deadLettered: 0 });
+    expect(await telemetry.registry.metrics()).not.toContain(
+      'analytics_events_invalid_total{code="INVALID_JSON"}',
+    );
   });
 });

@@ -15,27 +15,28 @@ export async function runMetricsCommand(
   err: { write(text: string): unknown },
 ): Promise<number> {
   const client = createDynamoClient(config);
+  let value: unknown;
   try {
     const reader = new MetricsReader({
       client,
       tableName: config.metricsTable,
       retry: { retries: config.retries },
     });
-    const value =
+    value =
       command.entity === 'seller'
         ? await reader.getSellerMetrics(command.id)
         : command.entity === 'category'
           ? await reader.getCategoryMetrics(command.id)
           : await reader.listLowStock(command.id);
-    if (value === undefined) {
-      err.write(`analytics-service: no metrics for ${command.entity} ${JSON.stringify(command.id)}\n`);
-      return 1;
-    }
-    out.write(
-      `${toJson({ [command.entity === 'low-stock' ? 'sellerId' : command.entity]: command.id, metrics: value })}\n`,
-    );
-    return 0;
   } finally {
     client.destroy();
   }
+  if (value === undefined) {
+    err.write(`analytics-service: no metrics for ${command.entity} ${JSON.stringify(command.id)}\n`);
+    return 1;
+  }
+  out.write(
+    `${toJson({ [command.entity === 'low-stock' ? 'sellerId' : command.entity]: command.id, metrics: value })}\n`,
+  );
+  return 0;
 }

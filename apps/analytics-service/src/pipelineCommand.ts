@@ -82,7 +82,8 @@ export async function runPipelineCommand(
   }
   const logger = pino(
     { level: config.logLevel, base: { service: 'analytics-service', command: command.kind } },
-    pino.destination({ dest: 2, sync: true }),
+    // The stream the command was given for errors (process.stderr when run as a program).
+    err,
   );
   const kafka = createKafka(config, config.kafka.brokers, logger);
   const common = {

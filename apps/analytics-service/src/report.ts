@@ -99,7 +99,8 @@ export function formatMoney(minorUnits: bigint, currency: string): string {
     format = new Intl.NumberFormat('en', { style: 'currency', currency });
     moneyFormats.set(currency, format);
   }
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  // Always set for style 'currency' (the type allows undefined for other styles).
+  const digits = format.resolvedOptions().maximumFractionDigits as number;
   const negative = minorUnits < 0n;
   const abs = negative ? -minorUnits : minorUnits;
   const scale = 10n ** BigInt(digits);
@@ -118,11 +119,13 @@ export function formatMoneyByCurrency(money: Readonly<Record<string, bigint>>): 
 
 function table(headers: string[], rows: string[][], rightAligned: ReadonlySet<number>): string[] {
   const widths = headers.map((header, i) =>
-    Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)),
+    Math.max(header.length, ...rows.map((row) => (row[i] as string).length)),
   );
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .map((cell, i) =>
+        rightAligned.has(i) ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number),
+      )
       .join('  ')
       .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].map((l) => `  ${l}`);

@@ -17,6 +17,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
 import { cachedSingleFlight } from './cachedSingleFlight.js';
 import type { Role, ServiceConfig } from './config.js';
+import { describeError } from './describeError.js';
 import { ServiceError } from './errors.js';
 import {
   consumerLagHook,
@@ -67,14 +68,6 @@ export interface RunningService {
   readiness(): Promise<Readiness>;
   /** Stops the stages gracefully (finishing the batch in flight), destroys the pool, closes clients. */
   stop(): Promise<void>;
-}
-
-/** `name: message (HTTP status)` for the log: AWS errors without a body (HeadBucket 404) say little else. */
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const text = error.message && error.message !== error.name ? `${error.name}: ${error.message}` : error.name;
-  return status === undefined ? text : `${text} (HTTP ${status})`;
 }
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -195,7 +188,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         await fn();
       } catch (error) {
         errors.push(error);
-        log.error(`failed to ${what}`, { error: error instanceof Error ? error.message : String(error) });
+        log.error(`failed to ${what}`, { error: describeError(error) });
       }
     };
     await Promise.all([

@@ -112,4 +112,34 @@ describe('handleShutdownSignals', () => {
     expect(exit).toHaveBeenCalledTimes(1);
     expect(exit).toHaveBeenCalledWith(1);
   });
+
+  it('exits with the configured forced code when the shutdown rejects with a non-Error, logging it as text', async () => {
+    const exit = vi.fn();
+    const error = vi.fn();
+    const handle = handleShutdownSignals(() => Promise.reject('socket closed'), {
+      timeoutMs: 1000,
+      logger: { ...logger, error },
+      exit,
+      signals: [],
+      forcedExitCode: 70,
+    });
+    dispose = handle.dispose;
+
+    await handle.trigger('test');
+
+    expect(error).toHaveBeenCalledWith('shutdown failed', { error: 'socket closed' });
+    expect(exit).toHaveBeenCalledWith(70);
+  });
+
+  it('listens to SIGTERM and SIGINT by default, and stops listening when disposed', () => {
+    const before = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
+
+    const handle = handleShutdownSignals(async () => {}, { timeoutMs: 1000, logger });
+    const during = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
+    handle.dispose();
+
+    expect(during).toEqual({ term: before.term + 1, int: before.int + 1 });
+    expect({ term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') }).toEqual(before);
+    expect(handle.shuttingDown()).toBe(false);
+  });
 });

@@ -221,3 +221,33 @@ export function metricValue(text: string, sample: string): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * Runs a one-shot command of the program (`dlq`, `new-epoch`, `rescale`, `reset`, `metrics`)
+ * through `runMain` in this process, so that coverage sees it; resolves with its exit code and
+ * what it wrote to stdout and stderr (its logs included). A command never asks to end the
+ * process; if it did, the call rejects.
+ */
+export async function runInProcess(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { runMain } = await import('../src/main.js');
+  const chunks = { stdout: '', stderr: '' };
+  const writer = (key: 'stdout' | 'stderr') =>
+    ({
+      write: (text: string | Uint8Array) => {
+        chunks[key] += typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
+        return true;
+      },
+    }) as unknown as NodeJS.WritableStream;
+  const code = await runMain(args, {
+    stdout: writer('stdout'),
+    stderr: writer('stderr'),
+    env: { ...env },
+    exit: (exitCode) => {
+      throw new Error(`a one-shot command asked to exit the process (${exitCode})`);
+    },
+  });
+  return { code: code ?? 0, ...chunks };
+}

@@ -1,10 +1,11 @@
 /**
- * The dead-letter workflow through the BUILT app against the local stack: stage 1 runs with a
+ * The dead-letter workflow against the local stack: stage 1 (the BUILT app) runs with a
  * payload limit that is too small (a producer-side fix is simulated by raising it: the rejection
  * no longer applies), the operator inspects the dead letters with `dlq stats` / `dlq show`,
  * restarts stage 1 with the new limit and redrives them with `dlq redrive`. Records that are still
  * invalid (a wrong `event-type` header) come back with a higher redrive count until the limit
- * refuses them; re-running a redrive sends nothing twice.
+ * refuses them; re-running a redrive sends nothing twice. The `dlq` commands run in this process
+ * (`runMain`, so that coverage sees them), except in the crash test, which kills the built program.
  */
 import { randomUUID } from 'node:crypto';
 import { encodeProductEvent, type ProductEvent } from '@marketplace/product-events';
@@ -13,7 +14,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopicsAndWait } from '../../../packages/kafka-processor/src/prepareTopics.js';
 import { readToEnd } from '../../../packages/kafka-processor/test/integration/helpers.js';
 import { kafkaClient, testStack, uniqueName } from '../../../packages/local-stack/test/clients.js';
-import { type AppProcess, baseEnv, ensureBuilt, eventually, metricValue, startApp } from './app.js';
+import {
+  type AppProcess,
+  baseEnv,
+  ensureBuilt,
+  eventually,
+  metricValue,
+  runInProcess,
+  startApp,
+} from './app.js';
 
 const PARTITIONS = 2;
 const SMALL_LIMIT = 600;
@@ -115,12 +124,9 @@ async function scrape(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
 }
 
-/** Runs `analytics-service dlq ...args` to its end. */
+/** Runs `analytics-service dlq ...args` to its end, in this process (the crash test runs the built program). */
 async function dlq(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = startApp(env(), ['dlq', ...args]);
-  apps.push(cli);
-  const { code } = await cli.exited;
-  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+  return runInProcess(env(), ['dlq', ...args]);
 }
 
 async function dlqJson<T>(...args: string[]): Promise<T> {
@@ -357,5 +363,16 @@ describe('dead-letter workflow (built app)', () => {
     const bad = await dlq('redrive', '--code', 'X');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--name is required');
+  });
+
+  it('fails with exit code 1 and the reason when the dead-letter topic does not exist', async () => {
+    const topic = uniqueName('dlq-missing');
+
+    const missing = await runInProcess(env({ TOPIC_DEAD_LETTER: topic }), ['dlq', 'stats']);
+
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toContain('analytics-service: dlq stats failed:');
+    expect(missing.stderr).toContain(topic);
   });
 });

@@ -4,6 +4,7 @@
  * in child processes. The process is not ended: `exit` is recorded, and the shutdown signal is
  * SIGUSR2 emitted on this process (no real signal is sent).
  */
+import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -193,11 +194,28 @@ describe('runMain (the program, in process)', () => {
     );
   });
 
+  it.each([
+    [['new-epoch'], 'analytics-service: new-epoch needs KAFKA_BROKERS\n'],
+    [['rescale'], 'analytics-service: rescale needs KAFKA_BROKERS\n'],
+    [['reset', '--yes'], 'analytics-service: reset needs KAFKA_BROKERS\n'],
+  ])('refuses %j without KAFKA_BROKERS with exit code 2', async (argv, message) => {
+    const io = memoryIo(baseEnv({}));
+
+    expect(await runMain(argv, io)).toBe(2);
+    expect(io.err()).toBe(message);
+    expect(io.out()).toBe('');
+  });
+
   it('exits 1 when the service cannot start (HTTP port taken), leaving nothing running', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
-    const io = memoryIo(serviceEnv({ HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' }));
+    // Without `signals`: the program's own SIGTERM and SIGINT handlers, removed again on failure.
+    const { signals: _ownSignal, ...io } = memoryIo(
+      serviceEnv({ HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' }),
+    );
+    const listeners = () => [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')];
+    const before = listeners();
 
     try {
       expect(await runMain(['--role', 'aggregate'], io)).toBeUndefined();
@@ -205,7 +223,7 @@ describe('runMain (the program, in process)', () => {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
     expect(io.exits).toEqual([1]);
-    expect(process.listenerCount('SIGUSR2')).toBe(0);
+    expect(listeners()).toEqual(before);
   });
 
   it('runs both stages until the signal, stores metrics equal to the oracle, and answers metrics and dlq commands', async () => {
@@ -223,23 +241,25 @@ describe('runMain (the program, in process)', () => {
       const q = memoryIo(serviceEnv());
       return { code: await runMain(['metrics', ...argv], q), out: q.out(), err: q.err() };
     };
+    // The seller's and the category's rows come from different groups: wait for both.
     const stored = await eventually(
-      'the seller metrics equal the oracle',
+      'the seller and category metrics equal the oracle',
       async () => {
-        const result = await query('seller', sellerId);
-        if (result.code !== 0) return undefined;
+        const [result, categoryResult] = [await query('seller', sellerId), await query('category', category)];
+        if (result.code !== 0 || categoryResult.code !== 0) return undefined;
         const { metrics } = JSON.parse(result.out) as { metrics: Record<string, unknown> };
+        const categoryMetrics = (JSON.parse(categoryResult.out) as { metrics: Record<string, unknown> })
+          .metrics;
         return Number(metrics.totalProducts) === seller.totalProducts &&
-          Number(metrics.activeProducts) === seller.activeProducts
-          ? JSON.parse(result.out)
+          Number(metrics.activeProducts) === seller.activeProducts &&
+          Number(categoryMetrics.productCount) === categoryValues.productCount
+          ? { seller: JSON.parse(result.out), category: JSON.parse(categoryResult.out) }
           : undefined;
       },
       180_000,
     );
-    expect(stored.seller).toBe(sellerId);
-    const categoryResult = await query('category', category);
-    expect(categoryResult.code).toBe(0);
-    expect(Number(JSON.parse(categoryResult.out).metrics.productCount)).toBe(categoryValues.productCount);
+    expect(stored.seller.seller).toBe(sellerId);
+    expect(stored.category.category).toBe(category);
     const lowStock = await query('low-stock', sellerId);
     expect(lowStock.code).toBe(0);
     expect(JSON.parse(lowStock.out)).toMatchObject({ sellerId, metrics: expect.any(Array) });
@@ -274,5 +294,79 @@ describe('runMain (the program, in process)', () => {
     expect(io.out()).toContain('Demo mode (KAFKA_BROKERS is not set)');
     expect(io.out()).toContain('Starting the local stack');
     expect(io.out()).toContain('Both stages are running.');
+  }, 300_000);
+
+  it('runs stage 1 alone and, when an error escapes, shuts down gracefully and exits 1', async () => {
+    const own = {
+      APPLICATION_ID: uniqueName('main-fault'),
+      TOPIC_PRODUCT_STATE: uniqueName('main-fault-state'),
+      TOPIC_METRIC_CHANGES: uniqueName('main-fault-changes'),
+      TOPIC_DEAD_LETTER: uniqueName('main-fault-dlq'),
+      TOPIC_LOW_STOCK_ALERTS: uniqueName('main-fault-lowstock'),
+      TOPIC_REROUTE: uniqueName('main-fault-reroute'),
+      TOPIC_EPOCH: uniqueName('main-fault-epoch'),
+    };
+    const faults = new EventEmitter();
+    const io = { ...memoryIo(serviceEnv(own)), faultTarget: faults };
+
+    try {
+      expect(await runMain(['--role', 'aggregate'], io)).toBeUndefined();
+      expect(io.exits).toEqual([]);
+      faults.emit('uncaughtException', new Error('escaped from a callback'), 'uncaughtException');
+      await eventually(
+        'the service has shut down',
+        () => (io.exits.length > 0 ? io.exits : undefined),
+        120_000,
+      );
+
+      expect(io.exits).toEqual([1]);
+    } finally {
+      const admin = kafka!.admin();
+      await admin.connect();
+      await admin
+        .deleteTopics({
+          topics: Object.entries(own).flatMap(([key, topic]) => (key.startsWith('TOPIC_') ? [topic] : [])),
+        })
+        .catch(() => {});
+      await admin.disconnect();
+    }
+  }, 300_000);
+
+  it('keeps serving the demo after its report until the signal, producing at the configured rate', async () => {
+    const io = memoryIo(
+      baseEnv({ DEMO_EVENTS: '300', DEMO_RATE: '1000', DEMO_PARTITIONS: '2', HTTP_PORT: '0' }),
+    );
+
+    expect(await runMain([], io)).toBeUndefined();
+    expect(io.exits).toEqual([]);
+    expect(io.out()).toContain('Producing 300 events (seed');
+    expect(io.out()).toContain('1000 events/s');
+    expect(io.out()).toMatch(
+      /Serving http:\/\/127\.0\.0\.1:\d+\/metrics and \/readyz; press Ctrl-C to stop\./,
+    );
+
+    process.emit('SIGUSR2', 'SIGUSR2');
+    await eventually('the demo has shut down', () => (io.exits.length > 0 ? io.exits : undefined), 120_000);
+
+    expect(io.exits).toEqual([0]);
+    expect(io.out()).toContain('Stopping the local stack');
+  }, 300_000);
+
+  it('stops the demo cleanly when the signal comes while the local stack is starting', async () => {
+    const io = memoryIo(
+      baseEnv({ DEMO_EVENTS: '300', DEMO_RATE: '0', DEMO_PARTITIONS: '2', HTTP_PORT: '0' }),
+    );
+
+    const started = runMain([], io);
+    await eventually('the demo is starting the local stack', () =>
+      io.out().includes('Starting the local stack') ? true : undefined,
+    );
+    process.emit('SIGUSR2', 'SIGUSR2');
+
+    expect(await started).toBeUndefined();
+    await eventually('the demo has shut down', () => (io.exits.length > 0 ? io.exits : undefined), 120_000);
+    expect(io.exits).toEqual([0]);
+    expect(io.out()).not.toContain('Both stages are running.');
+    expect(io.out()).toContain('Stopping the local stack');
   }, 300_000);
 });

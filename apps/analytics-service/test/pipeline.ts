@@ -3,8 +3,6 @@
  * reset): one deployment's names and environment, an independent producer, read-back through
  * MetricsReader and raw table scans, comparison with the independent oracle. Not a test file.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { type AttributeValue, DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
@@ -26,9 +24,7 @@ import {
   testStack,
   uniqueName,
 } from '../../../packages/local-stack/test/clients.js';
-import { APP_DIR, type AppProcess, baseEnv, eventually, MAIN, startApp } from './app.js';
-
-const run = promisify(execFile);
+import { type AppProcess, baseEnv, eventually, runInProcess, startApp } from './app.js';
 
 /** One deployment of the service under test, with unique names. */
 export class Deployment {
@@ -127,26 +123,17 @@ export class Deployment {
     return app;
   }
 
-  /** Runs a one-shot command of the built app; resolves with its exit code and output. */
+  /**
+   * Runs a one-shot command (`new-epoch`, `rescale`, `reset`, `dlq`, `metrics`) through `runMain`
+   * in this process, so that coverage sees it; resolves with its exit code and what it wrote. The
+   * built program runs the same commands in child processes where a test kills them
+   * ({@link startApp}).
+   */
   async command(
     args: string[],
     extra: Record<string, string> = {},
   ): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], {
-        cwd: APP_DIR,
-        env: this.env(extra),
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code?: number; stdout?: string; stderr?: string };
-      return {
-        code: typeof e.code === 'number' ? e.code : 1,
-        stdout: e.stdout ?? '',
-        stderr: e.stderr ?? '',
-      };
-    }
+    return runInProcess(this.env(extra), args);
   }
 
   /** Produces messages with an independent kafkajs producer (its default partitioner, murmur2). */

@@ -333,8 +333,11 @@ describe('startService', () => {
     expect((await reader.getSellerMetrics(after.id))?.totalProducts).toBe(2);
   });
 
-  it('runs the aggregate stage alone without AWS clients, probing only Kafka', async () => {
-    const service = await start(config({ KAFKA_GROUP_ID: uniqueName('svc-agg') }), 'aggregate');
+  it('runs the aggregate stage alone without AWS clients, probing only Kafka, with a fetch bound per partition', async () => {
+    const service = await start(
+      config({ KAFKA_GROUP_ID: uniqueName('svc-agg'), KAFKA_MAX_BYTES_PER_PARTITION: '65536' }),
+      'aggregate',
+    );
 
     const readiness = await eventually('ready', async () => {
       const r = await service.readiness();
@@ -343,5 +346,32 @@ describe('startService', () => {
 
     expect(readiness).toEqual({ ready: true, reasons: [] });
     await service.stop();
+  });
+
+  it('refuses to start the sink stage without its AWS clients, naming what is missing, and leaves nothing running', async () => {
+    const groupId = uniqueName('svc-noaws');
+    const cfg = config({ KAFKA_GROUP_ID: groupId, SINK_GROUP_ID: uniqueName('svc-noaws-sink') });
+
+    const failure = await startService({
+      config: cfg,
+      role: 'all',
+      kafka,
+      logger,
+      telemetry: new Telemetry(),
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toBe(
+      'the sink stage needs a DynamoDB client, an S3 client and ARCHIVE_BUCKET',
+    );
+    // The aggregate stage had started first: it left its group.
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    const { groups } = await kafkaAdmin.describeGroups([groupId]);
+    await kafkaAdmin.disconnect();
+    expect(groups[0]?.members).toEqual([]);
   });
 });

@@ -331,6 +331,39 @@ describe('PartialAggregates.replace', () => {
   });
 });
 
+describe('PartialAggregates.hasChanges', () => {
+  // A caller skips the write of a batch when nothing is pending: each kind of row alone must count.
+  const cases: Array<[string, ProductState, ProductState, string[]]> = [
+    [
+      'only a seller row changed (status)',
+      state({ productId: 'p-1' }),
+      state({ productId: 'p-1', version: 2, status: 'inactive' }),
+      ['seller:s-1'],
+    ],
+    [
+      'only category rows changed (a move between categories)',
+      state({ productId: 'p-1', category: 'books' }),
+      state({ productId: 'p-1', version: 2, category: 'music' }),
+      ['category:books', 'category:music'],
+    ],
+    // No case for a low-stock entry alone: its seller, category or quantity changed, so a seller
+    // or category row changed with it.
+  ];
+
+  it.each(cases)('says changes are pending when %s, until they are taken', (_, before, after, rows) => {
+    const partials = new PartialAggregates();
+    partials.replace(undefined, before);
+    take(partials);
+    expect(partials.hasChanges).toBe(false);
+
+    partials.replace(before, after);
+
+    expect(partials.hasChanges).toBe(true);
+    expect(take(partials).map((c) => `${c.entity}:${c.id}`)).toEqual(rows);
+    expect(partials.hasChanges).toBe(false);
+  });
+});
+
 describe('PartialAggregates low stock', () => {
   const lowRows = (changes: MetricChange[]) => changes.filter((c) => c.entity === 'lowStock');
 

@@ -305,6 +305,30 @@ describe('encodeMetricChange / decodeMetricChange', () => {
     ],
   ];
 
+  const removal = JSON.parse(encodeMetricChange(lowStock('p-1', 's-1', null)).toString('utf8'));
+  const emptyIds: Array<[string, unknown, string]> = [
+    ['the removal of a low-stock entry of an empty seller id', { ...removal, sellerId: '' }, '/sellerId'],
+    ['the removal of a low-stock entry of an empty product id', { ...removal, id: '' }, '/id'],
+    [
+      'a low-stock entry with an empty product id',
+      { ...validLow, values: { ...validLow.values, productId: '' } },
+      '/values/productId',
+    ],
+    [
+      'a low-stock entry with an empty seller id',
+      { ...validLow, values: { ...validLow.values, sellerId: '' } },
+      '/values/sellerId',
+    ],
+  ];
+
+  // An empty id would name no row: the sinks would write (or delete) an item keyed `LOWSTOCK#`.
+  it.each(emptyIds)('refuses %s as a DecodeError', (_, value, path) => {
+    const decode = () => decodeMetricChange(JSON.stringify(value));
+
+    expect(decode).toThrow(DecodeError);
+    expect(decode).toThrow(expect.objectContaining({ code: 'INVALID_METRIC_CHANGE', path }));
+  });
+
   it.each(rejections)('rejects %s with INVALID_METRIC_CHANGE at the field', (_, value, path) => {
     const decode = () => decodeMetricChange(JSON.stringify(value));
 

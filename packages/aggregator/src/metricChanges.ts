@@ -245,14 +245,13 @@ function checkCategoryCurrencies(values: CategoryMetricValues): void {
 
 function readLowStockEntry(value: unknown, productId: string, sellerId: string): LowStockEntry {
   const v: JsonObject = asObject(value, '/values', CODE, 'a low-stock entry or null');
-  const entry: LowStockEntry = {
-    productId: readString(v, 'productId', '/values', CODE, true),
-    sellerId: readString(v, 'sellerId', '/values', CODE, true),
+  // The entry repeats the row's ids, already read as non-empty strings: equal to them or refused.
+  if (v['productId'] !== productId) throw new DecodeError(CODE, '/values/productId', 'does not match /id');
+  if (v['sellerId'] !== sellerId) throw new DecodeError(CODE, '/values/sellerId', 'does not match /sellerId');
+  return {
+    productId,
+    sellerId,
     category: readString(v, 'category', '/values', CODE, false),
     quantity: readInteger(v, 'quantity', '/values', CODE, 0),
   };
-  if (entry.productId !== productId) throw new DecodeError(CODE, '/values/productId', 'does not match /id');
-  if (entry.sellerId !== sellerId)
-    throw new DecodeError(CODE, '/values/sellerId', 'does not match /sellerId');
-  return entry;
 }

@@ -52,6 +52,10 @@ describe('encodeProductState / decodeProductState', () => {
     ['a state written before per-currency money (no currency)', { ...valid, cu: undefined }, '/cu'],
     ['a lower-case currency', { ...valid, cu: 'usd' }, '/cu'],
     ['an empty currency on a live product', { ...valid, cu: '' }, '/cu'],
+    ['a lower-case currency on a tombstone', { ...valid, d: true, cu: 'usd' }, '/cu'],
+    ['a four-letter currency on a tombstone', { ...valid, d: true, cu: 'EURO' }, '/cu'],
+    ['a currency given as an array', { ...valid, cu: ['USD'] }, '/cu'],
+    ['an empty seller id', { ...valid, s: '' }, '/s'],
     ['a fractional quantity', { ...valid, q: 1.5 }, '/q'],
     ['an unknown status', { ...valid, st: 'archived' }, '/st'],
     ['a deleted flag as a number', { ...valid, d: 1 }, '/d'],
@@ -63,6 +67,14 @@ describe('encodeProductState / decodeProductState', () => {
 
     expect(decode).toThrow(DecodeError);
     expect(decode).toThrow(expect.objectContaining({ code: 'INVALID_PRODUCT_STATE', path }));
+  });
+
+  it('restores a tombstone that kept its currency with that currency, and one without it with none', () => {
+    const priced = state({ productId: 'p-1', currency: 'EUR', deleted: true });
+    const unpriced = state({ productId: 'p-2', currency: '', deleted: true });
+
+    expect(decodeProductState(encodeProductState(priced)).currency).toBe('EUR');
+    expect(decodeProductState(encodeProductState(unpriced)).currency).toBe('');
   });
 
   it('rejects bytes that are not JSON', () => {

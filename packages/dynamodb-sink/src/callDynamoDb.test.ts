@@ -77,6 +77,37 @@ describe('callDynamoDb', () => {
     expect(error).toMatchObject({ code: 'READ_FAILED', attempts: 4, retryable: true, cause: throttled });
   });
 
+  it('retries a rejection that is not an Error, logging it as text, and leaves out a key it was not given', async () => {
+    const warn = vi.fn();
+    const call = vi.fn<() => Promise<void>>().mockRejectedValue('socket hang up');
+
+    const error = await callDynamoDb(
+      context({
+        key: undefined,
+        operation: 'CreateTable',
+        errorCode: 'TABLE_SETUP_FAILED',
+        logger: { ...SILENT_LOGGER, warn },
+        retry: { retries: 1, minDelayMs: 0, maxDelayMs: 0, isRetryable: () => true },
+      }),
+      call,
+    ).catch((e: unknown) => e);
+
+    expect(call).toHaveBeenCalledTimes(2);
+    expect(warn).toHaveBeenCalledWith('dynamodb request failed, retrying', {
+      operation: 'CreateTable',
+      table: 'metrics',
+      attempt: 1,
+      delayMs: 0,
+      error: 'socket hang up',
+    });
+    expect(error).toBeInstanceOf(DynamoRequestError);
+    expect(error).toMatchObject({ code: 'TABLE_SETUP_FAILED', attempts: 2, cause: 'socket hang up' });
+    expect((error as DynamoRequestError).key).toBeUndefined();
+    expect((error as Error).message).toBe(
+      'CreateTable on table "metrics" failed after 2 attempt(s): socket hang up',
+    );
+  });
+
   it('recognises a failed condition by its SDK name', () => {
     expect(isConditionalCheckFailed(awsError('ConditionalCheckFailedException', 400))).toBe(true);
     expect(isConditionalCheckFailed(new Error('x'))).toBe(false);

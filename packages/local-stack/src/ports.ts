@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 
 /** The loopback address every server of the stack listens on. */
 export const LOOPBACK = '127.0.0.1';
@@ -13,9 +13,9 @@ export function freePort(host: string = LOOPBACK): Promise<number> {
     server.unref();
     server.once('error', reject);
     server.listen({ port: 0, host, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
+      // A TCP server listening on an IP address always has an AddressInfo with the port it got.
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
     });
   });
 }

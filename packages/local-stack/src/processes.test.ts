@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isAlive, runToCompletion, spawnServer, stopPid } from './processes.js';
+import { isAlive, removeOnExit, runToCompletion, spawnServer, stopPid } from './processes.js';
 import { httpAnswers, startFailed, tailLog, waitUntilReady } from './readiness.js';
 
 const node = process.execPath;
@@ -149,6 +149,65 @@ describe('server processes', () => {
     await expect(waitUntilReady(proc, async () => false, 5_000, 20)).rejects.toMatchObject({
       code: 'START_FAILED',
     });
+  });
+
+  it('reports a detached server whose command does not exist as exited', async () => {
+    const proc = spawnServer({
+      component: 'dynamodb',
+      command: join(dir, 'no-such-node'),
+      args: [],
+      cwd: dir,
+      logFile: join(dir, 'h.log'),
+      detached: true,
+    });
+
+    expect(await proc.exited).toEqual({ code: null, signal: null });
+    expect(proc.hasExited()).toBe(true);
+    await proc.stop();
+  });
+
+  it('on SIGHUP kills the attached servers and removes the registered folders, leaving the exit to the other handler', async () => {
+    // Another handler (as the app installs one) decides about the exit: with it, this test process
+    // survives the signal, which is what lets the hooks run here.
+    const otherHandler = (): void => {};
+    process.on('SIGHUP', otherHandler);
+    try {
+      const folder = mkdtempSync(join(tmpdir(), 'proc-hook-'));
+      removeOnExit(folder);
+      const logFile = join(dir, 'i.log');
+      const proc = spawnServer({
+        component: 's3',
+        command: node,
+        args: sleeper,
+        cwd: dir,
+        logFile,
+        detached: false,
+      });
+      await waitUntilReady(proc, async () => readFileSync(logFile, 'utf8').includes('up'), 10_000, 20);
+
+      process.emit('SIGHUP', 'SIGHUP');
+
+      expect((await proc.exited).signal).toBe('SIGKILL');
+      expect(existsSync(folder)).toBe(false);
+    } finally {
+      process.off('SIGHUP', otherHandler);
+    }
+  });
+
+  it('keeps a folder whose removal was called off', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'proc-keep-'));
+    const keep = removeOnExit(folder);
+    keep();
+    const otherHandler = (): void => {};
+    process.on('SIGHUP', otherHandler);
+    try {
+      process.emit('SIGHUP', 'SIGHUP');
+
+      expect(existsSync(folder)).toBe(true);
+    } finally {
+      process.off('SIGHUP', otherHandler);
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 

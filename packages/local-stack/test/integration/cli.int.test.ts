@@ -153,6 +153,15 @@ describe('local-stack CLI', () => {
     expect(stream === 'out' ? result.stdout : result.stderr).toContain('Usage: local-stack <command>');
   });
 
+  it('refuses up with a bad broker count before starting anything, naming the argument', async () => {
+    const result = await localStack(stateDir, 'up', '--brokers', '0');
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('local-stack: --brokers: expected an integer from 1 to');
+    expect(result.stderr).toContain('Usage: local-stack <command>');
+    expect(result.stdout).toBe('');
+  });
+
   it('reports an unreadable state file by its path, and other faults with their stack, with exit code 1', async () => {
     const corrupt = join(root, 'corrupt');
     mkdirSync(corrupt, { recursive: true });

@@ -137,13 +137,22 @@ describe('local Kafka cluster of three nodes', () => {
       const coordinator = await transactionCoordinator(admin, 'local-stack-warm-up');
       const node = stack.kafka!.nodes.find((n) => n.nodeId === coordinator)!;
 
+      const pid = node.pid;
+      node.spawn();
+      await node.start();
+      expect(node.pid).toBe(pid); // both are no-ops while the node runs
+
       node.pause();
       expect(node.paused).toBe(true);
       node.resume();
       expect(node.paused).toBe(false);
-      await node.stop(60_000);
+      node.pause();
+      await node.stop(60_000); // thaws the frozen node first, or SIGTERM would wait for SIGKILL
       expect(node.running).toBe(false);
+      expect(node.paused).toBe(false);
       expect(node.pid).toBeUndefined();
+      await node.stop();
+      await node.kill(); // both are no-ops while the node is down
       expect(() => node.pause()).toThrow(expect.objectContaining({ code: 'NOT_RUNNING' }));
       await node.start();
 

@@ -91,4 +91,23 @@ describe('startLocalStack lifecycle', () => {
     // The data folder is kept after a failed start so the log can be read; clean it up here.
     rmSync(dirname(dirname(logFile!)), { recursive: true, force: true });
   });
+
+  it('names the DynamoDB server and its log when its port is taken, and leaves no process behind', async () => {
+    const taken = await freePort();
+    const blocker = createServer();
+    servers.push(blocker);
+    await new Promise<void>((resolve) => blocker.listen(taken, '127.0.0.1', resolve));
+
+    const failure = await startLocalStack({ kafka: false, dynamodb: { port: taken }, s3: false }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    expect(failure).toBeInstanceOf(LocalStackError);
+    expect(failure).toMatchObject({ code: 'START_FAILED', component: 'dynamodb' });
+    const { logFile, message } = failure as LocalStackError;
+    expect(logFile).toMatch(/dynalite\.log$/);
+    expect(message).toContain('EADDRINUSE');
+    rmSync(dirname(dirname(logFile!)), { recursive: true, force: true });
+  });
 });

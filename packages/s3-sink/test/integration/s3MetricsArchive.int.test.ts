@@ -146,6 +146,26 @@ describe('S3MetricsArchive', () => {
     ).toEqual([]);
   });
 
+  it('returns only the hours asked for and skips objects under a day that are not archive objects', async () => {
+    const prefix = 'hours';
+    const hourly = new S3MetricsArchive({ client, bucket, prefix });
+    const at = (hour: string, offset: number) =>
+      sellerRecord(`s-${hour}`, { totalProducts: 1 }, { offset, eventTime: `2026-11-27T${hour}:30:00.000Z` });
+    await hourly.write([at('01', 1), at('05', 2), at('09', 3)]);
+    // Files a person or another tool left under the day and hour prefixes.
+    for (const key of [`${prefix}/dt=2026-11-27/README.txt`, `${prefix}/dt=2026-11-27/hour=05/notes.txt`]) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'not an archive object' }));
+    }
+
+    const records = await readAll({
+      prefix,
+      from: new Date('2026-11-27T04:00:00.000Z'),
+      to: new Date('2026-11-27T06:00:00.000Z'),
+    });
+
+    expect(records).toEqual([at('05', 2)]);
+  });
+
   it('writes at the bucket root with an empty prefix and keeps prefixes apart', async () => {
     const root = new S3MetricsArchive({ client, bucket, prefix: '' });
     const records = [
