@@ -100,6 +100,12 @@ function expectOracle(result: ScenarioResult): void {
   }
   // Not ready while it could not make progress: a stall longer than the watchdog's bound plus a
   // lag poll and a readiness sample must have shown on /readyz.
+  // The same per fault: no commit for longer than that bound means /readyz said not ready.
+  for (const fault of result.report.faults) {
+    if (fault.firstCommitMs > 10_000 + 5_000 + 2_000) {
+      expect.soft(fault.notReadyBeforeFirstCommit, `${fault.what}: ready all along`).toBe(true);
+    }
+  }
   if (result.report.longestStallMs > 10_000 + 5_000 + 2_000) {
     expect.soft(result.report.notReadyDuringStall, JSON.stringify(result.report)).toBe(true);
   }

@@ -79,6 +79,8 @@ export interface FaultRecord {
   firstCommitMs: number;
   /** From the fault until everything produced before it was committed (ms). */
   caughtUpMs: number;
+  /** Whether `/readyz` answered anything but 200 between the fault and the first commit after it. */
+  notReadyBeforeFirstCommit?: boolean;
 }
 
 /** What a scenario measured; the test prints it and asserts on it. */
@@ -236,6 +238,12 @@ async function kcatConsumeAll(brokers: string, topic: string): Promise<Array<[st
       const tab = line.indexOf('\t');
       return [line.slice(0, tab), line.slice(tab + 1)];
     });
+}
+
+/** `promise`'s value, or -1 when it fails or takes longer than `ms`. */
+function withinMs(promise: Promise<number>, ms: number): Promise<number> {
+  promise.catch(() => {});
+  return Promise.race([promise.catch(() => -1), sleep(ms).then(() => -1)]);
 }
 
 async function sumCommitted(admin: Admin, groupId: string, topics: string[]): Promise<number> {
@@ -420,8 +428,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         } catch {
           ready = 0;
         }
-        const position = await sumCommitted(admin, id, inputTopics).catch(() => -1);
-        const end = await sumHigh(admin, inputTopics).catch(() => -1);
+        // Bounded: a request to a frozen broker hangs for kafkajs' request timeout (30 s), and
+        // /readyz must still be sampled every half second meanwhile.
+        const position = await withinMs(sumCommitted(admin, id, inputTopics), 2_000);
+        const end = await withinMs(sumHigh(admin, inputTopics), 2_000);
         samples.push({ t, ready, reasons, position, end });
         await sleep(500);
       }
@@ -666,6 +676,12 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       minIsr: configs.resources.find((r) => r.resourceName === t.name)?.configEntries[0]?.configValue,
     }));
 
+    for (const fault of faults) {
+      const until = fault.firstCommitMs < 0 ? Number.POSITIVE_INFINITY : fault.at + fault.firstCommitMs;
+      fault.notReadyBeforeFirstCommit = samples.some(
+        (x) => x.t >= fault.at && x.t <= until && x.ready !== 200,
+      );
+    }
     const report: ScenarioReport = {
       name: options.name,
       events: input.events.length,
@@ -737,6 +753,9 @@ export function stallFacts(samples: readonly Sample[]): {
     const s = samples[i] as Sample;
     const previous = samples[i - 1];
     if (previous !== undefined && previous.ready !== 200) notReadyMs += s.t - previous.t;
+    // Readiness counts inside a possible stall even when the progress reads failed (a frozen
+    // broker makes them time out exactly then).
+    if (from !== undefined && s.ready !== 200) sawNotReady = true;
     if (s.position < 0 || s.end < 0) continue;
     const stalled = from !== undefined && s.position === from.position && s.end > s.position;
     if (stalled && from !== undefined) {
