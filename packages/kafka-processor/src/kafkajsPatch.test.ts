@@ -142,9 +142,6 @@ describe('the patched kafkajs send never resolves without a partition', () => {
       topicMessages: Array<{ topic: string; messages: Array<{ partition: number; value: string }> }>;
     }) => Promise<Array<{ topicName: string; partition: number }>>;
     const createRetry = require('kafkajs/src/retry/index.js') as (options: object) => unknown;
-    const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as {
-      createErrorFromCode(code: number): Error;
-    };
     const leaders = new Map<number, number>([
       [0, 1],
       [1, 2],
