@@ -146,6 +146,27 @@ afterAll(async () => {
 });
 
 describe('rescalePipeline', () => {
+  it('refuses to run when an input topic is missing', async () => {
+    const { topics, internalTopics } = testTopics('rescale-missing');
+    await createTopicsAndWait(admin, [{ topic: topics.created, numPartitions: 2, replicationFactor: 1 }]);
+    created.push(topics.created);
+    const applicationId = `app-${randomUUID()}`;
+    const options = {
+      kafka,
+      applicationId,
+      sinkGroupId: `${applicationId}-sink`,
+      topics,
+      internalTopics,
+      epochTopic: `${internalTopics.productState}.epoch`,
+      pool,
+    };
+
+    await expect(resetPipeline({ ...options, apply: false })).rejects.toMatchObject({
+      code: 'TOPIC_MISMATCH',
+      partitionCounts: { [topics.created]: 2, [topics.updated]: null, [topics.deleted]: null },
+    });
+  });
+
   it('repartitions the changelog, applies pending input and commits it, under a new epoch', async () => {
     const { topics, internalTopics, all } = testTopics('rescale');
     const epochTopic = `${internalTopics.productState}.epoch`;
