@@ -31,7 +31,12 @@ describe('readPending', () => {
         ],
       },
     });
-    const r = resolveToolOptions({ kafka: kafka.asKafka(), applicationId: 'app', sinkGroupId: 'app-sink' });
+    const r = resolveToolOptions({
+      kafka: kafka.asKafka(),
+      applicationId: 'app',
+      sinkGroupId: 'app-sink',
+      apply: false,
+    });
     const sampled: string[] = [];
     const progress: number[] = [];
 
