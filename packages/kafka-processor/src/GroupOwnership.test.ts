@@ -145,22 +145,29 @@ describe('AggregateProcessor group ownership', () => {
       open = resolve;
     });
     await startProcessor(fake, {}, { consumer: { heartbeatInterval: 1, sessionTimeout: 10 } });
+    // Running when the batch starts, stopped by the time the group is to be taken.
+    let started = false;
     const stopped = payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }], {
-      isRunning: () => false,
+      isStale: () => {
+        started = true;
+        return false;
+      },
+      isRunning: () => !started,
     });
     await fake.eachBatch!(stopped);
     expect(stopped.resolved).toEqual([]);
     expect(fake.producers).toEqual([]);
 
-    // Running when it starts waiting for the restore, stopped at the next heartbeat.
-    let checks = 0;
+    // Running while it waits for the restore (held at the offsets request), stopped after a heartbeat.
+    let heartbeats = 0;
     const stopping = payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }], {
-      isRunning: () => {
-        checks += 1;
-        return checks === 1;
+      heartbeat: async () => {
+        heartbeats += 1;
       },
+      isRunning: () => heartbeats === 0,
     });
     await fake.eachBatch!(stopping);
+    expect(heartbeats).toBe(1);
     expect(stopping.resolved).toEqual([]);
     open();
     expect(fake.commits()).toEqual([]);
