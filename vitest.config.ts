@@ -30,17 +30,16 @@ export default defineConfig({
       exclude: ['**/*.test.ts', '**/index.ts', '**/types.ts', '**/worker-shim.mjs'],
       reporter: ['text-summary', 'json-summary'],
       // perFile: every file on its own, so a well-tested package cannot hide an untested file.
-      // kafka-processor is still checked as a whole (its files below 90 % are listed in README.md,
-      // Testing); move it to perFile once they are covered.
       thresholds: {
         'packages/product-events/src/**': { perFile: true, 100: true },
         'packages/aggregator/src/**': { perFile: true, 100: true },
         'packages/options/src/**': { perFile: true, 100: true },
         'packages/retry/src/**': { perFile: true, 100: true },
         'packages/worker-pool/src/**': { perFile: true, lines: 90, branches: 90 },
-        // Branches 89: the rescale tool's crash-resume paths run only in the child processes of the
-        // end-to-end tests, which coverage does not see (measured 89.5%; see the issue-18 note).
-        'packages/kafka-processor/src/**': { lines: 90, branches: 89 },
+        'packages/kafka-processor/src/**/!(kafkajsPatch).ts': { perFile: true, lines: 90, branches: 90 },
+        // kafkajsPatch.ts reports what an unpatched kafkajs lacks; the tests load the patched one
+        // (patches/), so the three gap branches never run here (measured 78.6 / 50).
+        'packages/kafka-processor/src/kafkajsPatch.ts': { lines: 75, branches: 50 },
         'packages/dynamodb-sink/src/**': { perFile: true, lines: 90, branches: 90 },
         'packages/s3-sink/src/**': { perFile: true, lines: 90, branches: 90 },
         'packages/local-stack/src/**': { perFile: true, lines: 90, branches: 90 },

@@ -121,4 +121,70 @@ describe('AggregateProcessor group ownership', () => {
     const g0 = fake.producers.find((p) => p.transactionalId === 'app-aggregate-g0')!;
     await vi.waitFor(() => expect(g0.disconnected).toBe(true));
   });
+
+  it('takes a group whose batch arrives before its assignment, and ignores topics it does not consume', async () => {
+    const fake = new FakeKafka();
+    const processor = await startProcessor(fake);
+    const early = payload(TOPICS.created, 1, [{ offset: 0, event: event('p-1', 1) }]);
+    await fake.eachBatch!(early);
+    expect(early.resolved).toEqual(['0']);
+    expect(processor.assignedGroups).toEqual([1]);
+
+    fake.listeners.get('consumer.group_join')?.({
+      payload: {
+        memberAssignment: { ...Object.fromEntries(CONSUMED.map((t) => [t, [1]])), 'not.consumed': [7] },
+      },
+    });
+    expect(processor.assignedGroups).toEqual([1]);
+  });
+
+  it('abandons a batch of a group not yet taken when the consumer stops, before or while restoring', async () => {
+    const fake = new FakeKafka();
+    let open: () => void = () => {};
+    fake.offsetsGate = new Promise((resolve) => {
+      open = resolve;
+    });
+    await startProcessor(fake, {}, { consumer: { heartbeatInterval: 1, sessionTimeout: 10 } });
+    // Running when the batch starts, stopped by the time the group is to be taken.
+    let started = false;
+    const stopped = payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }], {
+      isStale: () => {
+        started = true;
+        return false;
+      },
+      isRunning: () => !started,
+    });
+    await fake.eachBatch!(stopped);
+    expect(stopped.resolved).toEqual([]);
+    expect(fake.producers).toEqual([]);
+
+    // Running while it waits for the restore (held at the offsets request), stopped after a heartbeat.
+    let heartbeats = 0;
+    const stopping = payload(TOPICS.created, 0, [{ offset: 0, event: event('p-1', 1) }], {
+      heartbeat: async () => {
+        heartbeats += 1;
+      },
+      isRunning: () => heartbeats === 0,
+    });
+    await fake.eachBatch!(stopping);
+    expect(heartbeats).toBe(1);
+    expect(stopping.resolved).toEqual([]);
+    open();
+    expect(fake.commits()).toEqual([]);
+  });
+
+  it('closes the producer of a group whose restore finished after the group was revoked', async () => {
+    const fake = new FakeKafka();
+    let open: () => void = () => {};
+    fake.offsetsGate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const processor = await startProcessor(fake);
+    fake.join([0]);
+    await vi.waitFor(() => expect(fake.producers).toHaveLength(1));
+    fake.join([]);
+    expect(processor.assignedGroups).toEqual([]);
+    open();
+    await vi.waitFor(() => expect(fake.producers[0]!.disconnected).toBe(true));
+  });
 });

@@ -288,11 +288,11 @@ export class GroupOwnership {
   }
 
   /**
-   * Polled while running: on a new epoch, every owned group is taken again after its batch in
-   * flight (restore, then its snapshot under the new epoch) instead of writing on in the old one.
+   * Polled while running (the processor's timer exists only then): on a new epoch, every owned
+   * group is taken again after its batch in flight (restore, then its snapshot under the new
+   * epoch) instead of writing on in the old one.
    */
   async pollEpoch(): Promise<void> {
-    if (!this.#host.isRunning()) return;
     const before = this.#epoch.current;
     try {
       await this.#epoch.read();

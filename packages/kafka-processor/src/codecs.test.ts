@@ -196,6 +196,28 @@ describe('registerKafkaCodecs', () => {
     });
   });
 
+  it('refuses a zstd frame that declares a window over the bound, however little it holds', async () => {
+    registerKafkaCodecs({ maxDecompressedBytes: 4096 });
+    // Magic, no content size, window 2^13 = 8 KiB, one last raw block of 3 bytes.
+    const frame = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x18, 0x19, 0x00, 0x00, 0x61, 0x62, 0x63]);
+    await expect(codec(CompressionTypes.ZSTD).decompress(frame)).rejects.toMatchObject({
+      code: 'DECOMPRESSED_TOO_LARGE',
+      message: expect.stringContaining('declares a window or content of 8192 bytes'),
+    });
+    registerKafkaCodecs({ maxDecompressedBytes: 8192 });
+    expect((await codec(CompressionTypes.ZSTD).decompress(frame)).toString()).toBe('abc');
+  });
+
+  it('reports a zstd frame whose blocks do not decode as DECOMPRESSION_FAILED', async () => {
+    // Keep the frame and block headers (9 bytes, the size bound reads them), spoil the payload.
+    const spoiled = Buffer.from(ZSTD_STREAMED, 'base64');
+    for (let i = 9; i < spoiled.length; i++) spoiled[i] = 0xff - (spoiled[i] ?? 0);
+    await expect(codec(CompressionTypes.ZSTD).decompress(spoiled)).rejects.toMatchObject({
+      code: 'DECOMPRESSION_FAILED',
+      codec: 'zstd',
+    });
+  });
+
   it('writes zstd only where the runtime has it', async () => {
     const output = codec(CompressionTypes.ZSTD).compress({ buffer: Buffer.from('zstd') });
     if (isZstdOutputAvailable()) {

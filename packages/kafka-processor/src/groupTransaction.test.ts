@@ -188,4 +188,28 @@ describe('commitBatchTransaction', () => {
     });
     expect(fake.producers[0]!.transactions[0]!.state).toBe('aborted');
   });
+
+  it('reports a transaction the producer could not open as TRANSACTION_FAILED, with nothing to abort', async () => {
+    const refused = protocolError('COORDINATOR_NOT_AVAILABLE');
+    let aborted = false;
+    // kafkajs's producer (a third-party client) refusing to begin: no transaction object exists.
+    const producer = {
+      transaction: async () => {
+        throw refused;
+      },
+      abort: () => {
+        aborted = true;
+      },
+    } as unknown as Producer;
+
+    const error = await commitBatchTransaction(
+      { group: 3, transactionalId: 'app-aggregate-g3', producer },
+      plan,
+      options,
+    ).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TransactionError);
+    expect(error).toMatchObject({ code: 'TRANSACTION_FAILED', group: 3, lastOffset: '41', cause: refused });
+    expect(aborted).toBe(false);
+  });
 });

@@ -87,11 +87,8 @@ export async function rebuildInternalTopics(
   await deleteTopics(admin, recreated);
   const compacted = new Set(COMPACTED_INTERNAL_TOPICS.map((key) => internal[key]));
   for (const topic of recreated) {
-    const config = compacted.has(topic)
-      ? { 'cleanup.policy': 'compact' }
-      : topic === internal.reroute
-        ? { ...REROUTE_TOPIC_CONFIG }
-        : {};
+    // The changelog and metric-change topics are the compacted ones; the third is the reroute topic.
+    const config = compacted.has(topic) ? { 'cleanup.policy': 'compact' } : { ...REROUTE_TOPIC_CONFIG };
     await createTopic(admin, topic, partitions, r.replicationFactor, config);
   }
   for (const topic of [internal.deadLetter, internal.lowStockAlerts]) {

@@ -120,6 +120,25 @@ describe('restoreGroupStates', () => {
     expect(restored.get(0)!.epoch).toBe(3);
   });
 
+  it('reads a tombstoned epoch marker as epoch 0', async () => {
+    const topic = await changelog(1);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        { key: '', value: encodeGroupEpochMarker(3), partition: 0 },
+        { key: '', value: null, partition: 0 },
+      ],
+    });
+    await producer.disconnect();
+
+    const restored = await restoreGroupStates(options(topic, [0]));
+
+    expect(restored.get(0)!.epoch).toBe(0);
+    expect(restored.get(0)!.states.size).toBe(0);
+  });
+
   it('fails without retrying when a changelog record is not a product state', async () => {
     const topic = await changelog(1);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
