@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 
 const run = promisify(execFile);
 
@@ -250,4 +251,38 @@ export async function runInProcess(
     },
   });
   return { code: code ?? 0, ...chunks };
+}
+
+/**
+ * Entities with live data in the raw metrics table, read with a plain Scan (not MetricsReader):
+ * sellers and categories whose current partial rows sum to a non-zero count, and low-stock entries
+ * not removed. Catches rows an oracle does not expect, which reading the expected ids cannot.
+ */
+export async function scanLiveEntities(
+  dynamo: DynamoDBClient,
+  table: string,
+): Promise<{ sellers: string[]; categories: string[]; lowStock: string[] }> {
+  const counts = new Map<string, number>();
+  const lowStock: string[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) {
+      const pk = item.pk?.S ?? '';
+      const sk = item.sk?.S ?? '';
+      if (pk.startsWith('LOWSTOCK#')) {
+        if (item.removed?.BOOL !== true) lowStock.push(sk);
+      } else if (sk.startsWith('CUR#')) {
+        const count = Number(item.totalProducts?.N ?? item.productCount?.N ?? '0');
+        counts.set(pk, (counts.get(pk) ?? 0) + count);
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  const live = (prefix: string) =>
+    [...counts]
+      .filter(([pk, count]) => pk.startsWith(prefix) && count > 0)
+      .map(([pk]) => pk.slice(prefix.length))
+      .sort();
+  return { sellers: live('SELLER#'), categories: live('CATEGORY#'), lowStock: lowStock.sort() };
 }

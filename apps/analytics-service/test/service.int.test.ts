@@ -4,7 +4,7 @@
  * malformed messages) itself and checks DynamoDB and S3 against the naive oracle.
  */
 
-import { DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -35,7 +35,15 @@ import {
   testStack,
   uniqueName,
 } from '../../../packages/local-stack/test/clients.js';
-import { type AppProcess, baseEnv, ensureBuilt, eventually, metricValue, startApp } from './app.js';
+import {
+  type AppProcess,
+  baseEnv,
+  ensureBuilt,
+  eventually,
+  metricValue,
+  scanLiveEntities,
+  startApp,
+} from './app.js';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 const PARTITIONS = 3;
@@ -227,37 +235,6 @@ async function readBack(): Promise<MetricsSnapshot> {
   return { sellers, categories, lowStock };
 }
 
-/**
- * Entities with live data in the raw table, read with a plain Scan (not MetricsReader): sellers
- * and categories whose current partial rows sum to a non-zero count, and low-stock entries not
- * removed. Catches rows the oracle does not expect, which reading the expected ids cannot.
- */
-async function scanLiveEntities(): Promise<{ sellers: string[]; categories: string[]; lowStock: string[] }> {
-  const counts = new Map<string, number>();
-  const lowStock: string[] = [];
-  let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-  do {
-    const page = await dynamo.send(new ScanCommand({ TableName: names.table, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) {
-      const pk = item.pk?.S ?? '';
-      const sk = item.sk?.S ?? '';
-      if (pk.startsWith('LOWSTOCK#')) {
-        if (item.removed?.BOOL !== true) lowStock.push(sk);
-      } else if (sk.startsWith('CUR#')) {
-        const count = Number(item.totalProducts?.N ?? item.productCount?.N ?? '0');
-        counts.set(pk, (counts.get(pk) ?? 0) + count);
-      }
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  const live = (prefix: string) =>
-    [...counts]
-      .filter(([pk, count]) => pk.startsWith(prefix) && count > 0)
-      .map(([pk]) => pk.slice(prefix.length))
-      .sort();
-  return { sellers: live('SELLER#'), categories: live('CATEGORY#'), lowStock: lowStock.sort() };
-}
-
 /** Values as the CLI prints them: bigints as decimal strings. */
 function asJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
@@ -373,7 +350,7 @@ describe('analytics-service (built app, production mode, local stack)', () => {
 
     expectEqualSnapshots(stored, oracle);
     // Nothing beyond the oracle's entities is stored.
-    expect(await scanLiveEntities()).toEqual({
+    expect(await scanLiveEntities(dynamo, names.table)).toEqual({
       sellers: [...oracle.sellers.keys()].sort(),
       categories: [...oracle.categories.keys()].sort(),
       lowStock: [...oracle.lowStock.keys()].sort(),

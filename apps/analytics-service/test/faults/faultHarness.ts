@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   decodeProductState,
@@ -31,7 +31,7 @@ import {
   oracleMetrics,
 } from '../../../../packages/aggregator/test/independentOracle.js';
 import { uniqueName } from '../../../../packages/local-stack/test/clients.js';
-import { type AppProcess, baseEnv, eventually, startApp } from '../app.js';
+import { type AppProcess, baseEnv, eventually, scanLiveEntities, startApp } from '../app.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -771,31 +771,4 @@ export function stallFacts(samples: readonly Sample[]): {
     }
   }
   return { longestStallMs: longest, notReadyDuringStall: notReadyInLongest, notReadyMs };
-}
-
-/** Live entities in the raw table (plain Scan, not MetricsReader), as in the service test. */
-async function scanLiveEntities(dynamo: DynamoDBClient, table: string) {
-  const counts = new Map<string, number>();
-  const lowStock: string[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) {
-      const pk = item.pk?.S ?? '';
-      const sk = item.sk?.S ?? '';
-      if (pk.startsWith('LOWSTOCK#')) {
-        if (item.removed?.BOOL !== true) lowStock.push(sk);
-      } else if (sk.startsWith('CUR#')) {
-        const count = Number(item.totalProducts?.N ?? item.productCount?.N ?? '0');
-        counts.set(pk, (counts.get(pk) ?? 0) + count);
-      }
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  const live = (prefix: string) =>
-    [...counts]
-      .filter(([pk, count]) => pk.startsWith(prefix) && count > 0)
-      .map(([pk]) => pk.slice(prefix.length))
-      .sort();
-  return { sellers: live('SELLER#'), categories: live('CATEGORY#'), lowStock: lowStock.sort() };
 }
