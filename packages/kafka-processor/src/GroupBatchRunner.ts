@@ -51,7 +51,12 @@ export interface GroupBatchRunnerDeps {
 
 type AttemptOutcome =
   | { kind: 'skipped' }
-  | { kind: 'committed'; metrics: Omit<BatchMetrics, 'durationMs' | 'attempts'> };
+  | {
+      kind: 'committed';
+      /** The group's position in the batch's topic before it (the committed offset it resumed at). */
+      resumedAt: string | undefined;
+      metrics: Omit<BatchMetrics, 'durationMs' | 'attempts'>;
+    };
 
 /**
  * Runs one batch of a group, with retries: the group's state (acquired if needed), routing, the
@@ -169,6 +174,7 @@ export class GroupBatchRunner {
           group: ctx.group,
           topic: batch.topic,
           partition: batch.partition,
+          resumedAt: outcome.resumedAt,
           firstOffset: outcome.metrics.firstOffset,
           lastOffset: outcome.metrics.lastOffset,
           attempts,
@@ -296,6 +302,7 @@ export class GroupBatchRunner {
     const counts = result.counts;
     return {
       kind: 'committed',
+      resumedAt: position?.toString(),
       metrics: {
         group,
         topic: batch.topic,

@@ -89,6 +89,9 @@ export async function acquireGroups(
     const acquired = new Map<number, OwnedGroup>();
     let stateCount = 0;
     let records = 0;
+    // Where each group resumes, per input topic: the first log line to read when an input range
+    // seems to have no effect (docs/operations.md, broker fault tests).
+    const resumeAt: Record<string, Record<string, string>> = {};
     for (const ctx of ctxs) {
       const { states, records: read, epoch: restoredEpoch } = restored.get(ctx.group)!;
       let watermark = '';
@@ -110,6 +113,7 @@ export async function acquireGroups(
       };
       if (restoredEpoch < epoch) await writeSnapshot(deps, ctx, owned);
       acquired.set(ctx.group, owned);
+      resumeAt[ctx.group] = Object.fromEntries([...positions].map(([topic, at]) => [topic, at.toString()]));
       stateCount += states.size;
       records += read;
     }
@@ -119,6 +123,7 @@ export async function acquireGroups(
       states: stateCount,
       records,
       durationMs: Math.round(durationMs),
+      resumeAt,
     });
     metrics.onRestore?.({ groups, states: stateCount, records, durationMs });
     return acquired;
