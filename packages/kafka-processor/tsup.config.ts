@@ -1,3 +1,7 @@
 import { definePackageBuild } from '../../tsup.config.base.js';
 
-export default definePackageBuild();
+// The stream thread is its own entry: AggregateStreamThreads loads dist/streamThread.js (ESM) or
+// dist/streamThread.cjs (CJS).
+export default definePackageBuild({
+  entry: { index: 'src/index.ts', streamThread: 'src/streamThreadEntry.ts' },
+});

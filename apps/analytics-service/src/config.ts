@@ -104,6 +104,12 @@ export interface ServiceConfig {
   readonly retries: number;
   /** Worker threads of the reducer pool; `undefined` = the pool's default. */
   readonly workerThreads: number | undefined;
+  /**
+   * Stage 1's stream threads (`AggregateStreamThreads`): each a member of the aggregate group with
+   * its own Kafka client, producers and states; `0` runs stage 1 on the main thread, reducing on
+   * the worker pool (`workerThreads`).
+   */
+  readonly stage1Threads: number;
   /** Largest accepted input message value in bytes; larger ones are dead-lettered (`PAYLOAD_TOO_LARGE`). */
   readonly maxEventBytes: number;
   /** The operations HTTP server (`/healthz`, `/readyz`, `/metrics`). */
@@ -425,6 +431,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
   const historyTtlDays = r.int('HISTORY_TTL_DAYS', d.HISTORY_TTL_DAYS, 1, 3650);
   const retries = r.int('RETRIES', d.RETRIES, 0, 100);
   const workerThreads = r.optionalInt('WORKER_THREADS', 0, 256);
+  const stage1Threads = r.optionalInt('STAGE1_THREADS', 0, 256) ?? 0;
   const maxEventBytes = r.int('MAX_EVENT_BYTES', d.MAX_EVENT_BYTES, 64, 1_073_741_824);
 
   const host = r.string('HTTP_HOST', d.HTTP_HOST);
@@ -481,6 +488,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
     historyTtlDays,
     retries,
     workerThreads,
+    stage1Threads,
     maxEventBytes,
     http: { host, port, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections },
     logLevel,

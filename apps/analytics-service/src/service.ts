@@ -3,6 +3,7 @@ import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDbMetricsSink } from '@marketplace/dynamodb-sink';
 import {
   AggregateProcessor,
+  AggregateStreamThreads,
   kafkajsPatchGaps,
   LagMonitor,
   MetricChangeConsumer,
@@ -16,6 +17,7 @@ import { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
 import { cachedSingleFlight } from './cachedSingleFlight.js';
+import { kafkaClientConfig } from './clients.js';
 import type { Role, ServiceConfig } from './config.js';
 import { describeError } from './describeError.js';
 import { ServiceError } from './errors.js';
@@ -144,7 +146,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   await admin.connect();
 
   let pool: ReducerPool | undefined;
-  let processor: AggregateProcessor | undefined;
+  let processor: AggregateProcessor | AggregateStreamThreads | undefined;
   let sinkConsumer: MetricChangeConsumer | undefined;
   const groups: StageGroup[] = [];
   /** Stages that failed for good (their `onFatal`), with what went wrong, for `/readyz`. */
@@ -206,14 +208,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
 
   try {
     if (runAggregate) {
-      pool = new ReducerPool({
-        ...(config.workerThreads === 0 ? { inline: true } : { threads: config.workerThreads }),
-        maxEventBytes: config.maxEventBytes,
-      });
-      const activePool = pool;
-      telemetry.setPoolSource(() => activePool.utilization());
-      processor = new AggregateProcessor({
-        kafka,
+      const processorOptions = {
         applicationId: config.applicationId,
         groupId: config.aggregateGroupId,
         topics: config.topics,
@@ -221,18 +216,50 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
         epochTopic: config.epochTopic,
         partitioner: config.inputPartitioner,
         createTopics: config.kafka.createTopics,
-        pool,
         lowStockThreshold: config.lowStockThreshold,
-        logger: libraryLogger(deps.logger, 'aggregate'),
-        metrics: processorHooks(telemetry),
         shutdownTimeoutMs: stageTimeoutMs,
         retry,
         consumer,
         compression: config.kafka.outputCompression,
         maxDeadLetterBytes: config.deadLetterMaxBytes,
         maxFutureSkewMs: config.maxFutureSkewMs,
-        onFatal: stageFailed('aggregate'),
-      });
+      };
+      if (config.stage1Threads > 0) {
+        // Stream threads: each thread a member of the group with its own client, producers and
+        // states (docs/architecture.md#stream-threads); the client configuration crosses the
+        // thread boundary without its log creator (the threads log through the stage's logger).
+        const { logCreator: _logCreator, ...kafkaConfig } = kafkaClientConfig(
+          config,
+          config.kafka.brokers,
+          deps.logger,
+        );
+        processor = new AggregateStreamThreads({
+          threads: config.stage1Threads,
+          kafka: kafkaConfig,
+          processor: processorOptions,
+          codecs: { maxDecompressedBytes: config.kafka.maxDecompressedBytes },
+          maxEventBytes: config.maxEventBytes,
+          logger: libraryLogger(deps.logger, 'aggregate'),
+          metrics: processorHooks(telemetry),
+          stopTimeoutMs: stageTimeoutMs,
+          onFatal: stageFailed('aggregate'),
+        });
+      } else {
+        pool = new ReducerPool({
+          ...(config.workerThreads === 0 ? { inline: true } : { threads: config.workerThreads }),
+          maxEventBytes: config.maxEventBytes,
+        });
+        const activePool = pool;
+        telemetry.setPoolSource(() => activePool.utilization());
+        processor = new AggregateProcessor({
+          ...processorOptions,
+          kafka,
+          pool,
+          logger: libraryLogger(deps.logger, 'aggregate'),
+          metrics: processorHooks(telemetry),
+          onFatal: stageFailed('aggregate'),
+        });
+      }
       groups.push({
         stage: 'aggregate',
         groupId: config.aggregateGroupId,

@@ -135,65 +135,122 @@ afterAll(async () => {
   s3Admin.destroy();
 });
 
+/**
+ * Starts role `all` with `overrides`, produces a generated stream to `topics` and waits until
+ * DynamoDB (read through `MetricsReader` from `table`) equals the oracle; then stops the service.
+ */
+async function expectStreamToReachOracle(
+  overrides: Record<string, string>,
+  topics: { created: string; updated: string; deleted: string },
+  table: string,
+): Promise<RunningService> {
+  const service = await start(config(overrides), 'all');
+  await eventually('ready', async () => ((await service.readiness()).ready ? true : undefined));
+  const messages = [
+    ...generateMarketplaceStream({
+      seed: 3,
+      events: 300,
+      products: 60,
+      sellers: 5,
+      topics,
+      duplicateRate: 0.05,
+      malformedRate: 0.02,
+    }),
+  ];
+  const events = messages.flatMap((m): ProductEvent[] => (m.event ? [m.event] : []));
+  const oracle = oracleMetrics(events);
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.sendBatch({
+    topicMessages: messages.map((m) => ({
+      topic: m.topic,
+      messages: [{ key: m.key, value: m.value, headers: m.headers }],
+    })),
+  });
+  await producer.disconnect();
+  const reader = new MetricsReader({ client: admin, tableName: table });
+
+  const readAll = async () => {
+    const sellers = [];
+    for (const id of oracle.sellers.keys()) sellers.push([id, await reader.getSellerMetrics(id)]);
+    const categories = [];
+    for (const id of oracle.categories.keys()) categories.push([id, await reader.getCategoryMetrics(id)]);
+    const lowStock = [];
+    for (const id of oracle.sellers.keys()) lowStock.push(...(await reader.listLowStock(id)));
+    lowStock.sort((a, b) => a.productId.localeCompare(b.productId));
+    return { sellers, categories, lowStock };
+  };
+  const expected = {
+    sellers: [...oracle.sellers],
+    categories: [...oracle.categories],
+    lowStock: [...oracle.lowStock.values()].sort((a, b) => a.productId.localeCompare(b.productId)),
+  };
+  await eventually(
+    'every seller, category and low-stock entry equals the oracle',
+    async () => (isDeepStrictEqual(await readAll(), expected) ? true : undefined),
+    60_000,
+  ).catch(async (error: unknown) => {
+    expect(await readAll()).toEqual(expected); // shows the difference
+    throw error;
+  });
+  await eventually('no lag left', () => (service.lag.total() === 0 ? true : undefined));
+  await service.stop();
+  return service;
+}
+
 describe('startService', () => {
   it('becomes ready, turns a stream into metrics equal to the oracle, and stops cleanly', async () => {
-    const service = await start(config(), 'all');
-    await eventually('ready', async () => ((await service.readiness()).ready ? true : undefined));
-    const messages = [
-      ...generateMarketplaceStream({
-        seed: 3,
-        events: 300,
-        products: 60,
-        sellers: 5,
-        topics: {
-          created: names.created,
-          updated: names.updated,
-          deleted: names.deleted,
-        },
-        duplicateRate: 0.05,
-        malformedRate: 0.02,
-      }),
-    ];
-    const events = messages.flatMap((m): ProductEvent[] => (m.event ? [m.event] : []));
-    const oracle = oracleMetrics(events);
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.sendBatch({
-      topicMessages: messages.map((m) => ({
-        topic: m.topic,
-        messages: [{ key: m.key, value: m.value, headers: m.headers }],
-      })),
-    });
-    await producer.disconnect();
-    const reader = new MetricsReader({ client: admin, tableName: names.table });
-
-    const readAll = async () => {
-      const sellers = [];
-      for (const id of oracle.sellers.keys()) sellers.push([id, await reader.getSellerMetrics(id)]);
-      const categories = [];
-      for (const id of oracle.categories.keys()) categories.push([id, await reader.getCategoryMetrics(id)]);
-      const lowStock = [];
-      for (const id of oracle.sellers.keys()) lowStock.push(...(await reader.listLowStock(id)));
-      lowStock.sort((a, b) => a.productId.localeCompare(b.productId));
-      return { sellers, categories, lowStock };
-    };
-    const expected = {
-      sellers: [...oracle.sellers],
-      categories: [...oracle.categories],
-      lowStock: [...oracle.lowStock.values()].sort((a, b) => a.productId.localeCompare(b.productId)),
-    };
-    await eventually(
-      'every seller, category and low-stock entry equals the oracle',
-      async () => (isDeepStrictEqual(await readAll(), expected) ? true : undefined),
-      60_000,
-    ).catch(async (error: unknown) => {
-      expect(await readAll()).toEqual(expected); // shows the difference
-      throw error;
-    });
-    await eventually('no lag left', () => (service.lag.total() === 0 ? true : undefined));
-    await service.stop();
-
+    const service = await expectStreamToReachOracle(
+      {},
+      { created: names.created, updated: names.updated, deleted: names.deleted },
+      names.table,
+    );
     expect(await service.readiness()).toEqual({ ready: false, reasons: [{ code: 'SHUTTING_DOWN' }] });
+  });
+
+  it('runs stage 1 on two stream threads with STAGE1_THREADS=2, to the same oracle', async () => {
+    const t = {
+      app: uniqueName('svc-threads'),
+      created: uniqueName('svc-threads-created'),
+      updated: uniqueName('svc-threads-updated'),
+      deleted: uniqueName('svc-threads-deleted'),
+      table: uniqueName('svc-threads-table'),
+    };
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    await createTopicsAndWait(
+      kafkaAdmin,
+      [t.created, t.updated, t.deleted].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+    );
+    await kafkaAdmin.disconnect();
+    await ensureMetricsTable(admin, { tableName: t.table });
+    const threadInternal = Object.fromEntries(
+      Object.keys(internal).map((key) => [key, uniqueName('svc-threads-internal')]),
+    );
+    try {
+      const service = await expectStreamToReachOracle(
+        {
+          STAGE1_THREADS: '2',
+          APPLICATION_ID: t.app,
+          TOPIC_PRODUCT_CREATED: t.created,
+          TOPIC_PRODUCT_UPDATED: t.updated,
+          TOPIC_PRODUCT_DELETED: t.deleted,
+          ...threadInternal,
+          METRICS_TABLE: t.table,
+        },
+        t,
+        t.table,
+      );
+      expect(await service.readiness()).toEqual({ ready: false, reasons: [{ code: 'SHUTTING_DOWN' }] });
+    } finally {
+      const cleanup = kafka.admin();
+      await cleanup.connect();
+      await cleanup
+        .deleteTopics({ topics: [t.created, t.updated, t.deleted, ...Object.values(threadInternal)] })
+        .catch(() => {});
+      await cleanup.disconnect();
+      await admin.send(new DeleteTableCommand({ TableName: t.table })).catch(() => {});
+    }
   });
 
   it('is not ready while the archive bucket is missing, and says so', async () => {

@@ -20,6 +20,9 @@ export const PROCESSOR_ERROR_CODES = Object.freeze([
   'DECOMPRESSION_FAILED',
   'CODEC_UNAVAILABLE',
   'PARTITIONER_MISMATCH',
+  'STREAM_THREAD_START_FAILED',
+  'STREAM_THREAD_FATAL',
+  'STREAM_THREAD_DIED',
 ] as const);
 
 /** A code of {@link ProcessorError}. */
@@ -217,5 +220,31 @@ export class CodecError extends ProcessorError {
 export class StoppingError extends ProcessorError {
   constructor() {
     super('INVALID_STATE', 'the processor is stopping');
+  }
+}
+
+/**
+ * A stream thread of `AggregateStreamThreads` failed: its processor did not start
+ * (`STREAM_THREAD_START_FAILED`), failed for good (`STREAM_THREAD_FATAL`, its `onFatal`), or the
+ * thread itself died (`STREAM_THREAD_DIED`). `cause` is the thread's error as it crossed the thread
+ * boundary: a plain object with `type`, `message` and, when the original had them, `code`,
+ * `retryable`, `stack` and `cause`. Retryable as the original was.
+ */
+export class StreamThreadError extends ProcessorError {
+  /** Index of the thread (0-based). */
+  readonly thread: number;
+
+  constructor(
+    code: 'STREAM_THREAD_START_FAILED' | 'STREAM_THREAD_FATAL' | 'STREAM_THREAD_DIED',
+    thread: number,
+    problem: string,
+    cause?: { readonly message: string; readonly retryable?: boolean },
+  ) {
+    super(code, `Stream thread ${thread}: ${problem}${cause === undefined ? '' : `: ${cause.message}`}`, {
+      ...(cause === undefined ? {} : { cause }),
+      retryable: cause?.retryable ?? false,
+    });
+    this.name = 'StreamThreadError';
+    this.thread = thread;
   }
 }

@@ -1,5 +1,6 @@
 export type { Logger } from '@marketplace/options';
 export { AggregateProcessor, type AggregateProcessorOptions } from './AggregateProcessor.js';
+export { AggregateStreamThreads, type AggregateStreamThreadsOptions } from './AggregateStreamThreads.js';
 export {
   DEFAULT_CODEC_OPTIONS,
   isZstdOutputAvailable,
@@ -54,6 +55,7 @@ export {
   ProducerFencedError,
   RestoreError,
   ShutdownTimeoutError,
+  StreamThreadError,
   TopicMismatchError,
   TransactionError,
 } from './errors.js';
@@ -112,6 +114,7 @@ export {
   scanDeadLetters,
 } from './scanDeadLetters.js';
 export { snapshotChanges } from './snapshotChanges.js';
+export type { ClonedError, StreamThreadProcessorOptions } from './streamThread.js';
 export type { BatchMetrics, MetricChangeConsumerMetricsHooks, ProcessorMetricsHooks } from './types.js';
 export {
   type MetricChangeWriter,
