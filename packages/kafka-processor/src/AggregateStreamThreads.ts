@@ -277,6 +277,7 @@ export class AggregateStreamThreads {
     });
     worker.once('exit', (code) => {
       slot.ready = false;
+      this.#logger.debug('stream thread exited', { thread: index, code });
       if (this.#stopping !== undefined) return;
       const failure = new StreamThreadError(
         'STREAM_THREAD_DIED',

@@ -48,6 +48,19 @@ function stream(seed: number, topics: ReturnType<typeof testTopics>['topics']): 
   ];
 }
 
+/** Stream threads on `t` with the options every test shares, plus `extra`. */
+function threadsOn(
+  t: ReturnType<typeof testTopics>,
+  applicationId: string,
+  extra: Partial<ConstructorParameters<typeof AggregateStreamThreads>[0]> = {},
+): AggregateStreamThreads {
+  return new AggregateStreamThreads({
+    kafka: { clientId: applicationId, brokers: testStack().kafkaBrokers, logLevel: logLevel.NOTHING },
+    processor: { applicationId, topics: t.topics, internalTopics: t.internalTopics },
+    ...extra,
+  });
+}
+
 interface LogLine {
   level: string;
   message: string;
@@ -79,10 +92,9 @@ describe('AggregateStreamThreads', () => {
     const batches: BatchMetrics[] = [];
     const assignments: number[][] = [];
     const logs: LogLine[] = [];
-    const stage = new AggregateStreamThreads({
+    const stage = threadsOn(t, applicationId, {
       threads: 2,
       kafka: { clientId: applicationId, brokers: testStack().kafkaBrokers, logLevel: logLevel.WARN },
-      processor: { applicationId, topics: t.topics, internalTopics: t.internalTopics },
       metrics: {
         onBatch: (m) => batches.push(m),
         onAssignment: ({ groups }) => assignments.push([...groups]),
@@ -138,11 +150,7 @@ describe('AggregateStreamThreads', () => {
   it('rejects start with the thread and its processor error when the processor cannot start, leaving no thread', async () => {
     const applicationId = uniqueName('stream-threads-missing');
     const missing = testTopics('stream-threads-missing');
-    const stage = new AggregateStreamThreads({
-      threads: 2,
-      kafka: { clientId: applicationId, brokers: testStack().kafkaBrokers, logLevel: logLevel.NOTHING },
-      processor: { applicationId, topics: missing.topics, internalTopics: missing.internalTopics },
-    });
+    const stage = threadsOn(missing, applicationId, { threads: 2 });
     const error = await stage.start().then(
       () => undefined,
       (e: unknown) => e,
@@ -161,11 +169,18 @@ describe('AggregateStreamThreads', () => {
     await createInputTopics(admin, t.topics, PARTITIONS);
     const applicationId = uniqueName('stream-threads-died');
     const fatal: StreamThreadError[] = [];
-    const stage = new AggregateStreamThreads({
+    const exited: unknown[] = [];
+    const stage = threadsOn(t, applicationId, {
       threads: 2,
-      kafka: { clientId: applicationId, brokers: testStack().kafkaBrokers, logLevel: logLevel.NOTHING },
-      processor: { applicationId, topics: t.topics, internalTopics: t.internalTopics },
       onFatal: (error) => fatal.push(error),
+      logger: {
+        debug: (message, fields = {}) => {
+          if (message === 'stream thread exited') exited.push(fields.thread);
+        },
+        info: () => {},
+        warn: () => {},
+        error: () => {},
+      },
     });
     await stage.start();
     try {
@@ -182,7 +197,10 @@ describe('AggregateStreamThreads', () => {
       expect(stage.ready).toBe(false);
       // onFatal is called once: the other thread dying afterwards is not reported again.
       stage[injectThreadFault](0, 'exit');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await eventually(() => {
+        expect(exited).toEqual([1, 0]);
+        return true;
+      });
       expect(fatal).toHaveLength(1);
       await expect(stage.start()).rejects.toMatchObject({ code: 'INVALID_STATE' });
     } finally {
@@ -196,10 +214,8 @@ describe('AggregateStreamThreads', () => {
     await createInputTopics(admin, t.topics, PARTITIONS);
     const applicationId = uniqueName('stream-threads-hung');
     const warnings: LogLine[] = [];
-    const stage = new AggregateStreamThreads({
+    const stage = threadsOn(t, applicationId, {
       threads: 1,
-      kafka: { clientId: applicationId, brokers: testStack().kafkaBrokers, logLevel: logLevel.NOTHING },
-      processor: { applicationId, topics: t.topics, internalTopics: t.internalTopics },
       stopTimeoutMs: 300,
       logger: {
         debug: () => {},
@@ -270,12 +286,7 @@ describe('AggregateStreamThreads', () => {
     await producer.disconnect();
     await produceAll(kafka, stream(5, t.topics).slice(0, 20));
     const fatal: StreamThreadError[] = [];
-    const stage = new AggregateStreamThreads({
-      threads: 1,
-      kafka: { clientId: applicationId, brokers: testStack().kafkaBrokers, logLevel: logLevel.NOTHING },
-      processor: { applicationId, topics: t.topics, internalTopics: t.internalTopics },
-      onFatal: (error) => fatal.push(error),
-    });
+    const stage = threadsOn(t, applicationId, { threads: 1, onFatal: (error) => fatal.push(error) });
     await stage.start();
     try {
       await eventually(() => {
