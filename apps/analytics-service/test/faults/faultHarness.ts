@@ -30,6 +30,7 @@ import {
   lastEventPerProduct,
   oracleMetrics,
 } from '../../../../packages/aggregator/test/independentOracle.js';
+import { createTopicsAndWait } from '../../../../packages/kafka-processor/src/prepareTopics.js';
 import { uniqueName } from '../../../../packages/local-stack/test/clients.js';
 import { type AppProcess, baseEnv, eventually, scanLiveEntities, startApp } from '../app.js';
 
@@ -344,11 +345,14 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const started = Date.now();
   const now = () => Date.now() - started;
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      // No replication factor: the cluster's default (3, min ISR 2), as in production.
-      topics: inputTopics.map((topic) => ({ topic, numPartitions: PARTITIONS })),
-    });
+    // No replication factor: the cluster's default (3, min ISR 2), as in production. Polled until
+    // every partition has a leader: after the previous scenario's restarts a broker may not know a
+    // new topic yet and answer UNKNOWN_TOPIC_OR_PARTITION, which kafkajs' own waitForLeaders throws.
+    await createTopicsAndWait(
+      admin,
+      inputTopics.map((topic) => ({ topic, numPartitions: PARTITIONS })),
+      60_000,
+    );
     await ensureMetricsTable(dynamo, { tableName: names.table });
     await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));
 
