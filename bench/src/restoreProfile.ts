@@ -1,20 +1,23 @@
 /**
  * `pnpm --filter @marketplace/bench exec node --import tsx src/restoreProfile.ts [--products n]
- * [--versions n] [--partitions n] [--runs n]`: prepares a changelog on the local stack (every
- * product written `versions` times, in committed transactions like stage 1's) and restores every
- * partition with `restoreGroupStates` `runs` times, printing the time of each phase (seen through
- * the restore consumer's instrumentation events). Run Node with `--cpu-prof` to profile the
- * restore; the producing phase is in the profile too, the restore is the last `runs` slices.
- * A tool to see what limits figure 5, not a figure.
+ * [--versions n] [--partitions n] [--runs n] [--threads n] [--format binary|json]`: prepares a
+ * changelog on the local stack (every product written `versions` times, in committed transactions
+ * like stage 1's, values in the binary format or the older JSON one) and lets a processor take
+ * every group `runs` times, restoring on `threads` restore threads (0: on the main thread): the
+ * figure 5 measurement on a changelog of a chosen size. Run Node with `--cpu-prof` to profile the
+ * restore (the producing phase is in the profile too). A tool to see what limits figure 5.
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { encodeProductState, type ProductState } from '@marketplace/analytics-aggregator';
-import { partitionForKey } from '@marketplace/kafka-processor';
+import {
+  encodeProductState,
+  encodeProductStateJson,
+  type ProductState,
+} from '@marketplace/analytics-aggregator';
+import { AggregateProcessor, partitionForKey } from '@marketplace/kafka-processor';
 import { startLocalStack } from '@marketplace/local-stack';
-import { type Consumer, type ConsumerConfig, Kafka, logLevel } from 'kafkajs';
-// Not part of the package's public API: the profile calls the restore itself.
-import { restoreGroupStates } from '../../packages/kafka-processor/src/restoreGroupStates.js';
+import { ReducerPool } from '@marketplace/worker-pool';
+import { Kafka, logLevel } from 'kafkajs';
 import { progress } from './report.js';
 
 const { values } = parseArgs({
@@ -23,14 +26,17 @@ const { values } = parseArgs({
     versions: { type: 'string', default: '3' },
     partitions: { type: 'string', default: '6' },
     runs: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '0' },
+    format: { type: 'string', default: 'binary' },
   },
 });
 const products = Number(values.products);
 const versions = Number(values.versions);
 const partitions = Number(values.partitions);
 const runs = Number(values.runs);
+const threads = Number(values.threads);
+const encode = values.format === 'json' ? encodeProductStateJson : encodeProductState;
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const stack = await startLocalStack({ dynamodb: false, s3: false, onProgress: (m) => progress(m) });
 const kafka = new Kafka({
   clientId: 'restore-profile',
@@ -73,7 +79,7 @@ try {
           deleted: i % 50 === version,
           updatedAt: new Date(Date.UTC(2026, 10, 27, 12, 0, 0) + i * 1000 + version).toISOString(),
         };
-        const value = encodeProductState(state);
+        const value = encode(state);
         bytes += value.length;
         messages.push({
           key: productId,
@@ -94,40 +100,49 @@ try {
     `wrote ${products * versions} records (${Math.round(bytes / (products * versions))} B per value) in ${Math.round(performance.now() - written)} ms`,
   );
 
-  const createConsumer = kafka.consumer.bind(kafka);
-  const marks: Record<string, number> = {};
-  kafka.consumer = (config: ConsumerConfig): Consumer => {
-    const consumer = createConsumer(config);
-    const mark = (name: string) => () => {
-      marks[name] ??= performance.now();
-    };
-    consumer.on(consumer.events.CONNECT, mark('connected'));
-    consumer.on(consumer.events.GROUP_JOIN, mark('joined'));
-    consumer.on(consumer.events.FETCH_START, mark('first fetch'));
-    consumer.on(consumer.events.START_BATCH_PROCESS, mark('first batch'));
-    return consumer;
-  };
+  // What figure 5 measures: a processor taking every group (producers fenced, changelog restored,
+  // committed offsets read), reported by its onRestore hook.
+  const inputs = { created: `${topic}.created`, updated: `${topic}.updated`, deleted: `${topic}.deleted` };
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: Object.values(inputs).map((t) => ({ topic: t, numPartitions: partitions })),
+  });
+  const pool = new ReducerPool({ inline: true });
   for (let run = 1; run <= runs; run++) {
-    for (const key of Object.keys(marks)) delete marks[key];
-    const started = performance.now();
-    const restored = await restoreGroupStates({
+    let restored: { states: number; records: number; durationMs: number } | undefined;
+    const processor = new AggregateProcessor({
       kafka,
-      admin,
-      topic,
-      groups: Array.from({ length: partitions }, (_, g) => g),
-      groupIdPrefix: topic,
-      timeoutMs: 600_000,
-      logger: silent,
+      applicationId: `${topic}-run${run}`,
+      topics: inputs,
+      internalTopics: {
+        productState: topic,
+        metricChanges: `${topic}.changes`,
+        deadLetter: `${topic}.dlq`,
+        lowStockAlerts: `${topic}.lowstock`,
+        reroute: `${topic}.reroute`,
+      },
+      pool,
+      metrics: { onRestore: (r) => (restored = r) },
+      ...(threads > 0
+        ? {
+            restoreThreads: {
+              threads,
+              kafkaConfig: { clientId: 'restore-profile', brokers: stack.kafka!.brokers },
+            },
+          }
+        : {}),
     });
-    const ended = performance.now();
-    const states = [...restored.values()].reduce((n, r) => n + r.states.size, 0);
-    const phases = Object.entries(marks)
-      .map(([name, at]) => `${name} +${Math.round(at - started)} ms`)
-      .join(', ');
+    await processor.start();
+    for (const deadline = Date.now() + 600_000; restored === undefined && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await processor.stop();
+    const r = restored!;
     progress(
-      `run ${run}: ${states} products in ${Math.round(ended - started)} ms = ${Math.round(states / ((ended - started) / 1000))} products/s (${phases})`,
+      `run ${run}: ${r.states} products (${r.records} records) in ${Math.round(r.durationMs)} ms = ${Math.round(r.states / (r.durationMs / 1000))} products/s on ${threads === 0 ? 'the main thread' : `${threads} restore threads`}`,
     );
   }
+  await pool.destroy();
 } finally {
   await admin.disconnect().catch(() => {});
   await stack.stop();
