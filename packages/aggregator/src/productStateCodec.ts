@@ -16,6 +16,11 @@ const FLAG_DELETED = 0b01;
 const FLAG_ACTIVE = 0b10;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** `String.prototype.isWellFormed` (ES2024, in every Node this runs on; not in the `lib` typings). */
+function wellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
 /**
  * Serialises a product state as the value of an `analytics.product-state` changelog record (key:
  * the product id), in the compact binary format {@link PRODUCT_STATE_FORMAT}:
@@ -32,11 +37,11 @@ export function encodeProductState(state: ProductState): Buffer {
   const { productId, sellerId, category, currency, updatedAt } = state;
   if (
     !(
-      productId.isWellFormed() &&
-      sellerId.isWellFormed() &&
-      category.isWellFormed() &&
-      currency.isWellFormed() &&
-      updatedAt.isWellFormed()
+      wellFormed(productId) &&
+      wellFormed(sellerId) &&
+      wellFormed(category) &&
+      wellFormed(currency) &&
+      wellFormed(updatedAt)
     )
   ) {
     return encodeProductStateJson(state);
