@@ -127,19 +127,24 @@ try {
         ? {
             restoreThreads: {
               threads,
+              minRecordsPerThread: 1,
               kafkaConfig: { clientId: 'restore-profile', brokers: stack.kafka!.brokers },
             },
           }
         : {}),
     });
+    const elu = performance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
     await processor.start();
     for (const deadline = Date.now() + 600_000; restored === undefined && Date.now() < deadline; ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    const busy = performance.eventLoopUtilization(elu).utilization;
+    const used = process.cpuUsage(cpu);
     await processor.stop();
     const r = restored!;
     progress(
-      `run ${run}: ${r.states} products (${r.records} records) in ${Math.round(r.durationMs)} ms = ${Math.round(r.states / (r.durationMs / 1000))} products/s on ${threads === 0 ? 'the main thread' : `${threads} restore threads`}`,
+      `run ${run}: ${r.states} products (${r.records} records) in ${Math.round(r.durationMs)} ms = ${Math.round(r.states / (r.durationMs / 1000))} products/s on ${threads === 0 ? 'the main thread' : `${threads} restore threads`}; main thread busy ${Math.round(busy * 100)} % (event-loop utilisation from start() to restored), process CPU ${Math.round((used.user + used.system) / 1000)} ms`,
     );
   }
   await pool.destroy();

@@ -111,10 +111,12 @@ export interface AggregateProcessorOptions {
    * share with its own kafkajs client built from `kafkaConfig` (the same brokers, TLS and SASL as
    * `kafka`; it must be structured-clonable, so no functions such as a `logCreator`, a
    * `socketFactory` or an OAuth provider), and the states come back as one transferred buffer per
-   * group. Without it one consumer on the main thread reads every partition.
+   * group. A thread is started per `minRecordsPerThread` changelog records to read (default
+   * 100000): a smaller restore runs on the main thread, where it costs less than starting a thread.
+   * Without the option one consumer on the main thread reads every partition.
    * @default none (main thread)
    */
-  restoreThreads?: { kafkaConfig: KafkaConfig; threads?: number };
+  restoreThreads?: { kafkaConfig: KafkaConfig; threads?: number; minRecordsPerThread?: number };
   /**
    * Transaction timeout of the group producers, in ms (must not exceed the broker's `transaction.max.timeout.ms`).
    * @default 60000
@@ -304,6 +306,9 @@ export function resolveOptions(options: AggregateProcessorOptions): ResolvedOpti
   };
 }
 
+/** Default `restoreThreads.minRecordsPerThread`: below it a thread costs more than it saves. */
+export const DEFAULT_MIN_RECORDS_PER_RESTORE_THREAD = 100_000;
+
 function resolveRestoreThreads(
   value: AggregateProcessorOptions['restoreThreads'],
 ): RestoreThreadsOptions | undefined {
@@ -335,5 +340,10 @@ function resolveRestoreThreads(
   return {
     kafkaConfig,
     threads: check.integer(value.threads ?? availableParallelism(), 'restoreThreads.threads', 1, 64),
+    minRecordsPerThread: check.integer(
+      value.minRecordsPerThread ?? DEFAULT_MIN_RECORDS_PER_RESTORE_THREAD,
+      'restoreThreads.minRecordsPerThread',
+      1,
+    ),
   };
 }

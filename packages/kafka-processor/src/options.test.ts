@@ -110,6 +110,14 @@ describe('AggregateProcessor options', () => {
         }),
     ],
     [
+      'restoreThreads.minRecordsPerThread',
+      () =>
+        new AggregateProcessor({
+          ...valid,
+          restoreThreads: { kafkaConfig: { brokers: ['b:1'] }, minRecordsPerThread: 0 },
+        }),
+    ],
+    [
       'restoreThreads.threads',
       () =>
         new AggregateProcessor({

@@ -13,6 +13,12 @@ export interface RestoreThreadsOptions {
   kafkaConfig: KafkaConfig;
   /** Most threads of one restore (never more than the partitions that hold records). */
   threads: number;
+  /**
+   * Changelog records (offsets to read) a thread must have at least: a restore of fewer than
+   * this many records runs on the main thread, since starting a thread (a new isolate that loads
+   * kafkajs and runs its decoder cold) costs more than it saves on a small read.
+   */
+  minRecordsPerThread: number;
 }
 
 /** Options of {@link restoreGroupStates}. */
@@ -52,7 +58,8 @@ const THREAD_GRACE_MS = 10_000;
  * Reads partitions `groups` of the changelog topic read_committed from the beginning up to the
  * high watermark fetched when the restore starts, each through a short-lived consumer in a
  * throwaway group, and returns the latest state per product of each group. With `threads`, the
- * partitions are split over up to `threads.threads` worker threads, each with its own client and
+ * partitions are split over up to `threads.threads` worker threads (at most one per
+ * `minRecordsPerThread` records to read; none below that), each with its own client and
  * consumer, and their states come back as one transferred buffer per group; otherwise one
  * consumer on this thread reads them all. The caller must already hold the groups' transactional
  * producers (initialised, so no transaction of a previous owner is still open and the high
@@ -89,8 +96,14 @@ export async function restoreGroupStates(
     return id;
   };
   try {
-    if (options.threads !== undefined && options.threads.threads > 0) {
-      const { kafkaConfig, threads } = options.threads;
+    let total = 0n;
+    for (const size of sizes.values()) total += size;
+    const threads =
+      options.threads === undefined
+        ? 0
+        : Math.min(options.threads.threads, Number(total / BigInt(options.threads.minRecordsPerThread)));
+    if (options.threads !== undefined && threads > 0) {
+      const { kafkaConfig } = options.threads;
       const maxDecompressedBytes = (registeredCodecOptions() ?? DEFAULT_CODEC_OPTIONS).maxDecompressedBytes;
       const restored = await restoreOnThreads({
         tasks: splitPartitions(sizes, threads).map((set) => ({

@@ -229,6 +229,7 @@ describe('AggregateProcessor against a real broker', () => {
           : {
               restoreThreads: {
                 threads: restoreThreads,
+                minRecordsPerThread: 1,
                 kafkaConfig: { clientId: 'restore', brokers: testStack().kafkaBrokers },
               },
             }),
@@ -302,6 +303,7 @@ describe('AggregateProcessor against a real broker', () => {
           : {
               restoreThreads: {
                 threads: restoreThreads,
+                minRecordsPerThread: 1,
                 kafkaConfig: { clientId: 'restore', brokers: testStack().kafkaBrokers },
               },
             }),

@@ -30,8 +30,10 @@ function state(productId: string, version: number, quantity = 5): ProductState {
   };
 }
 
+// Threads even for these small changelogs.
 const threadsOf = (threads: number): RestoreThreadsOptions => ({
   threads,
+  minRecordsPerThread: 1,
   kafkaConfig: { clientId: 'restore-thread', brokers: testStack().kafkaBrokers },
 });
 
@@ -294,6 +296,17 @@ describe('restoreGroupStates over several threads', () => {
       logger: SILENT_LOGGER,
       ...(threads === undefined ? {} : { threads }),
     });
+
+  it('reads on the main thread when there are fewer records than minRecordsPerThread', async () => {
+    // No thread could reach this broker: the restore succeeds only on the main thread.
+    const unreachable = {
+      threads: 2,
+      minRecordsPerThread: 100_000,
+      kafkaConfig: { brokers: ['127.0.0.1:1'] },
+    };
+
+    expect(await restore(unreachable)).toEqual(await restore());
+  });
 
   it('restores the same groups on 1, 2 and 4 threads as one consumer on the main thread', async () => {
     const single = await restore();
