@@ -13,6 +13,7 @@ import { createTopicsAndWait } from '../../src/prepareTopics.js';
 import { unpackStates } from '../../src/restoredStatesTransfer.js';
 import { type RestoreThreadsOptions, restoreGroupStates } from '../../src/restoreGroupStates.js';
 import { type RestoreTask, type RestoreTaskResult, runRestoreTask } from '../../src/restoreTask.js';
+import { serveRestoreTask } from '../../src/restoreWorker.js';
 import { deleteTopics } from './helpers.js';
 
 function state(productId: string, version: number, quantity = 5): ProductState {
@@ -401,5 +402,22 @@ describe('runRestoreTask', () => {
 
     expect(result).toMatchObject({ ok: false, failure: { groups: [0], retryable: true } });
     expect((result as { failure: { cause?: unknown } }).failure.cause).toBeUndefined();
+  });
+
+  it('posts the result of a task, transferring the packed states of each group (serveRestoreTask)', async () => {
+    const topic = await changelogWith([{ key: 'p-1', value: encodeProductState(state('p-1', 1)) }]);
+    const posted: Array<{ value: unknown; transfer: readonly ArrayBuffer[] | undefined }> = [];
+    const port = {
+      postMessage: (value: unknown, transfer?: readonly ArrayBuffer[]) => posted.push({ value, transfer }),
+    };
+
+    await serveRestoreTask(port, task(topic, 1));
+    await serveRestoreTask(port, task(topic, 1, 1));
+
+    const [served, failed] = posted;
+    const groups = (served!.value as RestoreTaskResult & { ok: true }).groups;
+    expect(served!.transfer).toEqual([groups[0]!.states]);
+    expect(unpackStates(groups[0]!.states)).toEqual(new Map([['p-1', state('p-1', 1)]]));
+    expect(failed).toMatchObject({ value: { ok: false }, transfer: [] });
   });
 });
