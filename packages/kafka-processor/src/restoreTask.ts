@@ -39,7 +39,7 @@ export interface RestoreTaskFailure {
   readonly groups: readonly number[];
   readonly message: string;
   readonly retryable: boolean;
-  readonly cause?: { readonly name: string; readonly message: string; readonly code?: string };
+  readonly cause?: { readonly name: string; readonly message: string; readonly code?: unknown };
 }
 
 /** What a restore thread posts back: its groups, or its failure; warnings to log either way. */
@@ -71,7 +71,7 @@ export async function runRestoreTask(task: RestoreTask): Promise<RestoreTaskResu
         logger: {
           debug() {},
           info() {},
-          warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields ?? {})}`),
+          warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`),
           error() {},
         },
       },
@@ -108,24 +108,21 @@ export async function runRestoreTask(task: RestoreTask): Promise<RestoreTaskResu
       })),
     };
   } catch (error) {
-    const e = error as Partial<ProcessorError> & { groups?: readonly number[]; cause?: unknown };
-    const cause = e.cause as { name?: unknown; message?: unknown; code?: unknown } | undefined;
+    // A RestoreError of the read, or what kafkajs threw while connecting (retryable then).
+    const e = error as Partial<ProcessorError> & { groups?: readonly number[] };
+    const cause = e.cause instanceof Error ? (e.cause as Error & { code?: unknown }) : undefined;
     return {
       ok: false,
       warnings,
       failure: {
         groups: e.groups ?? task.targets.map(([group]) => group),
         // The main thread wraps it in a RestoreError again: keep only the reason.
-        message: String(e.message ?? error).replace(/^Restoring group\(s\) [\d, ]* failed: /, ''),
+        message: String(e.message).replace(/^Restoring group\(s\) [\d, ]* failed: /, ''),
         retryable: e.retryable ?? true,
-        ...(cause === undefined || cause === null
+        ...(cause === undefined
           ? {}
           : {
-              cause: {
-                name: String(cause.name ?? 'Error'),
-                message: String(cause.message ?? cause),
-                ...(typeof cause.code === 'string' ? { code: cause.code } : {}),
-              },
+              cause: { name: cause.name, message: cause.message, code: cause.code },
             }),
       },
     };

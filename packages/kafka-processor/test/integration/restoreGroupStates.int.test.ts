@@ -404,6 +404,21 @@ describe('runRestoreTask', () => {
     expect((result as { failure: { cause?: unknown } }).failure.cause).toBeUndefined();
   });
 
+  it('reports a broker it cannot reach as a retryable failure of all its groups', async () => {
+    const unreachable: RestoreTask = {
+      ...task('no-such-topic', 1),
+      targets: [
+        [0, '1'],
+        [3, '1'],
+      ],
+      kafkaConfig: { brokers: ['127.0.0.1:1'], connectionTimeout: 100, retry: { retries: 0 } },
+    };
+
+    const result = await runRestoreTask(unreachable);
+
+    expect(result).toMatchObject({ ok: false, failure: { groups: [0, 3], retryable: true } });
+  });
+
   it('posts the result of a task, transferring the packed states of each group (serveRestoreTask)', async () => {
     const topic = await changelogWith([{ key: 'p-1', value: encodeProductState(state('p-1', 1)) }]);
     const posted: Array<{ value: unknown; transfer: readonly ArrayBuffer[] | undefined }> = [];
