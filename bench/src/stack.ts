@@ -626,7 +626,7 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
         unit: 'products/s',
         target: 'reported',
         met: null,
-        note: `${restored!.states} products restored in ${(restored!.durationMs / 1000).toFixed(2)} s (all groups, one member)`,
+        note: `${restored!.states} products restored in ${(restored!.durationMs / 1000).toFixed(2)} s (all groups, one member, restore on the main thread, the default; producers fenced and committed offsets read included)`,
       });
     }
 

@@ -1,7 +1,11 @@
 import { definePackageBuild } from '../../tsup.config.base.js';
 
-// The stream thread is its own entry: AggregateStreamThreads loads dist/streamThread.js (ESM) or
-// dist/streamThread.cjs (CJS).
+// Thread entries are their own entries: AggregateStreamThreads loads dist/streamThread.js (ESM)
+// or dist/streamThread.cjs (CJS), restoreGroupStates dist/restoreWorker.js or .cjs.
 export default definePackageBuild({
-  entry: { index: 'src/index.ts', streamThread: 'src/streamThreadEntry.ts' },
+  entry: {
+    index: 'src/index.ts',
+    streamThread: 'src/streamThreadEntry.ts',
+    restoreWorker: 'src/restoreWorker.ts',
+  },
 });

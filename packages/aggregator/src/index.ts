@@ -24,7 +24,12 @@ export {
   metricChangeKey,
 } from './metricChanges.js';
 export { PartialAggregates } from './PartialAggregates.js';
-export { decodeProductState, encodeProductState } from './productStateCodec.js';
+export {
+  decodeProductState,
+  encodeProductState,
+  encodeProductStateJson,
+  PRODUCT_STATE_FORMAT,
+} from './productStateCodec.js';
 export { averagePrice, averagePrices, sumCategoryPartials, sumSellerPartials } from './readModels.js';
 export type {
   CategoryMetricChange,

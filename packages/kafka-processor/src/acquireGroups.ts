@@ -84,6 +84,7 @@ export async function acquireGroups(
       groupIdPrefix: o.groupId,
       timeoutMs: o.restoreTimeoutMs,
       logger: logger,
+      ...(o.restoreThreads === undefined ? {} : { threads: o.restoreThreads }),
     });
     const committed = await admin.fetchOffsets({ groupId: o.groupId, topics: o.consumedTopics });
     const acquired = new Map<number, OwnedGroup>();

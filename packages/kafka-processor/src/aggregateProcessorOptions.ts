@@ -1,8 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { type Logger, mergeOptions } from '@marketplace/options';
 import { DEFAULT_TOPICS, type ProductTopics } from '@marketplace/product-events';
 import type { RetryOptions } from '@marketplace/retry';
 import type { ReducerPool } from '@marketplace/worker-pool';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaConfig } from 'kafkajs';
 import { checkOutputCompression, compressionType, type OutputCompression } from './codecs.js';
 import {
   DEFAULT_INTERNAL_TOPICS,
@@ -13,6 +14,7 @@ import {
 import { KafkaProcessorOptionsError } from './errors.js';
 import { isPartitionerName, PARTITIONERS, type PartitionerName } from './partitioners.js';
 import { DEFAULT_EPOCH_TOPIC } from './pipelineEpoch.js';
+import type { RestoreThreadsOptions } from './restoreGroupStates.js';
 import type { ProcessorMetricsHooks } from './types.js';
 import { check, checkName } from './validateOptions.js';
 
@@ -104,6 +106,18 @@ export interface AggregateProcessorOptions {
    */
   restoreTimeoutMs?: number;
   /**
+   * Restore the changelog on worker threads: the partitions of the groups being taken are split
+   * over up to `threads` threads (default: the machine's `availableParallelism()`), each reading its
+   * share with its own kafkajs client built from `kafkaConfig` (the same brokers, TLS and SASL as
+   * `kafka`; it must be structured-clonable, so no functions such as a `logCreator`, a
+   * `socketFactory` or an OAuth provider), and the states come back as one transferred buffer per
+   * group. A thread is started per `minRecordsPerThread` changelog records to read (default
+   * 100000): a smaller restore runs on the main thread, where it costs less than starting a thread.
+   * Without the option one consumer on the main thread reads every partition.
+   * @default none (main thread)
+   */
+  restoreThreads?: { kafkaConfig: KafkaConfig; threads?: number; minRecordsPerThread?: number };
+  /**
    * Transaction timeout of the group producers, in ms (must not exceed the broker's `transaction.max.timeout.ms`).
    * @default 60000
    */
@@ -177,6 +191,7 @@ export interface ResolvedOptions {
   retry: Omit<RetryOptions, 'signal' | 'isRetryable' | 'onRetry' | 'operation'>;
   partitionsConsumedConcurrently: number;
   restoreTimeoutMs: number;
+  restoreThreads: RestoreThreadsOptions | undefined;
   transactionTimeoutMs: number;
   fencedBackoffMs: number;
   maxRequestBytes: number;
@@ -269,6 +284,7 @@ export function resolveOptions(options: AggregateProcessorOptions): ResolvedOpti
       1,
     ),
     restoreTimeoutMs: check.integer(options.restoreTimeoutMs ?? d.restoreTimeoutMs, 'restoreTimeoutMs', 1),
+    restoreThreads: resolveRestoreThreads(options.restoreThreads),
     transactionTimeoutMs: check.integer(
       options.transactionTimeoutMs ?? d.transactionTimeoutMs,
       'transactionTimeoutMs',
@@ -287,5 +303,47 @@ export function resolveOptions(options: AggregateProcessorOptions): ResolvedOpti
       options.maxFutureSkewMs === undefined
         ? undefined
         : check.integer(options.maxFutureSkewMs, 'maxFutureSkewMs', 0),
+  };
+}
+
+/** Default `restoreThreads.minRecordsPerThread`: below it a thread costs more than it saves. */
+export const DEFAULT_MIN_RECORDS_PER_RESTORE_THREAD = 100_000;
+
+function resolveRestoreThreads(
+  value: AggregateProcessorOptions['restoreThreads'],
+): RestoreThreadsOptions | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) {
+    throw new KafkaProcessorOptionsError('restoreThreads', 'expected { kafkaConfig, threads? }');
+  }
+  const { kafkaConfig } = value;
+  if (
+    typeof kafkaConfig !== 'object' ||
+    kafkaConfig === null ||
+    !Array.isArray(kafkaConfig.brokers) ||
+    kafkaConfig.brokers.length === 0 ||
+    !kafkaConfig.brokers.every((b) => typeof b === 'string')
+  ) {
+    throw new KafkaProcessorOptionsError(
+      'restoreThreads.kafkaConfig',
+      'expected a kafkajs client config with brokers as a non-empty array of host:port strings',
+    );
+  }
+  try {
+    structuredClone(kafkaConfig);
+  } catch (cause) {
+    throw new KafkaProcessorOptionsError(
+      'restoreThreads.kafkaConfig',
+      `must be structured-clonable to reach the restore threads (no functions such as logCreator, socketFactory or an OAuth provider): ${(cause as Error).message}`,
+    );
+  }
+  return {
+    kafkaConfig,
+    threads: check.integer(value.threads ?? availableParallelism(), 'restoreThreads.threads', 1, 64),
+    minRecordsPerThread: check.integer(
+      value.minRecordsPerThread ?? DEFAULT_MIN_RECORDS_PER_RESTORE_THREAD,
+      'restoreThreads.minRecordsPerThread',
+      1,
+    ),
   };
 }

@@ -40,6 +40,14 @@ describe('AggregateProcessor options', () => {
     ).not.toThrow();
   });
 
+  it('accepts restore threads with a clonable client config, with or without a thread count', () => {
+    const kafkaConfig = { clientId: 'analytics', brokers: ['127.0.0.1:1'], ssl: true };
+    expect(() => new AggregateProcessor({ ...valid, restoreThreads: { kafkaConfig } })).not.toThrow();
+    expect(
+      () => new AggregateProcessor({ ...valid, restoreThreads: { kafkaConfig, threads: 3 } }),
+    ).not.toThrow();
+  });
+
   it.each([
     ['options', () => new AggregateProcessor(null as unknown as AggregateProcessorOptions)],
     ['kafka', () => new AggregateProcessor({ ...valid, kafka: {} as never })],
@@ -70,6 +78,53 @@ describe('AggregateProcessor options', () => {
       () => new AggregateProcessor({ ...valid, partitionsConsumedConcurrently: 0 }),
     ],
     ['restoreTimeoutMs', () => new AggregateProcessor({ ...valid, restoreTimeoutMs: -1 })],
+    ['restoreThreads', () => new AggregateProcessor({ ...valid, restoreThreads: 2 as never })],
+    ['restoreThreads', () => new AggregateProcessor({ ...valid, restoreThreads: null as never })],
+    [
+      'restoreThreads.kafkaConfig',
+      () => new AggregateProcessor({ ...valid, restoreThreads: { kafkaConfig: undefined as never } }),
+    ],
+    [
+      'restoreThreads.kafkaConfig',
+      () => new AggregateProcessor({ ...valid, restoreThreads: { kafkaConfig: { brokers: [] } } }),
+    ],
+    [
+      'restoreThreads.kafkaConfig',
+      () =>
+        new AggregateProcessor({
+          ...valid,
+          restoreThreads: { kafkaConfig: { brokers: async () => ['127.0.0.1:1'] } },
+        }),
+    ],
+    [
+      'restoreThreads.kafkaConfig',
+      () =>
+        new AggregateProcessor({ ...valid, restoreThreads: { kafkaConfig: { brokers: [9092 as never] } } }),
+    ],
+    [
+      'restoreThreads.kafkaConfig',
+      () =>
+        new AggregateProcessor({
+          ...valid,
+          restoreThreads: { kafkaConfig: { brokers: ['127.0.0.1:1'], logCreator: () => () => {} } },
+        }),
+    ],
+    [
+      'restoreThreads.minRecordsPerThread',
+      () =>
+        new AggregateProcessor({
+          ...valid,
+          restoreThreads: { kafkaConfig: { brokers: ['b:1'] }, minRecordsPerThread: 0 },
+        }),
+    ],
+    [
+      'restoreThreads.threads',
+      () =>
+        new AggregateProcessor({
+          ...valid,
+          restoreThreads: { kafkaConfig: { brokers: ['b:1'] }, threads: 0 },
+        }),
+    ],
     ['compression', () => new AggregateProcessor({ ...valid, compression: 'brotli' as never })],
     ['maxDeadLetterBytes', () => new AggregateProcessor({ ...valid, maxDeadLetterBytes: 100 })],
     ['maxFutureSkewMs', () => new AggregateProcessor({ ...valid, maxFutureSkewMs: -1 })],

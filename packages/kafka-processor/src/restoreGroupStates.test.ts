@@ -1,6 +1,6 @@
 import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { exactPartitionsAssigner } from './restoreGroupStates.js';
+import { exactPartitionsAssigner } from './readChangelogPartitions.js';
 
 type Assigner = ReturnType<PartitionAssigner>;
 

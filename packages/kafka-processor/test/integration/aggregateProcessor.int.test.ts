@@ -11,7 +11,7 @@ import { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleMetrics } from '../../../aggregator/test/independentOracle.js';
-import { eventually, kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
+import { eventually, kafkaClient, testStack, uniqueName } from '../../../local-stack/test/clients.js';
 import { AggregateProcessor } from '../../src/AggregateProcessor.js';
 import { DEAD_LETTER_HEADERS } from '../../src/defaults.js';
 import { InternalTopicError, ShutdownTimeoutError, TopicMismatchError } from '../../src/errors.js';
@@ -202,7 +202,7 @@ describe('AggregateProcessor against a real broker', () => {
     expect((failure as Error).message).toContain(`has 1 partitions, expected ${PARTITIONS}`);
   });
 
-  it('retries a batch whose reduce failed and resumes from the changelog after a restart, matching the oracle', async () => {
+  it('retries a batch whose reduce failed and resumes from the changelog restored on restore threads after a restart, matching the oracle', async () => {
     const t = track(testTopics('restart'));
     await createInputTopics(admin, t.topics, PARTITIONS);
     const first = smallStream(400);
@@ -216,7 +216,7 @@ describe('AggregateProcessor against a real broker', () => {
     // WORKER_CRASHED, retryable); later batches run on a fresh thread.
     const flakyPool = new ReducerPool({ threads: 1, inlineBelow: 0 });
     injectPoolFault(flakyPool, 'exit');
-    const make = (reducer: ReducerPool): AggregateProcessor =>
+    const make = (reducer: ReducerPool, restoreThreads?: number): AggregateProcessor =>
       new AggregateProcessor({
         kafka,
         applicationId,
@@ -224,6 +224,15 @@ describe('AggregateProcessor against a real broker', () => {
         internalTopics: t.internalTopics,
         pool: reducer,
         retry: { minDelayMs: 10, maxDelayMs: 50 },
+        ...(restoreThreads === undefined
+          ? {}
+          : {
+              restoreThreads: {
+                threads: restoreThreads,
+                minRecordsPerThread: 1,
+                kafkaConfig: { clientId: 'restore', brokers: testStack().kafkaBrokers },
+              },
+            }),
         metrics: {
           onTransactionRetry: ({ attempt }) => retries.push(attempt),
           onRestore: ({ states, records: read }) => restores.push({ states, records: read }),
@@ -242,7 +251,7 @@ describe('AggregateProcessor against a real broker', () => {
     expect(retries.length).toBeGreaterThanOrEqual(1);
 
     await produceAll(kafka, eventRecords(second, t));
-    const after = make(pool);
+    const after = make(pool, 2);
     await after.start();
     try {
       await waitUntilConsumed(admin, groupId, Object.values(t.topics));
@@ -257,51 +266,66 @@ describe('AggregateProcessor against a real broker', () => {
     expect(foldMetricChanges(changes)).toEqual(oracleMetrics([...first, ...second]));
   });
 
-  it('reports a group it cannot restore (a changelog record that is not a product state) once through onFatal, committing nothing for it', async () => {
-    const t = track(testTopics('corrupt'));
-    await createInputTopics(admin, t.topics, PARTITIONS);
-    await createTopicsAndWait(admin, [
-      {
+  it.each([
+    ['on the main thread', undefined],
+    ['on restore threads', 2],
+  ])(
+    'reports a group it cannot restore (a changelog record that is not a product state) %s once through onFatal, committing nothing for it',
+    async (_, restoreThreads) => {
+      const t = track(testTopics('corrupt'));
+      await createInputTopics(admin, t.topics, PARTITIONS);
+      await createTopicsAndWait(admin, [
+        {
+          topic: t.internalTopics.productState,
+          numPartitions: PARTITIONS,
+          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+        },
+      ]);
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      await producer.send({
         topic: t.internalTopics.productState,
-        numPartitions: PARTITIONS,
-        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-      },
-    ]);
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await producer.send({
-      topic: t.internalTopics.productState,
-      messages: [{ key: 'p-1', value: '{"not":"a product state"}', partition: 0 }],
-    });
-    await producer.disconnect();
-    await produceAll(kafka, eventRecords(smallStream(60), t));
-    const applicationId = uniqueName('corrupt');
-    const fatal: unknown[] = [];
-    const processor = new AggregateProcessor({
-      kafka,
-      applicationId,
-      topics: t.topics,
-      internalTopics: t.internalTopics,
-      pool,
-      onFatal: (error) => fatal.push(error),
-    });
-    await processor.start();
-    try {
-      const error = await eventually(() => fatal[0]);
-      expect(error).toMatchObject({ code: 'RESTORE_FAILED', retryable: false, groups: [0] });
-      expect(processor.ready).toBe(false);
-    } finally {
-      await processor.stop();
-    }
-    expect(fatal).toHaveLength(1);
-    const committed = await admin.fetchOffsets({
-      groupId: `${applicationId}-aggregate`,
-      topics: Object.values(t.topics),
-    });
-    for (const { partitions } of committed) {
-      expect(partitions.find((p) => p.partition === 0)?.offset).toBe('-1');
-    }
-  });
+        messages: [{ key: 'p-1', value: '{"not":"a product state"}', partition: 0 }],
+      });
+      await producer.disconnect();
+      await produceAll(kafka, eventRecords(smallStream(60), t));
+      const applicationId = uniqueName('corrupt');
+      const fatal: unknown[] = [];
+      const processor = new AggregateProcessor({
+        kafka,
+        applicationId,
+        topics: t.topics,
+        internalTopics: t.internalTopics,
+        pool,
+        onFatal: (error) => fatal.push(error),
+        ...(restoreThreads === undefined
+          ? {}
+          : {
+              restoreThreads: {
+                threads: restoreThreads,
+                minRecordsPerThread: 1,
+                kafkaConfig: { clientId: 'restore', brokers: testStack().kafkaBrokers },
+              },
+            }),
+      });
+      await processor.start();
+      try {
+        const error = await eventually(() => fatal[0]);
+        expect(error).toMatchObject({ code: 'RESTORE_FAILED', retryable: false, groups: [0] });
+        expect(processor.ready).toBe(false);
+      } finally {
+        await processor.stop();
+      }
+      expect(fatal).toHaveLength(1);
+      const committed = await admin.fetchOffsets({
+        groupId: `${applicationId}-aggregate`,
+        topics: Object.values(t.topics),
+      });
+      for (const { partitions } of committed) {
+        expect(partitions.find((p) => p.partition === 0)?.offset).toBe('-1');
+      }
+    },
+  );
 
   it('stops within the shutdown bound while a batch is stuck', async () => {
     const t = track(testTopics('stuck'));

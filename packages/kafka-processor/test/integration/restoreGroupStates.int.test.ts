@@ -1,12 +1,19 @@
-import { encodeProductState, type ProductState } from '@marketplace/analytics-aggregator';
+import {
+  encodeProductState,
+  encodeProductStateJson,
+  type ProductState,
+} from '@marketplace/analytics-aggregator';
 import { SILENT_LOGGER } from '@marketplace/options';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaClient, uniqueName } from '../../../local-stack/test/clients.js';
+import { kafkaClient, testStack, uniqueName } from '../../../local-stack/test/clients.js';
 import { RestoreError } from '../../src/errors.js';
 import { encodeGroupEpochMarker } from '../../src/pipelineEpoch.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
-import { restoreGroupStates } from '../../src/restoreGroupStates.js';
+import { unpackStates } from '../../src/restoredStatesTransfer.js';
+import { type RestoreThreadsOptions, restoreGroupStates } from '../../src/restoreGroupStates.js';
+import { type RestoreTask, type RestoreTaskResult, runRestoreTask } from '../../src/restoreTask.js';
+import { serveRestoreTask } from '../../src/restoreWorker.js';
 import { deleteTopics } from './helpers.js';
 
 function state(productId: string, version: number, quantity = 5): ProductState {
@@ -24,7 +31,17 @@ function state(productId: string, version: number, quantity = 5): ProductState {
   };
 }
 
-describe('restoreGroupStates', () => {
+// Threads even for these small changelogs.
+const threadsOf = (threads: number): RestoreThreadsOptions => ({
+  threads,
+  minRecordsPerThread: 1,
+  kafkaConfig: { clientId: 'restore-thread', brokers: testStack().kafkaBrokers },
+});
+
+describe.each([
+  ['on the main thread', () => undefined],
+  ['on restore threads', () => threadsOf(2)],
+])('restoreGroupStates %s', (_, threads) => {
   let kafka: Kafka;
   let admin: Admin;
   const topics: string[] = [];
@@ -57,6 +74,7 @@ describe('restoreGroupStates', () => {
     groupIdPrefix: uniqueName('restore'),
     timeoutMs,
     logger: SILENT_LOGGER,
+    ...(threads() === undefined ? {} : { threads: threads()! }),
   });
 
   it('restores the latest committed state per product of each group, skipping aborted writes and tombstoned keys', async () => {
@@ -175,5 +193,246 @@ describe('restoreGroupStates', () => {
       code: 'RESTORE_FAILED',
       retryable: false,
     });
+  });
+
+  it('restores a changelog mixing JSON values (written before the binary format) and binary ones', async () => {
+    const topic = await changelog(2);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        { key: 'p-1', value: encodeProductStateJson(state('p-1', 1)), partition: 0 },
+        { key: 'p-2', value: encodeProductStateJson(state('p-2', 1)), partition: 0 },
+        { key: 'p-1', value: encodeProductState(state('p-1', 2)), partition: 0 },
+        { key: 'p-3', value: encodeProductState(state('p-3', 1)), partition: 1 },
+        { key: 'p-3', value: encodeProductStateJson(state('p-3', 5)), partition: 1 },
+        {
+          key: 'p-4',
+          value: encodeProductStateJson({ ...state('p-4', 1), sellerId: 's-\ud800' }),
+          partition: 1,
+        },
+      ],
+    });
+    await producer.disconnect();
+
+    const restored = await restoreGroupStates(options(topic, [0, 1]));
+
+    expect(restored.get(0)!.states).toEqual(
+      new Map([
+        ['p-1', state('p-1', 2)],
+        ['p-2', state('p-2', 1)],
+      ]),
+    );
+    expect(restored.get(1)!.states).toEqual(
+      new Map([
+        ['p-3', state('p-3', 5)],
+        ['p-4', { ...state('p-4', 1), sellerId: 's-\ud800' }],
+      ]),
+    );
+    expect(restored.get(1)!.records).toBe(3);
+  });
+
+  it('fails without retrying when a value carries an unknown format version', async () => {
+    const topic = await changelog(1);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const future = encodeProductState(state('p-1', 1));
+    future[0] = 9;
+    await producer.send({ topic, messages: [{ key: 'p-1', value: future, partition: 0 }] });
+    await producer.disconnect();
+
+    const failure = await restoreGroupStates(options(topic, [0])).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ code: 'RESTORE_FAILED', retryable: false, groups: [0] });
+  });
+});
+
+describe('restoreGroupStates over several threads', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let topic: string;
+
+  beforeAll(async () => {
+    kafka = kafkaClient();
+    admin = kafka.admin();
+    await admin.connect();
+    topic = uniqueName('changelog');
+    await createTopicsAndWait(admin, [
+      { topic, numPartitions: 6, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    ]);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    // 6 partitions of different sizes; every product written 1 to 3 times, some deleted.
+    for (let version = 1; version <= 3; version++) {
+      const messages = [];
+      for (let i = 0; i < 600; i++) {
+        if (version > 1 + (i % 3)) continue;
+        const partition = i % 6 === 5 ? 0 : i % 6;
+        const deleted = version === 3 && i % 7 === 0;
+        messages.push({
+          key: `p-${i}`,
+          value: deleted ? null : encodeProductState(state(`p-${i}`, version, i % 20)),
+          partition,
+        });
+      }
+      await producer.send({ topic, messages });
+    }
+    await producer.disconnect();
+  });
+
+  afterAll(async () => {
+    await deleteTopics(admin, [topic]);
+    await admin.disconnect();
+  });
+
+  const restore = (threads?: RestoreThreadsOptions) =>
+    restoreGroupStates({
+      kafka,
+      admin,
+      topic,
+      groups: [0, 1, 2, 3, 4, 5],
+      groupIdPrefix: uniqueName('restore'),
+      timeoutMs: 60_000,
+      logger: SILENT_LOGGER,
+      ...(threads === undefined ? {} : { threads }),
+    });
+
+  it('reads on the main thread when there are fewer records than minRecordsPerThread', async () => {
+    // No thread could reach this broker: the restore succeeds only on the main thread.
+    const unreachable = {
+      threads: 2,
+      minRecordsPerThread: 100_000,
+      kafkaConfig: { brokers: ['127.0.0.1:1'] },
+    };
+
+    expect(await restore(unreachable)).toEqual(await restore());
+  });
+
+  it('restores the same groups on 1, 2 and 4 threads as one consumer on the main thread', async () => {
+    const single = await restore();
+
+    expect([...single.values()].reduce((n, r) => n + r.states.size, 0)).toBeGreaterThan(400);
+    expect(single.get(5)!.states.size).toBe(0);
+    for (const threads of [1, 2, 4]) {
+      expect(await restore(threadsOf(threads))).toEqual(single);
+    }
+  });
+});
+
+// What a restore thread runs, called here on the main thread (code in worker threads is not
+// counted by coverage; the threads themselves are tested above).
+describe('runRestoreTask', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  const topics: string[] = [];
+
+  beforeAll(async () => {
+    kafka = kafkaClient();
+    admin = kafka.admin();
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    await deleteTopics(admin, topics);
+    await admin.disconnect();
+  });
+
+  async function changelogWith(messages: Array<{ key: string; value: Buffer | string | null }>) {
+    const topic = uniqueName('changelog');
+    topics.push(topic);
+    await createTopicsAndWait(admin, [
+      { topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    ]);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({ topic, messages: messages.map((m) => ({ ...m, partition: 0 })) });
+    await producer.disconnect();
+    return topic;
+  }
+
+  const task = (topic: string, high: number, timeoutMs = 30_000): RestoreTask => ({
+    kafkaConfig: { clientId: 'restore-task', brokers: testStack().kafkaBrokers },
+    topic,
+    targets: [[0, String(high)]],
+    groupId: uniqueName('restore'),
+    timeoutMs,
+    maxDecompressedBytes: 1024 * 1024,
+  });
+
+  it('returns the latest value per product in the binary format, tombstones and epoch marker applied, with warnings', async () => {
+    const topic = await changelogWith([
+      { key: '', value: encodeGroupEpochMarker(2) },
+      { key: '', value: 'not a marker' },
+      { key: 'p-1', value: encodeProductStateJson(state('p-1', 1)) },
+      { key: 'p-2', value: encodeProductState(state('p-2', 1)) },
+      { key: 'p-2', value: null },
+    ]);
+
+    const result = await runRestoreTask(task(topic, 5));
+
+    expect(result.ok).toBe(true);
+    const [group] = (result as RestoreTaskResult & { ok: true }).groups;
+    expect(group).toMatchObject({ group: 0, records: 3, epoch: 2 });
+    expect(unpackStates(group!.states)).toEqual(new Map([['p-1', state('p-1', 1)]]));
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(/not an epoch marker/);
+  });
+
+  it('reports an invalid value as a non-retryable failure, as plain data with its cause', async () => {
+    const topic = await changelogWith([{ key: 'p-1', value: 'garbage' }]);
+
+    const result = await runRestoreTask(task(topic, 1));
+
+    expect(result).toMatchObject({
+      ok: false,
+      failure: {
+        groups: [0],
+        message: 'record at offset 0 is not a product state',
+        retryable: false,
+        cause: { name: 'DecodeError', code: 'INVALID_PRODUCT_STATE' },
+      },
+    });
+  });
+
+  it('reports a timeout as a retryable failure', async () => {
+    const topic = await changelogWith([{ key: 'p-1', value: encodeProductState(state('p-1', 1)) }]);
+
+    const result = await runRestoreTask(task(topic, 1, 1));
+
+    expect(result).toMatchObject({ ok: false, failure: { groups: [0], retryable: true } });
+    expect((result as { failure: { cause?: unknown } }).failure.cause).toBeUndefined();
+  });
+
+  it('reports a broker it cannot reach as a retryable failure of all its groups', async () => {
+    const unreachable: RestoreTask = {
+      ...task('no-such-topic', 1),
+      targets: [
+        [0, '1'],
+        [3, '1'],
+      ],
+      kafkaConfig: { brokers: ['127.0.0.1:1'], connectionTimeout: 100, retry: { retries: 0 } },
+    };
+
+    const result = await runRestoreTask(unreachable);
+
+    expect(result).toMatchObject({ ok: false, failure: { groups: [0, 3], retryable: true } });
+  });
+
+  it('posts the result of a task, transferring the packed states of each group (serveRestoreTask)', async () => {
+    const topic = await changelogWith([{ key: 'p-1', value: encodeProductState(state('p-1', 1)) }]);
+    const posted: Array<{ value: unknown; transfer: readonly ArrayBuffer[] | undefined }> = [];
+    const port = {
+      postMessage: (value: unknown, transfer?: readonly ArrayBuffer[]) => posted.push({ value, transfer }),
+    };
+
+    await serveRestoreTask(port, task(topic, 1));
+    await serveRestoreTask(port, task(topic, 1, 1));
+
+    const [served, failed] = posted;
+    const groups = (served!.value as RestoreTaskResult & { ok: true }).groups;
+    expect(served!.transfer).toEqual([groups[0]!.states]);
+    expect(unpackStates(groups[0]!.states)).toEqual(new Map([['p-1', state('p-1', 1)]]));
+    expect(failed).toMatchObject({ value: { ok: false }, transfer: [] });
   });
 });

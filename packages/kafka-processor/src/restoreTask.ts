@@ -1,0 +1,130 @@
+import {
+  decodeProductState,
+  encodeProductState,
+  PRODUCT_STATE_FORMAT,
+} from '@marketplace/analytics-aggregator';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { registerKafkaCodecs } from './codecs.js';
+import type { ProcessorError } from './errors.js';
+import { readChangelogPartitions } from './readChangelogPartitions.js';
+import { packStates } from './restoredStatesTransfer.js';
+
+/** What one restore thread reads: structured-clonable data only. */
+export interface RestoreTask {
+  /** kafkajs client config of the thread's own client (no functions). */
+  readonly kafkaConfig: KafkaConfig;
+  readonly topic: string;
+  /** [partition, high watermark as a decimal string]. */
+  readonly targets: ReadonlyArray<readonly [number, string]>;
+  /** Throwaway consumer group (the main thread deletes it afterwards). */
+  readonly groupId: string;
+  readonly timeoutMs: number;
+  /** `maxDecompressedBytes` of the codecs registered on the main thread. */
+  readonly maxDecompressedBytes: number;
+}
+
+/** One group as a restore thread hands it back. */
+export interface RestoreTaskGroup {
+  readonly group: number;
+  /** Changelog records read (epoch markers excluded). */
+  readonly records: number;
+  /** The group's epoch marker, 0 when none. */
+  readonly epoch: number;
+  /** The latest value per product, packed by `packStates` (transferred). */
+  readonly states: ArrayBuffer;
+}
+
+/** A failure as plain data (an Error would lose its class crossing the thread boundary). */
+export interface RestoreTaskFailure {
+  readonly groups: readonly number[];
+  readonly message: string;
+  readonly retryable: boolean;
+  readonly cause?: { readonly name: string; readonly message: string; readonly code?: unknown };
+}
+
+/** What a restore thread posts back: its groups, or its failure; warnings to log either way. */
+export type RestoreTaskResult =
+  | { readonly ok: true; readonly groups: readonly RestoreTaskGroup[]; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly failure: RestoreTaskFailure; readonly warnings: readonly string[] };
+
+/**
+ * The work of one restore thread (`restoreWorker.ts` runs it; tests call it directly): reads its
+ * changelog partitions to their targets with its own kafkajs client, validates every product
+ * state (`decodeProductState`), keeps the latest value per product (a JSON value re-encoded in
+ * the binary format) and packs each group's values into one transferable buffer. Never throws.
+ */
+export async function runRestoreTask(task: RestoreTask): Promise<RestoreTaskResult> {
+  const warnings: string[] = [];
+  registerKafkaCodecs({ maxDecompressedBytes: task.maxDecompressedBytes });
+  const kafka = new Kafka({ logLevel: logLevel.NOTHING, ...task.kafkaConfig });
+  const groups = new Map(
+    task.targets.map(([group]) => [group, { records: 0, epoch: 0, states: new Map<string, Buffer>() }]),
+  );
+  try {
+    await readChangelogPartitions(
+      {
+        kafka,
+        topic: task.topic,
+        targets: new Map(task.targets.map(([group, high]) => [group, BigInt(high)])),
+        groupId: task.groupId,
+        timeoutMs: task.timeoutMs,
+        logger: {
+          debug() {},
+          info() {},
+          warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`),
+          error() {},
+        },
+      },
+      {
+        put(group, key, value) {
+          const restored = groups.get(group)!;
+          restored.records += 1;
+          // Validates the value (an invalid one stops the restore); binary values are kept as
+          // they are (copied out of kafkajs' fetch buffer), JSON ones re-encoded.
+          const state = decodeProductState(value);
+          restored.states.set(
+            key,
+            value[0] === PRODUCT_STATE_FORMAT ? Buffer.from(value) : encodeProductState(state),
+          );
+        },
+        remove(group, key) {
+          const restored = groups.get(group)!;
+          restored.records += 1;
+          restored.states.delete(key);
+        },
+        epoch(group, epoch) {
+          groups.get(group)!.epoch = epoch;
+        },
+      },
+    );
+    return {
+      ok: true,
+      warnings,
+      groups: [...groups].map(([group, r]) => ({
+        group,
+        records: r.records,
+        epoch: r.epoch,
+        states: packStates(r.states),
+      })),
+    };
+  } catch (error) {
+    // A RestoreError of the read, or what kafkajs threw while connecting (retryable then).
+    const e = error as Partial<ProcessorError> & { groups?: readonly number[] };
+    const cause = e.cause instanceof Error ? (e.cause as Error & { code?: unknown }) : undefined;
+    return {
+      ok: false,
+      warnings,
+      failure: {
+        groups: e.groups ?? task.targets.map(([group]) => group),
+        // The main thread wraps it in a RestoreError again: keep only the reason.
+        message: String(e.message).replace(/^Restoring group\(s\) [\d, ]* failed: /, ''),
+        retryable: e.retryable ?? true,
+        ...(cause === undefined
+          ? {}
+          : {
+              cause: { name: cause.name, message: cause.message, code: cause.code },
+            }),
+      },
+    };
+  }
+}
