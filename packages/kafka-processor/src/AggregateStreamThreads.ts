@@ -217,6 +217,9 @@ export class AggregateStreamThreads {
     const worker = new Worker(this.#file, {
       workerData: data,
       name: `stage1-${index}`,
+      // Without the parent's loader hooks (`--import tsx` under the bench): they would resolve
+      // every module the thread loads (the restore threads measured ~20 % of their CPU there).
+      execArgv: [],
     });
     let settleStart: { resolve: () => void; reject: (error: unknown) => void } | undefined;
     const startedPromise = new Promise<void>((resolve, reject) => {
