@@ -470,7 +470,7 @@ describe('startService', () => {
         'both stages report that they lost their group, and Kafka does not answer',
         async () => {
           const r = await running.readiness();
-          const codes = new Set(r.reasons.map((reason) => reason.code));
+          const codes = new Set<string>(r.reasons.map((reason) => reason.code));
           return ['AGGREGATE_NOT_JOINED', 'SINK_NOT_JOINED', 'KAFKA_UNAVAILABLE'].every((code) =>
             codes.has(code),
           )
