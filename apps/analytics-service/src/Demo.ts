@@ -1,4 +1,4 @@
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { ensureMetricsTable, MetricsReader } from '@marketplace/dynamodb-sink';
 import { type LocalStack, startLocalStack } from '@marketplace/local-stack';
 import { type GeneratedMessage, generateMarketplaceStream } from '@marketplace/product-events';
@@ -11,6 +11,7 @@ import { libraryLogger } from './logger.js';
 import type { ProgressOutput, ProgressReporter } from './progress.js';
 import { type DemoReport, formatReport, readReport } from './report.js';
 import { type RunningService, startService } from './service.js';
+import { stopInOrder } from './stopInOrder.js';
 import type { Telemetry } from './Telemetry.js';
 
 /** Generator settings of the demo stream: realistic noise the pipeline must absorb. */
@@ -96,7 +97,8 @@ export class Demo {
       tableName: config.metricsTable,
       logger: libraryLogger(logger, 'dynamodb'),
     });
-    await createBucket(s3, config.archiveBucket as string);
+    // A fresh stack (its own temporary folder) has no bucket yet.
+    await s3.send(new CreateBucketCommand({ Bucket: config.archiveBucket as string }));
     this.say(
       `Created topics (${config.demo.partitions} partitions), table ${config.metricsTable}, bucket ${config.archiveBucket}.`,
     );
@@ -210,9 +212,9 @@ export class Demo {
       telemetry.stats.produced += chunk.length;
       chunk = [];
       if (rate > 0) {
+        // Behind schedule (a slow send), the next chunk goes at once: sleep(0) only yields.
         const due = started + (telemetry.stats.produced / rate) * 1000;
-        const wait = due - performance.now();
-        if (wait > 0) await sleep(wait);
+        await sleep(Math.max(0, due - performance.now()));
       }
     };
     for (const message of stream) {
@@ -241,27 +243,33 @@ export class Demo {
     }
   }
 
-  /** Stops producing, stops the stages and the local stack. Safe to call at any time, more than once. */
+  /**
+   * Stops producing, stops the stages and the local stack. Safe to call at any time, more than once.
+   * Every step runs even when one before it fails (each failure is logged).
+   * @throws the first failure, once everything was stopped.
+   */
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;
     this.progress.finish();
-    const errors: unknown[] = [];
-    await this.producer?.disconnect().catch((error: unknown) => errors.push(error));
-    await this.service?.stop().catch((error: unknown) => errors.push(error));
-    if (this.stack !== undefined) {
-      this.say('Stopping the local stack ...');
-      await this.stack.stop().catch((error: unknown) => errors.push(error));
-    }
-    if (errors.length > 0) throw errors[0];
-  }
-}
-
-async function createBucket(s3: S3Client, bucket: string): Promise<void> {
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+    const stack = this.stack;
+    await stopInOrder(
+      [
+        { what: 'disconnect the demo producer', run: () => this.producer?.disconnect() },
+        { what: 'stop the stages', run: () => this.service?.stop() },
+        ...(stack === undefined
+          ? []
+          : [
+              {
+                what: 'stop the local stack',
+                run: () => {
+                  this.say('Stopping the local stack ...');
+                  return stack.stop();
+                },
+              },
+            ]),
+      ],
+      libraryLogger(this.options.logger, 'demo'),
+    );
   }
 }

@@ -16,11 +16,11 @@ import { S3MetricsArchive } from '@marketplace/s3-sink';
 import { ReducerPool } from '@marketplace/worker-pool';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
+import { assertKafkajsPatched } from './assertKafkajsPatched.js';
 import { cachedSingleFlight } from './cachedSingleFlight.js';
 import { kafkaClientConfig } from './clients.js';
 import type { Role, ServiceConfig } from './config.js';
 import { describeError } from './describeError.js';
-import { ServiceError } from './errors.js';
 import {
   consumerLagHook,
   dynamoHooks,
@@ -33,6 +33,7 @@ import {
 import type { Readiness, ReadinessCode, ReadinessReason } from './http.js';
 import { libraryLogger } from './logger.js';
 import { ProgressWatchdog } from './ProgressWatchdog.js';
+import { stopInOrder } from './stopInOrder.js';
 import { summarizeError } from './summarizeError.js';
 import type { Telemetry } from './Telemetry.js';
 
@@ -131,15 +132,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   };
 
   // Exactly-once depends on the workspace's kafkajs patch: a build that lost it must not start.
-  const gaps = kafkajsPatchGaps();
-  if (gaps.length > 0) {
-    throw new ServiceError(
-      'KAFKAJS_UNPATCHED',
-      `kafkajs lacks the fixes of patches/kafkajs@2.2.4.patch (install with pnpm from the workspace): ${gaps
-        .map((gap) => `${gap.fix}: ${gap.consequence}`)
-        .join('; ')}`,
-    );
-  }
+  assertKafkajsPatched(kafkajsPatchGaps());
   // Codecs of every Kafka client in the process (kafkajs keeps one table), with the bound.
   registerKafkaCodecs({ maxDecompressedBytes: config.kafka.maxDecompressedBytes });
   const admin: Admin = kafka.admin();
@@ -154,8 +147,9 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   const stageFailed =
     (stage: 'aggregate' | 'sink') =>
     (error: unknown): void => {
-      // Stopping cuts sink retries short: what fails then is not a fault of the stage.
-      if (abort.signal.aborted || failures.has(stage)) return;
+      // Each stage reports once and only while running (its onFatal): stopAll aborts the sink
+      // retries and stops the stages in the same synchronous step, so a retry cut short by
+      // stopping is never reported here.
       failures.set(stage, {
         code: stage === 'aggregate' ? 'AGGREGATE_STAGE_FAILED' : 'SINK_STAGE_FAILED',
         ...summarizeError(error),
@@ -184,26 +178,24 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
   });
   const stopAll = async (): Promise<void> => {
     abort.abort();
-    const errors: unknown[] = [];
-    const attempt = async (what: string, fn: () => Promise<void>) => {
-      try {
-        await fn();
-      } catch (error) {
-        errors.push(error);
-        log.error(`failed to ${what}`, { error: describeError(error) });
-      }
-    };
-    await Promise.all([
-      sinkConsumer === undefined ? undefined : attempt('stop the sink stage', () => sinkConsumer!.stop()),
-      processor === undefined ? undefined : attempt('stop the aggregate stage', () => processor!.stop()),
-    ]);
-    if (pool !== undefined) await attempt('destroy the worker pool', () => pool!.destroy());
-    telemetry.setPoolSource(undefined);
-    await attempt('stop the lag monitor', () => lag.stop());
-    await attempt('disconnect the Kafka admin', () => admin.disconnect());
-    deps.dynamo?.destroy();
-    deps.s3?.destroy();
-    if (errors.length > 0) throw errors[0];
+    try {
+      await stopInOrder(
+        [
+          [
+            { what: 'stop the sink stage', run: () => sinkConsumer?.stop() },
+            { what: 'stop the aggregate stage', run: () => processor?.stop() },
+          ],
+          { what: 'destroy the worker pool', run: () => pool?.destroy() },
+          { what: 'stop the lag monitor', run: () => lag.stop() },
+          { what: 'disconnect the Kafka admin', run: () => admin.disconnect() },
+        ],
+        log,
+      );
+    } finally {
+      telemetry.setPoolSource(undefined);
+      deps.dynamo?.destroy();
+      deps.s3?.destroy();
+    }
   };
 
   try {

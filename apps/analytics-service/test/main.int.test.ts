@@ -6,6 +6,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
@@ -26,6 +28,7 @@ import {
   testStack,
   uniqueName,
 } from '../../../packages/local-stack/test/clients.js';
+import { DEMO_STREAM } from '../src/Demo.js';
 import { type MainIo, runMain } from '../src/main.js';
 import { baseEnv, eventually } from './app.js';
 
@@ -283,9 +286,17 @@ describe('runMain (the program, in process)', () => {
     expect(io.exits).toEqual([0]);
   }, 300_000);
 
-  it('runs the demo with --once: starts its own stack, prints the report, exits 0', async () => {
+  it('runs the demo with --once: starts its own stack, prints the report with every category, exits 0', async () => {
+    // 2500 events of seed 42 hold deletes without a category (producers may omit it), and end
+    // with a chunk shorter than the 1000 sent at a time.
+    const demoStream = { seed: 42, events: 2500, topics, ...DEMO_STREAM };
+    const demoEvents = [...generateMarketplaceStream(demoStream)].flatMap((m) => (m.event ? [m.event] : []));
+    const categories = new Set(
+      demoEvents.flatMap((e) => (e.data.category === undefined ? [] : [e.data.category])),
+    );
+    expect(demoEvents.some((e) => e.data.category === undefined)).toBe(true);
     const io = memoryIo(
-      baseEnv({ DEMO_EVENTS: '300', DEMO_RATE: '0', DEMO_PARTITIONS: '2', HTTP_PORT: '0' }),
+      baseEnv({ DEMO_EVENTS: '2500', DEMO_SEED: '42', DEMO_RATE: '0', DEMO_PARTITIONS: '2', HTTP_PORT: '0' }),
     );
 
     expect(await runMain(['--once'], io)).toBeUndefined();
@@ -294,7 +305,27 @@ describe('runMain (the program, in process)', () => {
     expect(io.out()).toContain('Demo mode (KAFKA_BROKERS is not set)');
     expect(io.out()).toContain('Starting the local stack');
     expect(io.out()).toContain('Both stages are running.');
+    expect(io.out()).toContain(`Categories (${categories.size}), money per currency:`);
+    for (const category of categories) expect(io.out()).toMatch(new RegExp(`^ {2}${category} `, 'm'));
+    expect(io.out()).not.toContain('undefined');
   }, 300_000);
+
+  it('exits 1 when the demo cannot start its local stack (no Java), leaving nothing running', async () => {
+    vi.stubEnv('JAVA_HOME', join(tmpdir(), uniqueName('no-such-jdk')));
+    const { signals: _ownSignal, ...io } = memoryIo(
+      baseEnv({ DEMO_EVENTS: '300', DEMO_RATE: '0', DEMO_PARTITIONS: '2', HTTP_PORT: '0' }),
+    );
+    const listeners = () => [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')];
+    const before = listeners();
+
+    expect(await runMain([], io)).toBeUndefined();
+
+    expect(io.exits).toEqual([1]);
+    expect(io.out()).toContain('Starting the local stack');
+    // Nothing was started, so there is nothing to stop.
+    expect(io.out()).not.toContain('Stopping the local stack');
+    expect(listeners()).toEqual(before);
+  });
 
   it('runs stage 1 alone and, when an error escapes, shuts down gracefully and exits 1', async () => {
     const own = {
@@ -353,8 +384,16 @@ describe('runMain (the program, in process)', () => {
   }, 300_000);
 
   it('stops the demo cleanly when the signal comes while the local stack is starting', async () => {
+    // The stop waits for the stack to finish starting (it cannot be cut short), which can take
+    // longer than the default 15 s shutdown bound on a loaded machine.
     const io = memoryIo(
-      baseEnv({ DEMO_EVENTS: '300', DEMO_RATE: '0', DEMO_PARTITIONS: '2', HTTP_PORT: '0' }),
+      baseEnv({
+        DEMO_EVENTS: '300',
+        DEMO_RATE: '0',
+        DEMO_PARTITIONS: '2',
+        HTTP_PORT: '0',
+        SHUTDOWN_TIMEOUT_MS: '240000',
+      }),
     );
 
     const started = runMain([], io);

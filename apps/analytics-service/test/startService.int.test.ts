@@ -3,6 +3,7 @@
  * stages process a small generated stream into DynamoDB equal to the oracle and stop cleanly.
  */
 
+import { createServer, type Socket } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -13,8 +14,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { encodeMetricChange, type MetricChange, metricChangeKey } from '@marketplace/analytics-aggregator';
 import { ensureMetricsTable, MetricsReader } from '@marketplace/dynamodb-sink';
+import { startLocalStack } from '@marketplace/local-stack';
 import { generateMarketplaceStream, type ProductEvent } from '@marketplace/product-events';
-import { pino } from 'pino';
+import { Kafka, logLevel } from 'kafkajs';
+import { type Logger as PinoLogger, pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleMetrics } from '../../../packages/aggregator/test/independentOracle.js';
 import { createTopicsAndWait } from '../../../packages/kafka-processor/src/prepareTopics.js';
@@ -75,22 +78,33 @@ function config(overrides: Record<string, string> = {}): ServiceConfig {
   });
 }
 
+/** A pino logger that keeps its JSON lines, to check what the service logged. */
+function recordingLogger(): { logger: PinoLogger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return { logger, lines };
+}
+
 async function start(
   cfg: ServiceConfig,
   role: 'all' | 'sink' | 'aggregate',
   onFatal?: (error: unknown) => void,
   telemetry = new Telemetry(),
+  options: { logger?: PinoLogger; kafka?: Kafka } = {},
 ): Promise<RunningService> {
   const { credentials } = testStack();
   const service = await startService({
     ...(onFatal === undefined ? {} : { onFatal }),
     config: cfg,
     role,
-    kafka,
+    kafka: options.kafka ?? kafka,
     ...(role === 'aggregate'
       ? {}
       : { dynamo: createDynamoClient(cfg, credentials), s3: createS3Client(cfg, credentials) }),
-    logger,
+    logger: options.logger ?? logger,
     telemetry,
     lagIntervalMs: 200,
   });
@@ -404,6 +418,144 @@ describe('startService', () => {
     expect(readiness).toEqual({ ready: true, reasons: [] });
     await service.stop();
   });
+
+  it('stops stage 1 for good when another application holds its group (AGGREGATE_STAGE_FAILED): reported once, logged, on /readyz', async () => {
+    // A consumer of another application in the group, with kafkajs's default assigner: the
+    // broker refuses stage 1's member (no common protocol), a fault retrying cannot fix.
+    const groupId = uniqueName('svc-taken');
+    const other = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    await other.connect();
+    await other.subscribe({ topics: [names.created], fromBeginning: true });
+    await other.run({ eachMessage: async () => {} });
+    const fatal: unknown[] = [];
+    const { logger: recording, lines } = recordingLogger();
+
+    try {
+      const service = await start(
+        config({ KAFKA_GROUP_ID: groupId }),
+        'aggregate',
+        (error) => fatal.push(error),
+        new Telemetry(),
+        { logger: recording },
+      );
+      await eventually('the fault is reported', () => fatal[0]);
+      const readiness = await service.readiness();
+      await service.stop();
+
+      expect(fatal).toHaveLength(1);
+      expect(String((fatal[0] as { type?: unknown }).type ?? fatal[0])).toMatch(
+        /INCONSISTENT_GROUP_PROTOCOL/,
+      );
+      expect(readiness.ready).toBe(false);
+      expect(readiness.reasons).toContainEqual(expect.objectContaining({ code: 'AGGREGATE_STAGE_FAILED' }));
+      // Failed is not "not joined yet": only the failure is named.
+      expect(readiness.reasons).not.toContainEqual({ code: 'AGGREGATE_NOT_JOINED' });
+      expect(lines.filter((line) => line.msg === 'stage failed: stopping').map((line) => line.stage)).toEqual(
+        ['aggregate'],
+      );
+      // The other application keeps its group.
+      const admin = kafka.admin();
+      await admin.connect();
+      const { groups } = await admin.describeGroups([groupId]);
+      await admin.disconnect();
+      expect(groups[0]?.members).toHaveLength(1);
+    } finally {
+      await other.disconnect();
+    }
+  });
+
+  it('is not ready when the S3 endpoint accepts connections but never answers (S3_BUCKET_UNAVAILABLE, TIMEOUT)', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const changes = uniqueName('svc-silent-changes');
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    await createTopicsAndWait(kafkaAdmin, [{ topic: changes, numPartitions: 1 }]);
+
+    try {
+      const service = await start(
+        config({
+          S3_ENDPOINT: `http://127.0.0.1:${port}`,
+          SINK_GROUP_ID: uniqueName('svc-silent-sink'),
+          TOPIC_METRIC_CHANGES: changes,
+        }),
+        'sink',
+      );
+      const readiness = await service.readiness();
+      await service.stop();
+
+      expect(readiness.ready).toBe(false);
+      expect(readiness.reasons).toEqual([{ code: 'S3_BUCKET_UNAVAILABLE', error: 'TIMEOUT' }]);
+      expect(sockets.size).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await kafkaAdmin.deleteTopics({ topics: [changes] }).catch(() => {});
+      await kafkaAdmin.disconnect();
+    }
+  });
+
+  it('says both stages lost their group while the broker is down, and is ready again once it is back', async () => {
+    // Its own single-broker cluster, to stop and start again without disturbing other tests.
+    const own = await startLocalStack({ dynamodb: false, s3: false });
+    const node = own.kafka!.nodes[0]!;
+    // Few retries: a stage notices the broker is gone within seconds (kafkajs restarts it).
+    const ownKafka = new Kafka({
+      clientId: uniqueName('svc-down'),
+      brokers: own.kafka!.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
+    });
+    let service: RunningService | undefined;
+    try {
+      const ownAdmin = ownKafka.admin();
+      await ownAdmin.connect();
+      await createTopicsAndWait(
+        ownAdmin,
+        [names.created, names.updated, names.deleted].map((topic) => ({ topic, numPartitions: 1 })),
+      );
+      await ownAdmin.disconnect();
+      const cfg = config({ KAFKA_BROKERS: own.kafka!.brokers.join(',') });
+      service = await start(cfg, 'all', undefined, new Telemetry(), { kafka: ownKafka });
+      const running = service;
+      await eventually('ready', async () => ((await running.readiness()).ready ? true : undefined));
+
+      await node.stop();
+      const down = await eventually(
+        'both stages report that they lost their group, and Kafka does not answer',
+        async () => {
+          const r = await running.readiness();
+          const codes = new Set<string>(r.reasons.map((reason) => reason.code));
+          return ['AGGREGATE_NOT_JOINED', 'SINK_NOT_JOINED', 'KAFKA_UNAVAILABLE'].every((code) =>
+            codes.has(code),
+          )
+            ? r
+            : undefined;
+        },
+        120_000,
+      );
+      await node.start();
+      const back = await eventually(
+        'ready again',
+        async () => {
+          const r = await running.readiness();
+          return r.ready ? r : undefined;
+        },
+        120_000,
+      );
+
+      expect(down.ready).toBe(false);
+      // Lost, not failed: kafkajs restarts the consumers, and nothing stopped the service.
+      expect(down.reasons.map((reason) => reason.code)).not.toContain('AGGREGATE_STAGE_FAILED');
+      expect(down.reasons.map((reason) => reason.code)).not.toContain('SINK_STAGE_FAILED');
+      expect(back).toEqual({ ready: true, reasons: [] });
+    } finally {
+      await service?.stop().catch(() => {});
+      await own.stop();
+    }
+  }, 400_000);
 
   it('refuses to start the sink stage without its AWS clients, naming what is missing, and leaves nothing running', async () => {
     const groupId = uniqueName('svc-noaws');

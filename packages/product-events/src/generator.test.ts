@@ -75,11 +75,14 @@ describe('generateMarketplaceStream: determinism and laziness', () => {
   });
 });
 
-describe('generateMarketplaceStream: valid events', () => {
-  const messages = take({ seed: 7, products: 200, sellers: 20, categories: 10, events: 20_000 });
-  const events = validEvents(messages);
+// Streams are generated inside each test, not when the file is collected: mutation testing runs
+// each test with a mutant active and would not see a stream generated before it.
+const validStream = (): GeneratedMessage[] =>
+  take({ seed: 7, products: 200, sellers: 20, categories: 10, events: 20_000 });
 
+describe('generateMarketplaceStream: valid events', () => {
   it('yields only valid messages by default, each on the topic of its type with the contract headers', () => {
+    const messages = validStream();
     const problems = messages.filter((message) => {
       const result = parseProductEvent(message.value, { key: message.key, headers: message.headers });
       return (
@@ -94,12 +97,14 @@ describe('generateMarketplaceStream: valid events', () => {
   });
 
   it('creates every product first', () => {
+    const events = validEvents(validStream());
     expect(events.slice(0, 200).map((event) => [event.type, event.productId, event.version])).toEqual(
       Array.from({ length: 200 }, (_, index) => ['product.created', `p-${index + 1}`, 1]),
     );
   });
 
   it('increments each product version by exactly 1 per change', () => {
+    const events = validEvents(validStream());
     const versions = new Map<string, number>();
     const jumps = events.filter((event) => {
       const expected = (versions.get(event.productId) ?? 0) + 1;
@@ -122,6 +127,7 @@ describe('generateMarketplaceStream: valid events', () => {
   });
 
   it('deletes products, re-creates some with a higher version, and updates the rest', () => {
+    const events = validEvents(validStream());
     const deletes = events.filter((event) => event.type === 'product.deleted');
     const recreates = events.filter((event) => event.type === 'product.created' && event.version > 1);
 
@@ -133,6 +139,7 @@ describe('generateMarketplaceStream: valid events', () => {
   });
 
   it('changes price, stock, status and name, and moves products between sellers and categories', () => {
+    const events = validEvents(validStream());
     const previous = new Map<string, ProductData>();
     const changed = { priceCents: 0, quantity: 0, status: 0, name: 0, sellerId: 0, category: 0 };
     for (const event of events) {
@@ -150,6 +157,7 @@ describe('generateMarketplaceStream: valid events', () => {
   });
 
   it('leaves about lowStockRate of stock levels below 10', () => {
+    const events = validEvents(validStream());
     const stocked = events.flatMap((event) =>
       event.type === 'product.deleted' ? [] : [event.data.quantity],
     );
@@ -165,6 +173,7 @@ describe('generateMarketplaceStream: valid events', () => {
   });
 
   it('draws products, sellers and categories Zipf-like with realistic category names', () => {
+    const events = validEvents(validStream());
     const perProduct = new Map<string, number>();
     for (const event of events) perProduct.set(event.productId, (perProduct.get(event.productId) ?? 0) + 1);
     const counts = [...perProduct.values()].sort((a, b) => a - b);
@@ -224,9 +233,8 @@ describe('generateMarketplaceStream: valid events', () => {
 });
 
 describe('generateMarketplaceStream: noise', () => {
-  const messages = take(noisy);
-
   it('marks malformed messages with the code the parser returns for them', () => {
+    const messages = take(noisy);
     const malformed = messages.filter((message) => message.malformed !== undefined);
     for (const message of malformed) {
       const result = parseProductEvent(message.value, { key: message.key, headers: message.headers });
@@ -240,6 +248,7 @@ describe('generateMarketplaceStream: noise', () => {
   });
 
   it('keeps valid messages valid among the noise', () => {
+    const messages = take(noisy);
     for (const message of messages.filter((m) => m.malformed === undefined)) {
       expect(parseProductEvent(message.value, { key: message.key, headers: message.headers })).toEqual({
         ok: true,
@@ -249,6 +258,7 @@ describe('generateMarketplaceStream: noise', () => {
   });
 
   it('re-emits earlier messages byte for byte as duplicates', () => {
+    const messages = take(noisy);
     const seen = new Set<string>();
     for (const message of messages) {
       if (message.duplicate === true) expect(seen.has(fingerprint(message))).toBe(true);
@@ -257,6 +267,7 @@ describe('generateMarketplaceStream: noise', () => {
   });
 
   it('injects duplicates and malformed messages in about the configured proportions', () => {
+    const messages = take(noisy);
     const duplicates = messages.filter((message) => message.duplicate === true).length / messages.length;
     const malformed =
       messages.filter((message) => message.malformed !== undefined && message.duplicate !== true).length /
@@ -269,6 +280,7 @@ describe('generateMarketplaceStream: noise', () => {
   });
 
   it('reorders across topics while each product version increases within each topic', () => {
+    const messages = take(noisy);
     const lastByTopic = new Map<string, number>();
     const lastOverall = new Map<string, number>();
     let crossTopicInversions = 0;

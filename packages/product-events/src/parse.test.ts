@@ -121,6 +121,12 @@ describe('parseProductEvent: size limit', () => {
     expect(parseProductEvent(text, { maxBytes: utf8Length }).ok).toBe(true);
   });
 
+  it('accepts a string of exactly maxBytes characters (ASCII)', () => {
+    const text = JSON.stringify(updatedEvent());
+
+    expect(parseProductEvent(text, { maxBytes: text.length }).ok).toBe(true);
+  });
+
   it('rejects a string with more characters than maxBytes', () => {
     const text = JSON.stringify(updatedEvent());
 
@@ -233,6 +239,32 @@ describe('parseProductEvent: nesting depth', () => {
     const event = { ...updatedEvent(), note: `"\\${'[{'.repeat(10_000)}` };
 
     expect(parseProductEvent(bytes(event))).toEqual({ ok: true, event });
+  });
+
+  it('rejects text nested too deep in objects only (no arrays) as TOO_DEEP', () => {
+    let extra: unknown = 0;
+    for (let level = 0; level < 32; level++) extra = { a: extra };
+
+    const error = errorOf(parseProductEvent(bytes({ ...updatedEvent(), extra })));
+
+    expect(error.code).toBe('TOO_DEEP');
+    expect(error.path).toBe(`/extra${'/a'.repeat(31)}`);
+  });
+
+  it('accepts a large payload with many shallow containers side by side', () => {
+    const event = {
+      ...updatedEvent(),
+      items: Array.from({ length: 2000 }, (_, i) => ({ id: i, tags: [i] })),
+    };
+
+    expect(JSON.stringify(event).length).toBeGreaterThan(8192);
+    expect(parseProductEvent(JSON.stringify(event))).toEqual({ ok: true, event });
+  });
+
+  it('accepts a large payload whose strings hold many brackets', () => {
+    const event = { ...updatedEvent(), note: '['.repeat(10_000), more: '{'.repeat(10_000) };
+
+    expect(parseProductEvent(JSON.stringify(event))).toEqual({ ok: true, event });
   });
 
   it('rejects a cyclic object as TOO_DEEP instead of looping', () => {
