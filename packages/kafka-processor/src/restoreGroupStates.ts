@@ -5,7 +5,10 @@ import type { Admin, Kafka, KafkaConfig } from 'kafkajs';
 import { DEFAULT_CODEC_OPTIONS, registeredCodecOptions } from './codecs.js';
 import { RestoreError } from './errors.js';
 import { readChangelogPartitions } from './readChangelogPartitions.js';
+import type { RestoredGroup } from './restoredGroup.js';
 import { restoreOnThreads, splitPartitions } from './restoreOnThreads.js';
+
+export type { RestoredGroup } from './restoredGroup.js';
 
 /** Restore threads: each reads its share of the partitions with its own kafkajs client. */
 export interface RestoreThreadsOptions {
@@ -36,19 +39,6 @@ export interface RestoreGroupStatesOptions {
   logger: Logger;
   /** Read on worker threads; without it one consumer on this thread reads every partition. */
   threads?: RestoreThreadsOptions;
-}
-
-/** What was restored for one group. */
-export interface RestoredGroup {
-  /** Latest state per product id. */
-  states: Map<string, ProductState>;
-  /** Changelog records read (before compaction of duplicates in memory). */
-  records: number;
-  /**
-   * The group's epoch marker (changelog key `''`): the pipeline epoch whose full snapshot of the
-   * group's partial metrics was written; 0 when the changelog has none.
-   */
-  epoch: number;
 }
 
 /** Time a restore thread gets beyond `timeoutMs` to disconnect before it is terminated. */

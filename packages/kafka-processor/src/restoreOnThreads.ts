@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@marketplace/options';
 import { RestoreError } from './errors.js';
+import type { RestoredGroup } from './restoredGroup.js';
 import { unpackStates } from './restoredStatesTransfer.js';
-import type { RestoredGroup } from './restoreGroupStates.js';
 import type { RestoreTask, RestoreTaskResult } from './restoreTask.js';
 
 /**
