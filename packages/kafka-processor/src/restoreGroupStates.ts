@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodeProductState, type ProductState } from '@marketplace/analytics-aggregator';
+import { decodeProductState } from '@marketplace/analytics-aggregator';
 import type { Logger } from '@marketplace/options';
 import type { Admin, Kafka, KafkaConfig } from 'kafkajs';
 import { DEFAULT_CODEC_OPTIONS, registeredCodecOptions } from './codecs.js';
