@@ -210,8 +210,12 @@ async function kcatProduce(brokers: string, topic: string, file: string): Promis
   );
 }
 
-/** Every committed record of `topic` as `key<TAB>value` lines (kcat, read_committed, NULL values as NULL). */
-async function kcatConsumeAll(brokers: string, topic: string): Promise<Array<[string, string]>> {
+/**
+ * Every committed record of `topic` (kcat, read_committed) as key and value bytes (`null` for a
+ * NULL value). kcat frames each record as `<key length>:<key><value length>:<value>\n`, so binary
+ * values (the changelog's format 1) come through intact.
+ */
+async function kcatConsumeAll(brokers: string, topic: string): Promise<Array<[string, Buffer | null]>> {
   const { stdout } = await run(
     'kcat',
     [
@@ -224,21 +228,36 @@ async function kcatConsumeAll(brokers: string, topic: string): Promise<Array<[st
       'beginning',
       '-e',
       '-q',
-      '-Z',
       '-X',
       'isolation.level=read_committed',
       '-f',
-      '%k\t%s\n',
+      '%K:%k%S:%s\n',
     ],
-    { maxBuffer: 256 * 1024 * 1024 },
+    { maxBuffer: 256 * 1024 * 1024, encoding: 'buffer' },
   );
-  return stdout
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => {
-      const tab = line.indexOf('\t');
-      return [line.slice(0, tab), line.slice(tab + 1)];
-    });
+  return parseKcatFrames(stdout);
+}
+
+/** Parses kcat's `%K:%k%S:%s\n` output (lengths in decimal, -1 for NULL). */
+function parseKcatFrames(out: Buffer): Array<[string, Buffer | null]> {
+  const records: Array<[string, Buffer | null]> = [];
+  let at = 0;
+  const length = (): number => {
+    const colon = out.indexOf(0x3a, at);
+    const n = Number(out.subarray(at, colon).toString('ascii'));
+    at = colon + 1;
+    return n;
+  };
+  while (at < out.length) {
+    const keyLength = length();
+    const key = keyLength < 0 ? '' : out.subarray(at, at + keyLength).toString('utf8');
+    at += Math.max(0, keyLength);
+    const valueLength = length();
+    const value = valueLength < 0 ? null : Buffer.from(out.subarray(at, at + valueLength));
+    at += Math.max(0, valueLength) + 1; // the record's closing newline
+    records.push([key, value]);
+  }
+  return records;
 }
 
 /** `promise`'s value, or -1 when it fails or takes longer than `ms`. */
@@ -599,7 +618,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     }
     const extra: string[] = [];
     for (const [key, value] of deadLetterRecords) {
-      const line = `${key}\t${value}`;
+      const line = `${key}\t${value === null ? 'NULL' : value.toString('utf8')}`;
       const left = pending.get(line) ?? 0;
       if (left === 0) extra.push(line.slice(0, 200));
       else pending.set(line, left - 1);
@@ -654,7 +673,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const changelogRecords = await kcatConsumeAll(brokers, names.productState);
     const changelog: Record<string, string> = {};
     for (const [key, value] of changelogRecords) {
-      if (value === 'NULL') {
+      if (value === null) {
         delete changelog[key];
         continue;
       }
