@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { kafkajsLevel } from '@marketplace/kafka-processor';
 import { Kafka, type KafkaConfig, type LogEntry, type logCreator, logLevel, type SASLOptions } from 'kafkajs';
 import type { Logger as PinoLogger } from 'pino';
 import type { ServiceConfig } from './config.js';
@@ -9,13 +10,6 @@ export interface StaticCredentials {
   accessKeyId: string;
   secretAccessKey: string;
 }
-
-const KAFKA_TO_PINO: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
 
 /** kafkajs log level matching the service's: kafkajs INFO is chatty, so only at debug/trace. */
 function kafkaLogLevel(level: ServiceConfig['logLevel']): logLevel {
@@ -34,22 +28,17 @@ function kafkaLogLevel(level: ServiceConfig['logLevel']): logLevel {
 }
 
 /**
- * Sends kafkajs logs to pino (component `kafkajs`). `Connection` entries go to debug: they report
- * every error response (coordinator loading, not leader, ...) that kafkajs then retries itself.
- * Errors logged from inside kafkajs's retry loop (they carry `retryCount`) go to info for the
- * same reason. What still fails after kafkajs's retries reaches the stages, which log it.
+ * Sends kafkajs logs to pino (component `kafkajs`) at the levels of kafka-processor's
+ * `kafkajsLevel`, the policy the stream threads use too: `Connection` entries go to debug, errors
+ * kafkajs retries itself go to info; what still fails after its retries reaches the stages, which
+ * log it.
  */
 export function kafkaLogCreator(logger: PinoLogger): logCreator {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, ...extra } = log;
-      const pinoLevel =
-        namespace === 'Connection'
-          ? 'debug'
-          : typeof extra['retryCount'] === 'number' && level <= logLevel.WARN
-            ? 'info'
-            : (KAFKA_TO_PINO[level] ?? 'info');
+      const pinoLevel = kafkajsLevel(namespace, level, extra);
       kafkaLogger[pinoLevel]({ namespace, ...extra }, message);
     };
 }

@@ -4,11 +4,12 @@ import type { Logger } from '@marketplace/options';
 import type { KafkaConfig } from 'kafkajs';
 import type { KafkaCodecOptions } from './codecs.js';
 import { KafkaProcessorOptionsError, ProcessorError, StreamThreadError } from './errors.js';
-import type {
-  ClonedError,
-  StreamThreadData,
-  StreamThreadMessage,
-  StreamThreadProcessorOptions,
+import {
+  type ClonedError,
+  type StreamThreadData,
+  type StreamThreadMessage,
+  type StreamThreadProcessorOptions,
+  toCloneable,
 } from './streamThread.js';
 import type { ProcessorMetricsHooks } from './types.js';
 import { check } from './validateOptions.js';
@@ -274,7 +275,12 @@ export class AggregateStreamThreads {
       }
     });
     worker.on('error', (error) => {
-      const failure = new StreamThreadError('STREAM_THREAD_DIED', index, 'the thread threw', toPlain(error));
+      const failure = new StreamThreadError(
+        'STREAM_THREAD_DIED',
+        index,
+        'the thread threw',
+        toCloneable(error instanceof Error ? error : new Error(String(error))) as ClonedError,
+      );
       settleStart?.reject(failure);
       this.#fail(failure);
     });
@@ -356,16 +362,6 @@ export class AggregateStreamThreads {
     })();
     return this.#stopping;
   }
-}
-
-function toPlain(error: unknown): ClonedError {
-  return error instanceof Error
-    ? {
-        type: error.name,
-        message: error.message,
-        ...(error.stack === undefined ? {} : { stack: error.stack }),
-      }
-    : { type: 'Error', message: String(error) };
 }
 
 /**

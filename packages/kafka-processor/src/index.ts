@@ -114,7 +114,7 @@ export {
   scanDeadLetters,
 } from './scanDeadLetters.js';
 export { snapshotChanges } from './snapshotChanges.js';
-export type { ClonedError, StreamThreadProcessorOptions } from './streamThread.js';
+export { type ClonedError, kafkajsLevel, type StreamThreadProcessorOptions } from './streamThread.js';
 export type { BatchMetrics, MetricChangeConsumerMetricsHooks, ProcessorMetricsHooks } from './types.js';
 export {
   type MetricChangeWriter,
