@@ -81,7 +81,6 @@ export async function acquireGroups(
       admin,
       topic: o.internalTopics.productState,
       groups,
-      groupIdPrefix: o.groupId,
       timeoutMs: o.restoreTimeoutMs,
       logger: logger,
       ...(o.restoreThreads === undefined ? {} : { threads: o.restoreThreads }),

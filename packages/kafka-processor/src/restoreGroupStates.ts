@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { decodeProductState } from '@marketplace/analytics-aggregator';
 import type { Logger } from '@marketplace/options';
 import type { Admin, Kafka, KafkaConfig } from 'kafkajs';
@@ -32,8 +31,6 @@ export interface RestoreGroupStatesOptions {
   topic: string;
   /** Groups (= changelog partitions) to restore. */
   groups: readonly number[];
-  /** Prefix of the throwaway consumer group id. */
-  groupIdPrefix: string;
   /** Give up (retryable `RESTORE_FAILED`) after this long. */
   timeoutMs: number;
   logger: Logger;
@@ -66,6 +63,7 @@ export async function restoreGroupStates(
   );
   const offsets = await admin.fetchTopicOffsets(topic);
   const targets = new Map<number, bigint>();
+  const from = new Map<number, bigint>();
   const sizes = new Map<number, bigint>();
   for (const group of groups) {
     const partition = offsets.find((o) => o.partition === group);
@@ -74,66 +72,60 @@ export async function restoreGroupStates(
     const high = BigInt(partition.high);
     if (high > BigInt(partition.low)) {
       targets.set(group, high);
+      from.set(group, BigInt(partition.low));
       sizes.set(group, high - BigInt(partition.low));
     }
   }
   if (targets.size === 0) return result;
 
-  const groupIds: string[] = [];
-  const newGroupId = (): string => {
-    const id = `${options.groupIdPrefix}-restore-${randomUUID()}`;
-    groupIds.push(id);
-    return id;
-  };
-  try {
-    let total = 0n;
-    for (const size of sizes.values()) total += size;
-    const threads =
-      options.threads === undefined
-        ? 0
-        : Math.min(options.threads.threads, Number(total / BigInt(options.threads.minRecordsPerThread)));
-    if (options.threads !== undefined && threads > 0) {
-      const { kafkaConfig } = options.threads;
-      const maxDecompressedBytes = (registeredCodecOptions() ?? DEFAULT_CODEC_OPTIONS).maxDecompressedBytes;
-      const restored = await restoreOnThreads({
-        tasks: splitPartitions(sizes, threads).map((set) => ({
-          kafkaConfig,
-          topic,
-          targets: set.map(([partition]) => [partition, targets.get(partition)!.toString()] as const),
-          groupId: newGroupId(),
-          timeoutMs: options.timeoutMs,
-          maxDecompressedBytes,
-        })),
-        graceMs: THREAD_GRACE_MS,
-        logger,
-      });
-      for (const [group, r] of restored) result.set(group, r);
-    } else {
-      await readChangelogPartitions(
-        { kafka, topic, targets, groupId: newGroupId(), timeoutMs: options.timeoutMs, logger },
-        {
-          put(group, key, value) {
-            const restored = result.get(group)!;
-            restored.records += 1;
-            restored.states.set(key, decodeProductState(value));
-          },
-          remove(group, key) {
-            const restored = result.get(group)!;
-            restored.records += 1;
-            restored.states.delete(key);
-          },
-          epoch(group, epoch) {
-            result.get(group)!.epoch = epoch;
-          },
-        },
-      );
-    }
-    logger.debug('restored group states', {
-      groups: [...groups],
-      states: [...result.values()].reduce((n, r) => n + r.states.size, 0),
+  let total = 0n;
+  for (const size of sizes.values()) total += size;
+  const threads =
+    options.threads === undefined
+      ? 0
+      : Math.min(options.threads.threads, Number(total / BigInt(options.threads.minRecordsPerThread)));
+  if (options.threads !== undefined && threads > 0) {
+    const { kafkaConfig } = options.threads;
+    const maxDecompressedBytes = (registeredCodecOptions() ?? DEFAULT_CODEC_OPTIONS).maxDecompressedBytes;
+    const restored = await restoreOnThreads({
+      tasks: splitPartitions(sizes, threads).map((set) => ({
+        kafkaConfig,
+        topic,
+        targets: set.map(([partition]) => [partition, targets.get(partition)!.toString()] as const),
+        from: set.map(([partition]) => [partition, from.get(partition)!.toString()] as const),
+        timeoutMs: options.timeoutMs,
+        maxDecompressedBytes,
+      })),
+      graceMs: THREAD_GRACE_MS,
+      logger,
     });
-    return result;
-  } finally {
-    await admin.deleteGroups(groupIds).catch(() => {});
+    for (const [group, r] of restored) result.set(group, r);
+  } else {
+    await readChangelogPartitions(
+      { kafka, topic, targets, from, timeoutMs: options.timeoutMs, logger },
+      {
+        put(group, key, value) {
+          const restored = result.get(group)!;
+          restored.records += 1;
+          restored.states.set(key, decodeProductState(value));
+        },
+        remove(group, key) {
+          const restored = result.get(group)!;
+          restored.records += 1;
+          restored.states.delete(key);
+        },
+        epoch(group, epoch) {
+          result.get(group)!.epoch = epoch;
+        },
+        superseded(group, count) {
+          result.get(group)!.records += count;
+        },
+      },
+    );
   }
+  logger.debug('restored group states', {
+    groups: [...groups],
+    states: [...result.values()].reduce((n, r) => n + r.states.size, 0),
+  });
+  return result;
 }

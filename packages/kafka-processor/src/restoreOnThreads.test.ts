@@ -7,7 +7,6 @@ const task = (partitions: number[], timeoutMs = 60_000): RestoreTask => ({
   kafkaConfig: { brokers: ['127.0.0.1:1'] },
   topic: 'changelog',
   targets: partitions.map((p) => [p, '10'] as const),
-  groupId: 'restore',
   timeoutMs,
   maxDecompressedBytes: 1024 * 1024,
 });

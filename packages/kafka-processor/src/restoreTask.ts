@@ -16,8 +16,8 @@ export interface RestoreTask {
   readonly topic: string;
   /** [partition, high watermark as a decimal string]. */
   readonly targets: ReadonlyArray<readonly [number, string]>;
-  /** Throwaway consumer group (the main thread deletes it afterwards). */
-  readonly groupId: string;
+  /** [partition, first offset to read (its low watermark) as a decimal string]; default 0. */
+  readonly from?: ReadonlyArray<readonly [number, string]>;
   readonly timeoutMs: number;
   /** `maxDecompressedBytes` of the codecs registered on the main thread. */
   readonly maxDecompressedBytes: number;
@@ -66,7 +66,9 @@ export async function runRestoreTask(task: RestoreTask): Promise<RestoreTaskResu
         kafka,
         topic: task.topic,
         targets: new Map(task.targets.map(([group, high]) => [group, BigInt(high)])),
-        groupId: task.groupId,
+        ...(task.from === undefined
+          ? {}
+          : { from: new Map(task.from.map(([group, low]) => [group, BigInt(low)])) }),
         timeoutMs: task.timeoutMs,
         logger: {
           debug() {},
@@ -80,7 +82,7 @@ export async function runRestoreTask(task: RestoreTask): Promise<RestoreTaskResu
           const restored = groups.get(group)!;
           restored.records += 1;
           // Validates the value (an invalid one stops the restore); binary values are kept as
-          // they are (copied out of kafkajs' fetch buffer), JSON ones re-encoded.
+          // they are (copied out of the fetch response), JSON ones re-encoded.
           const state = decodeProductState(value);
           restored.states.set(
             key,
@@ -94,6 +96,9 @@ export async function runRestoreTask(task: RestoreTask): Promise<RestoreTaskResu
         },
         epoch(group, epoch) {
           groups.get(group)!.epoch = epoch;
+        },
+        superseded(group, count) {
+          groups.get(group)!.records += count;
         },
       },
     );

@@ -50,13 +50,14 @@ function run(args: string[], input: Buffer): Promise<void> {
 
 /**
  * Produces `records` with kcat, in order per topic, using `partitioner` (unset: librdkafka's
- * default). kcat sets headers per invocation, so records are sent in runs of equal headers (in
+ * default) and kcat's `extraArgs` (e.g. `-z lz4`, `-p 0`). kcat sets headers per invocation, so records are sent in runs of equal headers (in
  * order within each run); idempotence keeps kcat's retries from duplicating records.
  */
 export async function produceWithKcat(
   brokers: readonly string[],
   records: readonly KcatRecord[],
   partitioner?: LibrdkafkaPartitioner,
+  extraArgs: readonly string[] = [],
 ): Promise<void> {
   const runs = new Map<string, KcatRecord[]>();
   for (const record of records) {
@@ -71,6 +72,7 @@ export async function produceWithKcat(
     const { topic, headers } = group[0]!;
     const args = ['-P', '-b', brokers.join(','), '-t', topic, '-K', '\t', '-X', 'enable.idempotence=true'];
     if (partitioner !== undefined) args.push('-X', `partitioner=${partitioner}`);
+    args.push(...extraArgs);
     for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
     const input = Buffer.concat(
       group.flatMap((r) => [Buffer.from(`${r.key}\t`), r.value, Buffer.from('\n')]),

@@ -5,13 +5,15 @@
  * lists aborted transactions in first-offset order and activated one per record; the broker lists
  * them in the order they were aborted, so records of the transaction aborted second leaked to
  * consumers. The workspace's kafkajs patch fixes that; kcat (librdkafka), an independent client,
- * must agree with kafkajs on every case.
+ * must agree with kafkajs on every case, and so must the changelog restore's own Fetch reader.
  */
 import { spawn } from 'node:child_process';
+import { SILENT_LOGGER } from '@marketplace/options';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient, testStack, uniqueName } from '../../../local-stack/test/clients.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
+import { readChangelogPartitions } from '../../src/readChangelogPartitions.js';
 import { deleteTopics } from './helpers.js';
 
 let kafka: Kafka;
@@ -65,6 +67,24 @@ async function keysSeenByKafkajs(topic: string, fromOffset: string, last: string
   } finally {
     await consumer.disconnect();
   }
+  return keys;
+}
+
+/** Keys the changelog restore's reader (its own Fetch decoding) hands over from `fromOffset` on. */
+async function keysSeenByRestoreReader(topic: string, fromOffset: bigint): Promise<string[]> {
+  const high = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === 0)!.high;
+  const keys: string[] = [];
+  await readChangelogPartitions(
+    {
+      kafka,
+      topic,
+      targets: new Map([[0, BigInt(high)]]),
+      from: new Map([[0, fromOffset]]),
+      timeoutMs: 30_000,
+      logger: SILENT_LOGGER,
+    },
+    { put: (_, key) => keys.push(key), remove: (_, key) => keys.push(key), epoch() {}, superseded() {} },
+  );
   return keys;
 }
 
@@ -152,5 +172,9 @@ describe('read_committed with interleaved aborted transactions (kafkajs patch)',
     expect(await keysSeenByKafkajs(topic, '0', 'last')).toEqual(['committed-1', 'last']);
     // A fetch that starts while both aborted transactions are open (offset 7 belongs to B).
     expect(await keysSeenByKafkajs(topic, '7', 'last')).toEqual(['committed-1', 'last']);
+
+    // The restore reads the changelog with its own decoder of Fetch responses: the same rule.
+    expect(await keysSeenByRestoreReader(topic, 0n)).toEqual(['committed-1', 'last']);
+    expect(await keysSeenByRestoreReader(topic, 7n)).toEqual(['committed-1', 'last']);
   });
 });

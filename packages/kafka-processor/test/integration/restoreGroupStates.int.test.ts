@@ -1,20 +1,24 @@
 import {
+  decodeProductState,
   encodeProductState,
   encodeProductStateJson,
   type ProductState,
 } from '@marketplace/analytics-aggregator';
 import { SILENT_LOGGER } from '@marketplace/options';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka, Transaction } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient, testStack, uniqueName } from '../../../local-stack/test/clients.js';
+import { registerKafkaCodecs } from '../../src/codecs.js';
 import { RestoreError } from '../../src/errors.js';
 import { encodeGroupEpochMarker } from '../../src/pipelineEpoch.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
+import { type FetchLimits, readChangelogPartitions } from '../../src/readChangelogPartitions.js';
 import { unpackStates } from '../../src/restoredStatesTransfer.js';
 import { type RestoreThreadsOptions, restoreGroupStates } from '../../src/restoreGroupStates.js';
 import { type RestoreTask, type RestoreTaskResult, runRestoreTask } from '../../src/restoreTask.js';
 import { serveRestoreTask } from '../../src/restoreWorker.js';
 import { deleteTopics } from './helpers.js';
+import { produceWithKcat } from './kcat.js';
 
 function state(productId: string, version: number, quantity = 5): ProductState {
   return {
@@ -71,7 +75,6 @@ describe.each([
     admin,
     topic,
     groups,
-    groupIdPrefix: uniqueName('restore'),
     timeoutMs,
     logger: SILENT_LOGGER,
     ...(threads() === undefined ? {} : { threads: threads()! }),
@@ -292,7 +295,6 @@ describe('restoreGroupStates over several threads', () => {
       admin,
       topic,
       groups: [0, 1, 2, 3, 4, 5],
-      groupIdPrefix: uniqueName('restore'),
       timeoutMs: 60_000,
       logger: SILENT_LOGGER,
       ...(threads === undefined ? {} : { threads }),
@@ -309,8 +311,12 @@ describe('restoreGroupStates over several threads', () => {
     expect(await restore(unreachable)).toEqual(await restore());
   });
 
-  it('restores the same groups on 1, 2 and 4 threads as one consumer on the main thread', async () => {
+  it('restores the same groups on 1, 2 and 4 threads as on the main thread, leaving no socket open', async () => {
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const before = sockets();
     const single = await restore();
+    // Every connection the reader opened is closed (a leaked one also keeps a restore thread alive).
+    expect(sockets()).toBe(before);
 
     expect([...single.values()].reduce((n, r) => n + r.states.size, 0)).toBeGreaterThan(400);
     expect(single.get(5)!.states.size).toBe(0);
@@ -355,7 +361,6 @@ describe('runRestoreTask', () => {
     kafkaConfig: { clientId: 'restore-task', brokers: testStack().kafkaBrokers },
     topic,
     targets: [[0, String(high)]],
-    groupId: uniqueName('restore'),
     timeoutMs,
     maxDecompressedBytes: 1024 * 1024,
   });
@@ -434,5 +439,150 @@ describe('runRestoreTask', () => {
     expect(served!.transfer).toEqual([groups[0]!.states]);
     expect(unpackStates(groups[0]!.states)).toEqual(new Map([['p-1', state('p-1', 1)]]));
     expect(failed).toMatchObject({ value: { ok: false }, transfer: [] });
+  });
+});
+
+describe('readChangelogPartitions (the restore reader) against other writers and many fetches', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  const topics: string[] = [];
+
+  beforeAll(async () => {
+    kafka = kafkaClient();
+    admin = kafka.admin();
+    await admin.connect();
+    registerKafkaCodecs();
+  });
+
+  afterAll(async () => {
+    await deleteTopics(admin, topics);
+    await admin.disconnect();
+  });
+
+  async function changelog(partitions: number): Promise<string> {
+    const topic = uniqueName('changelog-reader');
+    topics.push(topic);
+    await createTopicsAndWait(admin, [
+      { topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    ]);
+    return topic;
+  }
+
+  /** Reads `partitions` to their high watermarks; every put, remove and superseded count seen. */
+  async function readAll(topic: string, partitions: number[], fetchLimits?: FetchLimits) {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const states = new Map<number, Map<string, ProductState>>(partitions.map((p) => [p, new Map()]));
+    let records = 0;
+    await readChangelogPartitions(
+      {
+        kafka,
+        topic,
+        targets: new Map(partitions.map((p) => [p, BigInt(offsets.find((o) => o.partition === p)!.high)])),
+        timeoutMs: 30_000,
+        logger: SILENT_LOGGER,
+        ...(fetchLimits === undefined ? {} : { fetchLimits }),
+      },
+      {
+        put(partition, key, value) {
+          records += 1;
+          states.get(partition)!.set(key, decodeProductState(value));
+        },
+        remove(partition, key) {
+          records += 1;
+          states.get(partition)!.delete(key);
+        },
+        epoch() {},
+        superseded(_, count) {
+          records += count;
+        },
+      },
+    );
+    return { states, records };
+  }
+
+  const tiny: FetchLimits = { maxWaitMs: 50, maxBytes: 2048, partitionMaxBytes: 700 };
+
+  it('reads batches kcat (librdkafka) wrote in gzip, snappy, lz4 and zstd, in one fetch and in many', async () => {
+    const topic = await changelog(1);
+    const expected = new Map<string, ProductState>();
+    let version = 0;
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
+      version += 1;
+      const records = Array.from({ length: 30 }, (_, i) => {
+        const s = state(`p-${i}`, version, i);
+        expected.set(s.productId, s);
+        return { topic, key: s.productId, value: encodeProductStateJson(s), headers: {} };
+      });
+      // linger.ms puts the 30 records in one compressed batch.
+      await produceWithKcat(testStack().kafkaBrokers, records, undefined, [
+        '-p',
+        '0',
+        '-z',
+        codec,
+        '-X',
+        'linger.ms=200',
+      ]);
+    }
+
+    const once = await readAll(topic, [0]);
+    const many = await readAll(topic, [0], tiny);
+
+    expect(once.states.get(0)).toEqual(expected);
+    expect(many.states.get(0)).toEqual(expected);
+    expect(once.records).toBe(120);
+    expect(many.records).toBe(120);
+  });
+
+  it('gives the same states over many small fetches as over one, with aborted transactions crossing fetch boundaries', async () => {
+    const topic = await changelog(2);
+    const a = kafka.producer({
+      transactionalId: uniqueName('reader-a'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    const b = kafka.producer({
+      transactionalId: uniqueName('reader-b'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await Promise.all([a.connect(), b.connect()]);
+    const expected = [new Map<string, ProductState>(), new Map<string, ProductState>()];
+    const send = async (tx: Transaction, version: number, keep: boolean) => {
+      const messages = Array.from({ length: 20 }, (_, i) => {
+        const s = state(`p-${i}`, version, version + i);
+        if (keep) expected[i % 2]!.set(s.productId, s);
+        return { key: s.productId, value: encodeProductState(s), partition: i % 2 };
+      });
+      for (let i = 0; i < messages.length; i += 5)
+        await tx.send({ topic, messages: messages.slice(i, i + 5) });
+    };
+    for (let round = 0; round < 3; round++) {
+      // A's transaction spans B's aborted one; each is several batches long.
+      const txA = await a.transaction();
+      await send(txA, 10 * round + 1, true);
+      const txB = await b.transaction();
+      await send(txB, 10 * round + 2, false);
+      await send(txA, 10 * round + 3, round !== 1);
+      await txB.abort();
+      if (round === 1) await txA.abort();
+      else await txA.commit();
+    }
+    // Tombstones of two products in a last transaction.
+    const tx = await a.transaction();
+    await tx.send({ topic, messages: [0, 1].map((p) => ({ key: `p-${p}`, value: null, partition: p })) });
+    await tx.commit();
+    expected[0]!.delete('p-0');
+    expected[1]!.delete('p-1');
+    await Promise.all([a.disconnect(), b.disconnect()]);
+
+    const once = await readAll(topic, [0, 1]);
+    const many = await readAll(topic, [0, 1], tiny);
+
+    expect(once.states.get(0)).toEqual(expected[0]);
+    expect(once.states.get(1)).toEqual(expected[1]);
+    expect(many.states).toEqual(once.states);
+    // Committed product records: rounds 0 and 2 (2 x 20 each) and round 1's none, plus 2 tombstones.
+    expect(once.records).toBe(82);
+    expect(many.records).toBe(82);
   });
 });
