@@ -443,7 +443,9 @@ describe('startService', () => {
       await service.stop();
 
       expect(fatal).toHaveLength(1);
-      expect(String((fatal[0] as { type?: unknown }).type ?? fatal[0])).toMatch(
+      // kafkajs' error, or on stream threads (STAGE1_THREADS) the thread's error carrying it as cause.
+      const reported = fatal[0] as { type?: unknown; cause?: { type?: unknown } };
+      expect(String(reported.type ?? reported.cause?.type ?? reported)).toMatch(
         /INCONSISTENT_GROUP_PROTOCOL/,
       );
       expect(readiness.ready).toBe(false);

@@ -85,6 +85,8 @@ interface ThreadSlot {
   groups: number[];
   groupCount: number;
   started: boolean;
+  /** Its processor did not start: `start()` rejects with that, so its exit is no death. */
+  startFailed: boolean;
   stopped: Promise<void>;
 }
 
@@ -234,6 +236,7 @@ export class AggregateStreamThreads {
       groups: [],
       groupCount: 0,
       started: false,
+      startFailed: false,
       stopped,
     };
     this.#slots.push(slot);
@@ -244,6 +247,7 @@ export class AggregateStreamThreads {
           settleStart?.resolve();
           return;
         case 'start-failed':
+          slot.startFailed = true;
           settleStart?.reject(
             new StreamThreadError(
               'STREAM_THREAD_START_FAILED',
@@ -287,7 +291,8 @@ export class AggregateStreamThreads {
     worker.once('exit', (code) => {
       slot.ready = false;
       this.#logger.debug('stream thread exited', { thread: index, code });
-      if (this.#stopping !== undefined) return;
+      // After a start failure the thread stops itself; `start()` reports that failure once.
+      if (this.#stopping !== undefined || slot.startFailed) return;
       const failure = new StreamThreadError(
         'STREAM_THREAD_DIED',
         index,

@@ -150,7 +150,8 @@ describe('AggregateStreamThreads', () => {
   it('rejects start with the thread and its processor error when the processor cannot start, leaving no thread', async () => {
     const applicationId = uniqueName('stream-threads-missing');
     const missing = testTopics('stream-threads-missing');
-    const stage = threadsOn(missing, applicationId, { threads: 2 });
+    const fatal: unknown[] = [];
+    const stage = threadsOn(missing, applicationId, { threads: 2, onFatal: (e) => fatal.push(e) });
     const error = await stage.start().then(
       () => undefined,
       (e: unknown) => e,
@@ -159,8 +160,39 @@ describe('AggregateStreamThreads', () => {
     expect((error as StreamThreadError).code).toBe('STREAM_THREAD_START_FAILED');
     // The processor's own error, as it crossed the thread boundary: its code survives.
     expect((error as StreamThreadError).cause).toMatchObject({ code: 'TOPIC_MISMATCH' });
+    // The message carries the processor's, so a caller that logs only the message loses nothing.
+    expect((error as StreamThreadError).message).toContain(
+      (error as StreamThreadError & { cause: { message: string } }).cause.message,
+    );
+    // Reported once, by start(): the threads stopping themselves afterwards is no death.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fatal).toEqual([]);
     expect(stage.ready).toBe(false);
     expect(stage.assignedGroups).toEqual([]);
+  });
+
+  it('reports a start failure once, through start(), when one thread fails and exits before another has answered', async () => {
+    const fatal: unknown[] = [];
+    const stage = new AggregateStreamThreads({
+      threads: 2,
+      kafka: { brokers: testStack().kafkaBrokers },
+      processor: { applicationId: uniqueName('stream-threads-uneven') },
+      onFatal: (e) => fatal.push(e),
+      [streamThreadFileOverride]: new URL(
+        '../fixtures/stream-thread-start-fails-unevenly.mjs',
+        import.meta.url,
+      ),
+    } as ConstructorParameters<typeof AggregateStreamThreads>[0]);
+
+    const error = await stage.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(error).toMatchObject({ code: 'STREAM_THREAD_START_FAILED', thread: 0 });
+    expect((error as Error).message).toContain('the pipeline is being rescaled');
+    // Thread 0 exited while thread 1 was still starting: no STREAM_THREAD_DIED on top.
+    expect(fatal).toEqual([]);
   });
 
   it('reports a thread that died as fatal (STREAM_THREAD_DIED), is not ready, and still stops the others', async () => {
