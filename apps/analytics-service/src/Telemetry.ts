@@ -1,5 +1,6 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import type { StreamThreadStats } from '@marketplace/kafka-processor';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Heap in use after the last major GC of this process (one observer per process). */
@@ -79,6 +80,7 @@ export class Telemetry {
   private readonly rerouted: Counter<'topic'>;
   private readonly fatal: Counter;
   private poolSource: (() => PoolUtilization) | undefined;
+  private streamThreadSource: (() => readonly StreamThreadStats[]) | undefined;
   private readinessSource: (() => Promise<boolean>) | undefined;
 
   /**
@@ -242,6 +244,29 @@ export class Telemetry {
         this.set(threads === 0 ? 0 : pool('busy')() / threads);
       },
     });
+    const threadStats = () => this.streamThreadSource?.() ?? [];
+    const threadGauge = (name: string, help: string, field: 'utilization' | 'heapUsedBytes') =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['thread'],
+        registers,
+        collect() {
+          // Only the threads running now: a stopped or dead thread's series is dropped.
+          this.reset();
+          for (const stats of threadStats()) this.set({ thread: String(stats.thread) }, stats[field]);
+        },
+      });
+    threadGauge(
+      'analytics_stream_thread_utilization_ratio',
+      'Share of the last second a stage-1 stream thread (STAGE1_THREADS) was busy (0..1); a thread reduces inline, so this replaces the worker pool utilisation in that mode.',
+      'utilization',
+    );
+    threadGauge(
+      'analytics_stream_thread_heap_used_bytes',
+      "V8 heap in use of a stage-1 stream thread (its groups' product states live there, not in the main thread's heap).",
+      'heapUsedBytes',
+    );
     watchMajorGc();
     new Gauge({
       name: 'analytics_heap_after_gc_bytes',
@@ -266,6 +291,11 @@ export class Telemetry {
   /** Where the worker-pool gauges read from (`ReducerPool.utilization`). */
   setPoolSource(source: (() => PoolUtilization) | undefined): void {
     this.poolSource = source;
+  }
+
+  /** Where the stream-thread gauges read from on every scrape (stage 1 on stream threads). */
+  setStreamThreadSource(source: (() => readonly StreamThreadStats[]) | undefined): void {
+    this.streamThreadSource = source;
   }
 
   /** Where the `analytics_ready` gauge reads from on every scrape (the `/readyz` check). */

@@ -128,6 +128,11 @@ describe('operations HTTP endpoints', () => {
     telemetry.recordS3Write(1, 512);
     telemetry.setConsumerLag('g', 'product.created', 0, 7);
     telemetry.setPoolSource(() => ({ threads: 4, busy: 1, queued: 2, completed: 9 }));
+    let threads = [
+      { thread: 0, utilization: 0.5, heapUsedBytes: 40_000_000 },
+      { thread: 1, utilization: 0.25, heapUsedBytes: 30_000_000 },
+    ];
+    telemetry.setStreamThreadSource(() => threads);
     const base = await serve(() => ({ ready: true, reasons: [] }), telemetry);
 
     const res = await fetch(`${base}/metrics`);
@@ -146,6 +151,15 @@ describe('operations HTTP endpoints', () => {
     expect(text).toContain('analytics_worker_pool_utilization_ratio 0.25');
     expect(text).toContain('analytics_worker_pool_queued 2');
     expect(text).toContain('analytics_worker_pool_tasks_completed_total 9');
+    expect(text).toContain('analytics_stream_thread_utilization_ratio{thread="0"} 0.5');
+    expect(text).toContain('analytics_stream_thread_utilization_ratio{thread="1"} 0.25');
+    expect(text).toContain('analytics_stream_thread_heap_used_bytes{thread="1"} 30000000');
+
+    // A thread that stopped reporting (it stopped or died) loses its series.
+    threads = [threads[0]!];
+    const later = await (await fetch(`${base}/metrics`)).text();
+    expect(later).toContain('analytics_stream_thread_heap_used_bytes{thread="0"} 40000000');
+    expect(later).not.toContain('thread="1"');
   });
 
   it('answers 404 for unknown paths and 405 for other methods', async () => {

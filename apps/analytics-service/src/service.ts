@@ -193,6 +193,7 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
       );
     } finally {
       telemetry.setPoolSource(undefined);
+      telemetry.setStreamThreadSource(undefined);
       deps.dynamo?.destroy();
       deps.s3?.destroy();
     }
@@ -236,6 +237,8 @@ export async function startService(deps: ServiceDeps): Promise<RunningService> {
           stopTimeoutMs: stageTimeoutMs,
           onFatal: stageFailed('aggregate'),
         });
+        const threaded = processor;
+        telemetry.setStreamThreadSource(() => threaded.threadStats());
       } else {
         pool = new ReducerPool({
           ...(config.workerThreads === 0 ? { inline: true } : { threads: config.workerThreads }),

@@ -157,8 +157,10 @@ async function expectStreamToReachOracle(
   overrides: Record<string, string>,
   topics: { created: string; updated: string; deleted: string },
   table: string,
+  beforeStop?: (telemetry: Telemetry) => Promise<void>,
 ): Promise<RunningService> {
-  const service = await start(config(overrides), 'all');
+  const telemetry = new Telemetry();
+  const service = await start(config(overrides), 'all', undefined, telemetry);
   await eventually('ready', async () => ((await service.readiness()).ready ? true : undefined));
   const messages = [
     ...generateMarketplaceStream({
@@ -208,6 +210,7 @@ async function expectStreamToReachOracle(
     throw error;
   });
   await eventually('no lag left', () => (service.lag.total() === 0 ? true : undefined));
+  await beforeStop?.(telemetry);
   await service.stop();
   return service;
 }
@@ -254,6 +257,21 @@ describe('startService', () => {
         },
         t,
         t.table,
+        async (telemetry) => {
+          // Each stream thread's utilisation and heap are on /metrics (the worker pool is unused).
+          const text = await telemetry.registry.metrics();
+          for (const thread of ['0', '1']) {
+            expect(text).toMatch(
+              new RegExp(
+                `analytics_stream_thread_utilization_ratio\\{thread="${thread}"\\} (0|1|0\\.\\d+|\\d\\.\\d+e-\\d+)\\n`,
+              ),
+            );
+            const heap = new RegExp(
+              `analytics_stream_thread_heap_used_bytes\\{thread="${thread}"\\} (\\d+)`,
+            ).exec(text);
+            expect(Number(heap?.[1])).toBeGreaterThan(4 * 1024 * 1024);
+          }
+        },
       );
       expect(await service.readiness()).toEqual({ ready: false, reasons: [{ code: 'SHUTTING_DOWN' }] });
     } finally {

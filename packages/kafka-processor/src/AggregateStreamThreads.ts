@@ -87,7 +87,18 @@ interface ThreadSlot {
   started: boolean;
   /** Its processor did not start: `start()` rejects with that, so its exit is no death. */
   startFailed: boolean;
+  stats: StreamThreadStats | undefined;
   stopped: Promise<void>;
+}
+
+/** What a stream thread last reported about itself (about once per second). */
+export interface StreamThreadStats {
+  /** Index of the thread (0-based). */
+  readonly thread: number;
+  /** Share of the last interval its event loop was busy (0..1): its saturation. */
+  readonly utilization: number;
+  /** Its V8 heap in use (its product states live there). */
+  readonly heapUsedBytes: number;
 }
 
 /**
@@ -175,6 +186,14 @@ export class AggregateStreamThreads {
     );
   }
 
+  /**
+   * The last utilisation and heap each running thread reported (about once per second; a thread
+   * appears after its first report), for metrics.
+   */
+  threadStats(): StreamThreadStats[] {
+    return this.#slots.flatMap((s) => (s.stats === undefined ? [] : [s.stats]));
+  }
+
   /** Groups the threads own now, ascending. */
   get assignedGroups(): number[] {
     return this.#slots.flatMap((s) => s.groups).sort((a, b) => a - b);
@@ -237,6 +256,7 @@ export class AggregateStreamThreads {
       groupCount: 0,
       started: false,
       startFailed: false,
+      stats: undefined,
       stopped,
     };
     this.#slots.push(slot);
@@ -269,6 +289,13 @@ export class AggregateStreamThreads {
           slot.groupCount = message.groupCount;
           this.#reportAssignment();
           return;
+        case 'stats':
+          slot.stats = {
+            thread: index,
+            utilization: message.utilization,
+            heapUsedBytes: message.heapUsedBytes,
+          };
+          return;
         case 'fatal':
           this.#fail(
             new StreamThreadError('STREAM_THREAD_FATAL', index, 'its processor failed', message.error),
@@ -290,6 +317,7 @@ export class AggregateStreamThreads {
     });
     worker.once('exit', (code) => {
       slot.ready = false;
+      slot.stats = undefined;
       this.#logger.debug('stream thread exited', { thread: index, code });
       // After a start failure the thread stops itself; `start()` reports that failure once.
       if (this.#stopping !== undefined || slot.startFailed) return;

@@ -1,6 +1,10 @@
 export type { Logger } from '@marketplace/options';
 export { AggregateProcessor, type AggregateProcessorOptions } from './AggregateProcessor.js';
-export { AggregateStreamThreads, type AggregateStreamThreadsOptions } from './AggregateStreamThreads.js';
+export {
+  AggregateStreamThreads,
+  type AggregateStreamThreadsOptions,
+  type StreamThreadStats,
+} from './AggregateStreamThreads.js';
 export {
   DEFAULT_CODEC_OPTIONS,
   isZstdOutputAvailable,

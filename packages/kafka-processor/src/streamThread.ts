@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from '@marketplace/options';
 import { ReducerPool } from '@marketplace/worker-pool';
@@ -60,6 +61,13 @@ export type StreamThreadMessage =
       readonly ready: boolean;
       readonly groups: number[];
       readonly groupCount: number;
+    }
+  | {
+      readonly type: 'stats';
+      /** Share of the last interval the thread's event loop was busy (0..1). */
+      readonly utilization: number;
+      /** The thread's V8 heap in use. */
+      readonly heapUsedBytes: number;
     }
   | { readonly type: 'fatal'; readonly error: ClonedError }
   | { readonly type: 'stopped' };
@@ -224,7 +232,24 @@ export async function runStreamThread(port: MessagePort, data: StreamThreadData)
     last = key;
     post({ type: 'state', ...state });
   };
-  const timer = setInterval(reportState, data.statePollMs);
+  // Every tenth poll, how busy the thread was since the last report and its heap: what an
+  // operator watches instead of the worker pool's utilisation (the thread reduces inline).
+  let polls = 0;
+  let elu = performance.eventLoopUtilization();
+  const reportStats = (): void => {
+    const now = performance.eventLoopUtilization();
+    post({
+      type: 'stats',
+      utilization: performance.eventLoopUtilization(now, elu).utilization,
+      heapUsedBytes: process.memoryUsage().heapUsed,
+    });
+    elu = now;
+  };
+  const timer = setInterval(() => {
+    reportState();
+    polls += 1;
+    if (polls % 10 === 0) reportStats();
+  }, data.statePollMs);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {

@@ -118,10 +118,22 @@ describe('AggregateStreamThreads', () => {
       });
       expect(stage.groupCount).toBe(PARTITIONS);
       await waitUntilConsumed(admin, `${applicationId}-aggregate`, Object.values(t.topics));
+      // Each thread reports how busy it was and its heap about once per second.
+      await eventually(() => {
+        expect(stage.threadStats().map((s) => s.thread)).toEqual([0, 1]);
+        return true;
+      });
+      for (const stats of stage.threadStats()) {
+        expect(stats.utilization).toBeGreaterThan(0);
+        expect(stats.utilization).toBeLessThanOrEqual(1);
+        // A thread's heap holds kafkajs, the processor and its groups' states.
+        expect(stats.heapUsedBytes).toBeGreaterThan(4 * 1024 * 1024);
+      }
     } finally {
       await stage.stop();
     }
     expect(stage.ready).toBe(false);
+    expect(stage.threadStats()).toEqual([]);
 
     // Both threads committed batches: the groups were split between two members.
     const groupsWithBatches = new Set(batches.map((b) => b.group));
