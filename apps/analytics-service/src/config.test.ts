@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, loadConfig, redactConfig } from './config.js';
 import { ConfigError } from './errors.js';
@@ -66,6 +67,9 @@ describe('loadConfig', () => {
     expect(config.sinkGroupId).toBe('marketplace-analytics-sink');
     // Unset: each stage keeps its library default (stage 1 fetches 4 MiB, stage 2 1 MiB).
     expect(config.kafka.maxBytesPerPartition).toBeUndefined();
+    // Stage 1 on one stream thread per core; STAGE1_THREADS=0 keeps it on the main thread.
+    expect(config.stage1Threads).toBe(availableParallelism());
+    expect(loadConfig({ ...production, STAGE1_THREADS: '0' }).stage1Threads).toBe(0);
   });
 
   it('derives group ids from APPLICATION_ID unless set explicitly', () => {

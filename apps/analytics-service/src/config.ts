@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { DEFAULT_DYNAMODB_SINK_OPTIONS, DEFAULT_TABLE_NAME } from '@marketplace/dynamodb-sink';
 import {
   DEFAULT_CODEC_OPTIONS,
@@ -431,7 +432,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): ServiceCo
   const historyTtlDays = r.int('HISTORY_TTL_DAYS', d.HISTORY_TTL_DAYS, 1, 3650);
   const retries = r.int('RETRIES', d.RETRIES, 0, 100);
   const workerThreads = r.optionalInt('WORKER_THREADS', 0, 256);
-  const stage1Threads = r.optionalInt('STAGE1_THREADS', 0, 256) ?? 0;
+  // Stage 1 on one stream thread per core by default (docs/architecture.md#stream-threads).
+  const stage1Threads = r.optionalInt('STAGE1_THREADS', 0, 256) ?? availableParallelism();
   const maxEventBytes = r.int('MAX_EVENT_BYTES', d.MAX_EVENT_BYTES, 64, 1_073_741_824);
 
   const host = r.string('HTTP_HOST', d.HTTP_HOST);

@@ -363,7 +363,11 @@ describe('analytics-service (built app, production mode, local stack)', () => {
     expect(metricValue(metrics, 'analytics_dynamodb_rows_written_total')).toBeGreaterThan(0);
     expect(metricValue(metrics, 'analytics_s3_objects_written_total')).toBeGreaterThan(0);
     expect(metrics).toContain(`analytics_consumer_lag{stage="aggregate",group="${names.app}"`);
-    expect(metricValue(metrics, 'analytics_worker_pool_tasks_completed_total')).toBeGreaterThan(0);
+    // Stage 1 runs on stream threads by default: each reports its utilisation and heap.
+    expect(metrics).toMatch(/analytics_stream_thread_utilization_ratio\{thread="0"\} /);
+    expect(metricValue(metrics, 'analytics_stream_thread_heap_used_bytes{thread="0"}')).toBeGreaterThan(
+      4 * 1024 * 1024,
+    );
     expect(metrics).toContain('process_resident_memory_bytes');
   });
 

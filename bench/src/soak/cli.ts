@@ -224,6 +224,7 @@ async function main(): Promise<number> {
         t: Math.round(t),
         heapAfterGcMb: mib(sumOf(metricsA, 'analytics_heap_after_gc_bytes')),
         heapUsedMb: mib(sumOf(metricsA, 'nodejs_heap_size_used_bytes')),
+        threadHeapMb: mib(sumOf(metricsA, 'analytics_stream_thread_heap_used_bytes')),
         rssMb: mib(sumOf(metricsA, 'process_resident_memory_bytes')),
         openFds: sumOf(metricsA, 'process_open_fds'),
         eventLoopP99Ms: Math.round(sumOf(metricsA, 'nodejs_eventloop_lag_p99_seconds') * 10_000) / 10,
@@ -236,7 +237,7 @@ async function main(): Promise<number> {
       samples.push(sample);
       previous = { a: metricsA, b: metricsB, produced, t };
       say(
-        `${sample.t}s heapGC ${sample.heapAfterGcMb} MiB heap ${sample.heapUsedMb} rss ${sample.rssMb} fds ${sample.openFds} eld99 ${sample.eventLoopP99Ms} ms lag ${sample.lag} thr ${sample.throughput}/s p99 ${sample.batchP99Ms} ms`,
+        `${sample.t}s heapGC ${sample.heapAfterGcMb} MiB heap ${sample.heapUsedMb} threads ${sample.threadHeapMb} rss ${sample.rssMb} fds ${sample.openFds} eld99 ${sample.eventLoopP99Ms} ms lag ${sample.lag} thr ${sample.throughput}/s p99 ${sample.batchP99Ms} ms`,
       );
     }
     producing = false;

@@ -62,6 +62,28 @@ describe('evaluateSoak', () => {
     expect(endLag).toEqual(expect.objectContaining({ pass: false, detail: 'median 5000, at most 200' }));
   });
 
+  it('checks the stream threads heap by the floor of each window when the member runs stage 1 on them', () => {
+    const run = (threadHeap: (t: number) => number) => ({
+      samples: samples(
+        10,
+        () => 40,
+        () => 10,
+      ).map((s) => ({ ...s, threadHeapMb: threadHeap(s.t) })),
+      restartAt: 300,
+      errors: [],
+      rate: 200,
+    });
+    // A sawtooth between collections (floor 100 MiB throughout) passes...
+    const flat = evaluateSoak(run((t) => 100 + ((t / 5) % 4) * 30));
+    expect(flat).toHaveLength(5);
+    expect(flat[1]).toMatchObject({ pass: true, detail: '100.0 MiB -> 100.0 MiB (0.0%)' });
+    // ...a floor that rises 12% fails.
+    const growing = evaluateSoak(run((t) => (t >= 540 ? 112 : 100) + ((t / 5) % 4) * 30));
+    expect(growing[1]).toMatchObject({ pass: false, detail: '100.0 MiB -> 112.0 MiB (12.0%)' });
+    // Without stream threads there is no such criterion.
+    expect(evaluateSoak(run(() => 0))).toHaveLength(4);
+  });
+
   it('fails on an error log outside the restart window, and uses heap in use before any major GC', () => {
     const run = {
       samples: samples(

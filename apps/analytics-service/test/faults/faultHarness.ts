@@ -416,8 +416,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         READINESS_STALL_MS: String(STALL_MS),
         SHUTDOWN_TIMEOUT_MS: '30000',
         LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
-        // FAULTS_STAGE1_THREADS=2 runs the same faults against stage 1 on stream threads.
-        STAGE1_THREADS: process.env.FAULTS_STAGE1_THREADS ?? '0',
+        // Stage 1 on the service's default (stream threads); FAULTS_STAGE1_THREADS=0 runs the
+        // same faults against stage 1 on the main thread.
+        ...(process.env.FAULTS_STAGE1_THREADS === undefined
+          ? {}
+          : { STAGE1_THREADS: process.env.FAULTS_STAGE1_THREADS }),
       }),
     );
     const running = app;
