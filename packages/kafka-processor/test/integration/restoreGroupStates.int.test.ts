@@ -35,6 +35,21 @@ function state(productId: string, version: number, quantity = 5): ProductState {
   };
 }
 
+/** Creates a compacted topic (a changelog) of `partitions`, remembered in `created` for deletion. */
+async function compactedTopic(
+  admin: Admin,
+  created: string[],
+  prefix: string,
+  partitions: number,
+): Promise<string> {
+  const topic = uniqueName(prefix);
+  created.push(topic);
+  await createTopicsAndWait(admin, [
+    { topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+  ]);
+  return topic;
+}
+
 // Threads even for these small changelogs.
 const threadsOf = (threads: number): RestoreThreadsOptions => ({
   threads,
@@ -61,14 +76,7 @@ describe.each([
     await admin.disconnect();
   });
 
-  async function changelog(partitions: number): Promise<string> {
-    const topic = uniqueName('changelog');
-    topics.push(topic);
-    await createTopicsAndWait(admin, [
-      { topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-    ]);
-    return topic;
-  }
+  const changelog = (partitions: number) => compactedTopic(admin, topics, 'changelog', partitions);
 
   const options = (topic: string, groups: number[], timeoutMs = 30_000) => ({
     kafka,
@@ -459,14 +467,7 @@ describe('readChangelogPartitions (the restore reader) against other writers and
     await admin.disconnect();
   });
 
-  async function changelog(partitions: number): Promise<string> {
-    const topic = uniqueName('changelog-reader');
-    topics.push(topic);
-    await createTopicsAndWait(admin, [
-      { topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-    ]);
-    return topic;
-  }
+  const changelog = (partitions: number) => compactedTopic(admin, topics, 'changelog-reader', partitions);
 
   /** Reads `partitions` to their high watermarks; every put, remove and superseded count seen. */
   async function readAll(topic: string, partitions: number[], fetchLimits?: FetchLimits) {
