@@ -60,6 +60,26 @@ describe('libraryLogger', () => {
     expect(out.text()).toMatch(/ERROR.*e\n\s+component: "dynamodb-sink"\n\s+code: "X"/);
   });
 
+  it('logs every level with and without a context, the component always present', async () => {
+    const out = capture();
+    const logger = createLogger({ level: 'debug', pretty: true, prettyStream: out.stream });
+    const lib = libraryLogger(logger, 'aggregate');
+
+    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+      lib[level](`${level} alone`);
+      lib[level](`${level} with context`, { thread: 1 });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+
+    for (const level of ['DEBUG', 'INFO', 'WARN', 'ERROR']) {
+      const alone = level.toLowerCase();
+      expect(out.text()).toMatch(new RegExp(`${level}.*${alone} alone\\n\\s+component: "aggregate"\\n`));
+      expect(out.text()).toMatch(
+        new RegExp(`${level}.*${alone} with context\\n\\s+component: "aggregate"\\n\\s+thread: 1`),
+      );
+    }
+  });
+
   it('logs an Error under `error` with its type and message (pino alone writes {})', async () => {
     const out = capture();
     const logger = createLogger({ level: 'info', pretty: true, prettyStream: out.stream });

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   encodeFetchRequest,
   type FetchedPartition,
-  failOnPartitionError,
   fetchRequest,
   kafkajsWire,
   parseFetchResponse,
+  partitionOf,
 } from './changelogFetch.js';
 import { RestoreError } from './errors.js';
 
@@ -128,29 +128,40 @@ describe('parseFetchResponse', () => {
   });
 });
 
-describe('failOnPartitionError', () => {
-  const fetched = (errorCode: number): FetchedPartition => ({
-    partition: 2,
+describe('partitionOf', () => {
+  const fetched = (partition: number, errorCode: number): FetchedPartition => ({
+    partition,
     errorCode,
     highWatermark: 0n,
     lastStableOffset: 0n,
     aborted: [],
     records: Buffer.alloc(0),
   });
+  const failure = (run: () => unknown): RestoreError | undefined => {
+    try {
+      run();
+    } catch (e) {
+      return e as RestoreError;
+    }
+    return undefined;
+  };
 
-  it('passes a partition without error and fails retryably on one, by name when Kafka names it', () => {
-    expect(() => failOnPartitionError(fetched(0))).not.toThrow();
-    const error = (() => {
-      try {
-        failOnPartitionError(fetched(6));
-      } catch (e) {
-        return e as RestoreError;
-      }
-    })();
+  it("returns the asked partition's part of a response", () => {
+    const ok = fetched(2, 0);
+    expect(partitionOf([fetched(1, 0), ok], 2)).toBe(ok);
+  });
+
+  it('fails retryably on a partition with an error, by name when Kafka names it, or left out', () => {
+    const error = failure(() => partitionOf([fetched(2, 6)], 2));
     expect(error).toBeInstanceOf(RestoreError);
     expect(error).toMatchObject({ groups: [2], retryable: true, code: 'RESTORE_FAILED' });
     expect(error!.message).toContain('NOT_LEADER_OR_FOLLOWER');
-    expect(() => failOnPartitionError(fetched(99))).toThrow('error code 99');
+    expect(failure(() => partitionOf([fetched(2, 99)], 2))?.message).toContain('error code 99');
+    expect(failure(() => partitionOf([fetched(1, 0)], 2))).toMatchObject({
+      groups: [2],
+      retryable: true,
+      message: expect.stringContaining('answered the changelog fetch without it'),
+    });
   });
 });
 

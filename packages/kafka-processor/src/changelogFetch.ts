@@ -228,9 +228,15 @@ const ERROR_NAMES: Readonly<Record<number, string>> = {
   78: 'OFFSET_NOT_AVAILABLE',
 };
 
-/** Throws the retryable restore error for a partition the broker answered with an error. */
-export function failOnPartitionError(fetched: FetchedPartition): void {
-  if (fetched.errorCode === 0) return;
-  const name = ERROR_NAMES[fetched.errorCode] ?? `error code ${fetched.errorCode}`;
-  throw new RestoreError([fetched.partition], `the broker answered the changelog fetch with ${name}`);
+/**
+ * The part of a Fetch response for `partition`.
+ * @throws {RestoreError} retryable, when the broker answered for it with an error or left it out.
+ */
+export function partitionOf(fetched: readonly FetchedPartition[], partition: number): FetchedPartition {
+  const found = fetched.find((f) => f.partition === partition);
+  if (found === undefined)
+    throw new RestoreError([partition], 'the broker answered the changelog fetch without it');
+  if (found.errorCode === 0) return found;
+  const name = ERROR_NAMES[found.errorCode] ?? `error code ${found.errorCode}`;
+  throw new RestoreError([partition], `the broker answered the changelog fetch with ${name}`);
 }

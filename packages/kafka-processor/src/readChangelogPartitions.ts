@@ -2,10 +2,10 @@ import type { Logger } from '@marketplace/options';
 import type { Kafka } from 'kafkajs';
 import {
   encodeFetchRequest,
-  failOnPartitionError,
   fetchRequest,
   kafkajsWire,
   parseFetchResponse,
+  partitionOf,
   type WireCluster,
   type WireRequest,
 } from './changelogFetch.js';
@@ -121,10 +121,7 @@ export async function readChangelogPartitions(
     let inFlight: Promise<Buffer> | undefined = fetch();
     while (inFlight !== undefined && !stopped) {
       const fetched = parseFetchResponse(await inFlight);
-      const f = fetched.find((r) => r.partition === partition);
-      if (f === undefined)
-        throw new RestoreError([partition], 'the broker answered the changelog fetch without it');
-      failOnPartitionError(f);
+      const f = partitionOf(fetched, partition);
       const from = positions.get(partition)!;
       const batches = unreadable(partition, () => scanBatches(f.records));
       if (batches.length > 0) positions.set(partition, batches[batches.length - 1]!.lastOffset + 1n);
@@ -141,7 +138,6 @@ export async function readChangelogPartitions(
 
   let wire: Promise<WireCluster> | undefined;
   try {
-    if (pending.size === 0) return;
     wire = kafkajsWire(kafka, topic);
     wire.catch(() => {});
     const leaders = await Promise.race([wire.then((w) => w.leaders([...pending])), timeout]);
@@ -258,6 +254,6 @@ function asRestoreError(partition: number, error: unknown): unknown {
   return new RestoreError(
     [partition],
     `the changelog batch at offsets ${error.firstOffset}..${error.lastOffset} ${error.message}`,
-    { cause: error.cause ?? error, retryable: false },
+    { cause: error, retryable: false },
   );
 }

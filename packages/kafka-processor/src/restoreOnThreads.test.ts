@@ -7,6 +7,7 @@ const task = (partitions: number[], timeoutMs = 60_000): RestoreTask => ({
   kafkaConfig: { brokers: ['127.0.0.1:1'] },
   topic: 'changelog',
   targets: partitions.map((p) => [p, '10'] as const),
+  from: partitions.map((p) => [p, '0'] as const),
   timeoutMs,
   maxDecompressedBytes: 1024 * 1024,
 });

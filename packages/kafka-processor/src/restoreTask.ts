@@ -5,7 +5,7 @@ import {
 } from '@marketplace/analytics-aggregator';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { registerKafkaCodecs } from './codecs.js';
-import type { ProcessorError } from './errors.js';
+import type { RestoreError } from './errors.js';
 import { readChangelogPartitions } from './readChangelogPartitions.js';
 import { packStates } from './restoredStatesTransfer.js';
 
@@ -16,8 +16,8 @@ export interface RestoreTask {
   readonly topic: string;
   /** [partition, high watermark as a decimal string]. */
   readonly targets: ReadonlyArray<readonly [number, string]>;
-  /** [partition, first offset to read (its low watermark) as a decimal string]; default 0. */
-  readonly from?: ReadonlyArray<readonly [number, string]>;
+  /** [partition, first offset to read (its low watermark) as a decimal string]. */
+  readonly from: ReadonlyArray<readonly [number, string]>;
   readonly timeoutMs: number;
   /** `maxDecompressedBytes` of the codecs registered on the main thread. */
   readonly maxDecompressedBytes: number;
@@ -66,9 +66,7 @@ export async function runRestoreTask(task: RestoreTask): Promise<RestoreTaskResu
         kafka,
         topic: task.topic,
         targets: new Map(task.targets.map(([group, high]) => [group, BigInt(high)])),
-        ...(task.from === undefined
-          ? {}
-          : { from: new Map(task.from.map(([group, low]) => [group, BigInt(low)])) }),
+        from: new Map(task.from.map(([group, low]) => [group, BigInt(low)])),
         timeoutMs: task.timeoutMs,
         logger: {
           debug() {},
@@ -113,17 +111,17 @@ export async function runRestoreTask(task: RestoreTask): Promise<RestoreTaskResu
       })),
     };
   } catch (error) {
-    // A RestoreError of the read, or what kafkajs threw while connecting (retryable then).
-    const e = error as Partial<ProcessorError> & { groups?: readonly number[] };
+    // readChangelogPartitions throws only RestoreErrors (a lost connection is a retryable one).
+    const e = error as RestoreError;
     const cause = e.cause instanceof Error ? (e.cause as Error & { code?: unknown }) : undefined;
     return {
       ok: false,
       warnings,
       failure: {
-        groups: e.groups ?? task.targets.map(([group]) => group),
+        groups: e.groups,
         // The main thread wraps it in a RestoreError again: keep only the reason.
         message: String(e.message).replace(/^Restoring group\(s\) [\d, ]* failed: /, ''),
-        retryable: e.retryable ?? true,
+        retryable: e.retryable,
         ...(cause === undefined
           ? {}
           : {

@@ -369,6 +369,7 @@ describe('runRestoreTask', () => {
     kafkaConfig: { clientId: 'restore-task', brokers: testStack().kafkaBrokers },
     topic,
     targets: [[0, String(high)]],
+    from: [[0, '0']],
     timeoutMs,
     maxDecompressedBytes: 1024 * 1024,
   });
@@ -424,6 +425,10 @@ describe('runRestoreTask', () => {
         [0, '1'],
         [3, '1'],
       ],
+      from: [
+        [0, '0'],
+        [3, '0'],
+      ],
       kafkaConfig: { brokers: ['127.0.0.1:1'], connectionTimeout: 100, retry: { retries: 0 } },
     };
 
@@ -470,7 +475,16 @@ describe('readChangelogPartitions (the restore reader) against other writers and
   const changelog = (partitions: number) => compactedTopic(admin, topics, 'changelog-reader', partitions);
 
   /** Reads `partitions` to their high watermarks; every put, remove and superseded count seen. */
-  async function readAll(topic: string, partitions: number[], fetchLimits?: FetchLimits) {
+  /**
+   * Reads `partitions` to their ends as the admin client lists them (read_committed: up to the last
+   * stable offset) or to the given ends.
+   */
+  async function readAll(
+    topic: string,
+    partitions: number[],
+    fetchLimits?: FetchLimits,
+    ends?: Map<number, bigint>,
+  ) {
     const offsets = await admin.fetchTopicOffsets(topic);
     const states = new Map<number, Map<string, ProductState>>(partitions.map((p) => [p, new Map()]));
     let records = 0;
@@ -478,7 +492,8 @@ describe('readChangelogPartitions (the restore reader) against other writers and
       {
         kafka,
         topic,
-        targets: new Map(partitions.map((p) => [p, BigInt(offsets.find((o) => o.partition === p)!.high)])),
+        targets:
+          ends ?? new Map(partitions.map((p) => [p, BigInt(offsets.find((o) => o.partition === p)!.high)])),
         timeoutMs: 30_000,
         logger: SILENT_LOGGER,
         ...(fetchLimits === undefined ? {} : { fetchLimits }),
@@ -532,6 +547,32 @@ describe('readChangelogPartitions (the restore reader) against other writers and
     expect(many.states.get(0)).toEqual(expected);
     expect(once.records).toBe(120);
     expect(many.records).toBe(120);
+  });
+
+  it('waits for a transaction still open when the read starts and reads it once committed', async () => {
+    const topic = await changelog(1);
+    const producer = kafka.producer({
+      transactionalId: uniqueName('reader-open'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    const tx = await producer.transaction();
+    const written = [state('p-1', 1), state('p-2', 1)];
+    await tx.send({
+      topic,
+      messages: written.map((s) => ({ key: s.productId, value: encodeProductState(s), partition: 0 })),
+    });
+
+    // Its two records are offsets 0 and 1; read_committed answers nothing past it until it ends.
+    const reading = readAll(topic, [0], undefined, new Map([[0, 2n]]));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await tx.commit();
+    const { states, records } = await reading;
+    await producer.disconnect();
+
+    expect(states.get(0)).toEqual(new Map(written.map((s) => [s.productId, s])));
+    expect(records).toBe(2);
   });
 
   it('gives the same states over many small fetches as over one, with aborted transactions crossing fetch boundaries', async () => {
