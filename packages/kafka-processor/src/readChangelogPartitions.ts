@@ -33,6 +33,42 @@ export interface ChangelogSink {
   superseded(partition: number, count: number): void;
 }
 
+/** What a restore keeps of one group: the latest value per product, records read, epoch. */
+export interface GroupStates<T> {
+  readonly states: Map<string, T>;
+  records: number;
+  epoch: number;
+}
+
+/**
+ * The sink that fills `groups` (one entry per partition read): `toValue` turns a product state
+ * record into what is kept (it validates; throwing refuses the record); tombstones remove the
+ * product; every product record, superseded ones included, counts in `records`.
+ */
+export function groupStatesSink<T>(
+  groups: ReadonlyMap<number, GroupStates<T>>,
+  toValue: (value: Buffer) => T,
+): ChangelogSink {
+  return {
+    put(group, key, value) {
+      const restored = groups.get(group)!;
+      restored.records += 1;
+      restored.states.set(key, toValue(value));
+    },
+    remove(group, key) {
+      const restored = groups.get(group)!;
+      restored.records += 1;
+      restored.states.delete(key);
+    },
+    epoch(group, epoch) {
+      groups.get(group)!.epoch = epoch;
+    },
+    superseded(group, count) {
+      groups.get(group)!.records += count;
+    },
+  };
+}
+
 /** Options of {@link readChangelogPartitions}. */
 export interface ReadChangelogOptions {
   kafka: Kafka;

@@ -143,10 +143,9 @@ async function recordBytes(records: Buffer, batch: BatchHeader): Promise<Buffer>
   }
 }
 
-/** Calls `handler` for each record of `buffer[start..]`, `count` records. */
+/** Calls `handler` for each of the `count` records `buffer` (a batch's records) holds. */
 function readRecords(
   buffer: Buffer,
-  start: number,
   count: number,
   batch: BatchHeader,
   window: { from: bigint; to: bigint },
@@ -156,7 +155,7 @@ function readRecords(
   // only a batch that crosses either bound pays for the comparison.
   const low = batch.baseOffset < window.from ? Number(window.from - batch.baseOffset) : 0;
   const high = batch.lastOffset >= window.to ? Number(window.to - batch.baseOffset) : Number.MAX_SAFE_INTEGER;
-  pos = start;
+  pos = 0;
   for (let i = 0; i < count; i++) {
     const length = varint(buffer);
     const end = pos + length;
@@ -217,6 +216,6 @@ export async function readBatches(
     if (batch.lastOffset < window.from || batch.baseOffset >= window.to) continue;
     const bytes = await recordBytes(records, batch);
     const count = records.readInt32BE(batch.start + RECORD_COUNT);
-    readRecords(bytes, 0, count, batch, window, handler);
+    readRecords(bytes, count, batch, window, handler);
   }
 }

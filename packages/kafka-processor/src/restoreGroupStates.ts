@@ -3,7 +3,7 @@ import type { Logger } from '@marketplace/options';
 import type { Admin, Kafka, KafkaConfig } from 'kafkajs';
 import { DEFAULT_CODEC_OPTIONS, registeredCodecOptions } from './codecs.js';
 import { RestoreError } from './errors.js';
-import { readChangelogPartitions } from './readChangelogPartitions.js';
+import { groupStatesSink, readChangelogPartitions } from './readChangelogPartitions.js';
 import type { RestoredGroup } from './restoredGroup.js';
 import { restoreOnThreads, splitPartitions } from './restoreOnThreads.js';
 
@@ -103,24 +103,7 @@ export async function restoreGroupStates(
   } else {
     await readChangelogPartitions(
       { kafka, topic, targets, from, timeoutMs: options.timeoutMs, logger },
-      {
-        put(group, key, value) {
-          const restored = result.get(group)!;
-          restored.records += 1;
-          restored.states.set(key, decodeProductState(value));
-        },
-        remove(group, key) {
-          const restored = result.get(group)!;
-          restored.records += 1;
-          restored.states.delete(key);
-        },
-        epoch(group, epoch) {
-          result.get(group)!.epoch = epoch;
-        },
-        superseded(group, count) {
-          result.get(group)!.records += count;
-        },
-      },
+      groupStatesSink(result, decodeProductState),
     );
   }
   logger.debug('restored group states', {

@@ -6,7 +6,7 @@ import {
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { registerKafkaCodecs } from './codecs.js';
 import type { RestoreError } from './errors.js';
-import { readChangelogPartitions } from './readChangelogPartitions.js';
+import { type GroupStates, groupStatesSink, readChangelogPartitions } from './readChangelogPartitions.js';
 import { packStates } from './restoredStatesTransfer.js';
 
 /** What one restore thread reads: structured-clonable data only. */
@@ -57,8 +57,8 @@ export async function runRestoreTask(task: RestoreTask): Promise<RestoreTaskResu
   const warnings: string[] = [];
   registerKafkaCodecs({ maxDecompressedBytes: task.maxDecompressedBytes });
   const kafka = new Kafka({ logLevel: logLevel.NOTHING, ...task.kafkaConfig });
-  const groups = new Map(
-    task.targets.map(([group]) => [group, { records: 0, epoch: 0, states: new Map<string, Buffer>() }]),
+  const groups = new Map<number, GroupStates<Buffer>>(
+    task.targets.map(([group]) => [group, { records: 0, epoch: 0, states: new Map() }]),
   );
   try {
     await readChangelogPartitions(
@@ -75,30 +75,12 @@ export async function runRestoreTask(task: RestoreTask): Promise<RestoreTaskResu
           error() {},
         },
       },
-      {
-        put(group, key, value) {
-          const restored = groups.get(group)!;
-          restored.records += 1;
-          // Validates the value (an invalid one stops the restore); binary values are kept as
-          // they are (copied out of the fetch response), JSON ones re-encoded.
-          const state = decodeProductState(value);
-          restored.states.set(
-            key,
-            value[0] === PRODUCT_STATE_FORMAT ? Buffer.from(value) : encodeProductState(state),
-          );
-        },
-        remove(group, key) {
-          const restored = groups.get(group)!;
-          restored.records += 1;
-          restored.states.delete(key);
-        },
-        epoch(group, epoch) {
-          groups.get(group)!.epoch = epoch;
-        },
-        superseded(group, count) {
-          groups.get(group)!.records += count;
-        },
-      },
+      // Validates every value (an invalid one stops the restore); binary values are kept as they
+      // are (copied out of the fetch response), JSON ones re-encoded.
+      groupStatesSink(groups, (value) => {
+        const state = decodeProductState(value);
+        return value[0] === PRODUCT_STATE_FORMAT ? Buffer.from(value) : encodeProductState(state);
+      }),
     );
     return {
       ok: true,

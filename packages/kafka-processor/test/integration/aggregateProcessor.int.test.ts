@@ -12,7 +12,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleMetrics } from '../../../aggregator/test/independentOracle.js';
 import { eventually, kafkaClient, testStack, uniqueName } from '../../../local-stack/test/clients.js';
-import { AggregateProcessor } from '../../src/AggregateProcessor.js';
+import { AggregateProcessor, type AggregateProcessorOptions } from '../../src/AggregateProcessor.js';
 import { DEAD_LETTER_HEADERS } from '../../src/defaults.js';
 import { InternalTopicError, ShutdownTimeoutError, TopicMismatchError } from '../../src/errors.js';
 import type { LowStockAlert } from '../../src/lowStockAlertMessage.js';
@@ -93,6 +93,19 @@ function smallStream(count: number, offset = 0): ProductEvent[] {
     );
   }
   return events;
+}
+
+/** Processor options restoring on `threads` restore threads even for small changelogs; none: the main thread. */
+function restoreOn(threads: number | undefined): Pick<AggregateProcessorOptions, 'restoreThreads'> {
+  return threads === undefined
+    ? {}
+    : {
+        restoreThreads: {
+          threads,
+          minRecordsPerThread: 1,
+          kafkaConfig: { clientId: 'restore', brokers: testStack().kafkaBrokers },
+        },
+      };
 }
 
 describe('AggregateProcessor against a real broker', () => {
@@ -224,15 +237,7 @@ describe('AggregateProcessor against a real broker', () => {
         internalTopics: t.internalTopics,
         pool: reducer,
         retry: { minDelayMs: 10, maxDelayMs: 50 },
-        ...(restoreThreads === undefined
-          ? {}
-          : {
-              restoreThreads: {
-                threads: restoreThreads,
-                minRecordsPerThread: 1,
-                kafkaConfig: { clientId: 'restore', brokers: testStack().kafkaBrokers },
-              },
-            }),
+        ...restoreOn(restoreThreads),
         metrics: {
           onTransactionRetry: ({ attempt }) => retries.push(attempt),
           onRestore: ({ states, records: read }) => restores.push({ states, records: read }),
@@ -298,15 +303,7 @@ describe('AggregateProcessor against a real broker', () => {
         internalTopics: t.internalTopics,
         pool,
         onFatal: (error) => fatal.push(error),
-        ...(restoreThreads === undefined
-          ? {}
-          : {
-              restoreThreads: {
-                threads: restoreThreads,
-                minRecordsPerThread: 1,
-                kafkaConfig: { clientId: 'restore', brokers: testStack().kafkaBrokers },
-              },
-            }),
+        ...restoreOn(restoreThreads),
       });
       await processor.start();
       try {

@@ -57,25 +57,26 @@ const threadsOf = (threads: number): RestoreThreadsOptions => ({
   kafkaConfig: { clientId: 'restore-thread', brokers: testStack().kafkaBrokers },
 });
 
+// One client and admin for the whole file; every topic a test creates is deleted at the end.
+let kafka: Kafka;
+let admin: Admin;
+const topics: string[] = [];
+
+beforeAll(async () => {
+  kafka = kafkaClient();
+  admin = kafka.admin();
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await deleteTopics(admin, topics);
+  await admin.disconnect();
+});
+
 describe.each([
   ['on the main thread', () => undefined],
   ['on restore threads', () => threadsOf(2)],
 ])('restoreGroupStates %s', (_, threads) => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const topics: string[] = [];
-
-  beforeAll(async () => {
-    kafka = kafkaClient();
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterAll(async () => {
-    await deleteTopics(admin, topics);
-    await admin.disconnect();
-  });
-
   const changelog = (partitions: number) => compactedTopic(admin, topics, 'changelog', partitions);
 
   const options = (topic: string, groups: number[], timeoutMs = 30_000) => ({
@@ -260,18 +261,10 @@ describe.each([
 });
 
 describe('restoreGroupStates over several threads', () => {
-  let kafka: Kafka;
-  let admin: Admin;
   let topic: string;
 
   beforeAll(async () => {
-    kafka = kafkaClient();
-    admin = kafka.admin();
-    await admin.connect();
-    topic = uniqueName('changelog');
-    await createTopicsAndWait(admin, [
-      { topic, numPartitions: 6, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-    ]);
+    topic = await compactedTopic(admin, topics, 'changelog', 6);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     // 6 partitions of different sizes; every product written 1 to 3 times, some deleted.
@@ -290,11 +283,6 @@ describe('restoreGroupStates over several threads', () => {
       await producer.send({ topic, messages });
     }
     await producer.disconnect();
-  });
-
-  afterAll(async () => {
-    await deleteTopics(admin, [topic]);
-    await admin.disconnect();
   });
 
   const restore = (threads?: RestoreThreadsOptions) =>
@@ -337,21 +325,6 @@ describe('restoreGroupStates over several threads', () => {
 // What a restore thread runs, called here on the main thread (code in worker threads is not
 // counted by coverage; the threads themselves are tested above).
 describe('runRestoreTask', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const topics: string[] = [];
-
-  beforeAll(async () => {
-    kafka = kafkaClient();
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterAll(async () => {
-    await deleteTopics(admin, topics);
-    await admin.disconnect();
-  });
-
   async function changelogWith(messages: Array<{ key: string; value: Buffer | string | null }>) {
     const topic = uniqueName('changelog');
     topics.push(topic);
@@ -456,21 +429,7 @@ describe('runRestoreTask', () => {
 });
 
 describe('readChangelogPartitions (the restore reader) against other writers and many fetches', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const topics: string[] = [];
-
-  beforeAll(async () => {
-    kafka = kafkaClient();
-    admin = kafka.admin();
-    await admin.connect();
-    registerKafkaCodecs();
-  });
-
-  afterAll(async () => {
-    await deleteTopics(admin, topics);
-    await admin.disconnect();
-  });
+  beforeAll(() => registerKafkaCodecs());
 
   const changelog = (partitions: number) => compactedTopic(admin, topics, 'changelog-reader', partitions);
 
