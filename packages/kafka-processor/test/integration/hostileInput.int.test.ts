@@ -8,6 +8,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import {
   computeMetrics,
   decodeMetricChange,
@@ -23,6 +24,7 @@ import { eventually, kafkaClient, testStack, uniqueName } from '../../../local-s
 import { AggregateProcessor, type AggregateProcessorOptions } from '../../src/AggregateProcessor.js';
 import { registerKafkaCodecs } from '../../src/codecs.js';
 import { DEAD_LETTER_HEADERS as H } from '../../src/defaults.js';
+import { decodeInputRecords } from '../../src/inputRecords.js';
 import { MetricChangeConsumer } from '../../src/MetricChangeConsumer.js';
 import { createTopicsAndWait } from '../../src/prepareTopics.js';
 import type { BatchMetrics } from '../../src/types.js';
@@ -148,6 +150,32 @@ function produceWithJava(
   }
 }
 
+// The hook of the workspace's kafkajs patch that stream threads install stage 1's records decoder
+// through (inputRecords.ts); set here on the test's own kafkajs to run foreign input through it.
+const { setRecordsDecoder } = createRequire(import.meta.url)(
+  'kafkajs/src/protocol/recordBatch/v0/decoder.js',
+) as { setRecordsDecoder(decoder: typeof decodeInputRecords | undefined): void };
+
+/**
+ * The records decoders stage 1 runs with: kafkajs' own (main thread) and stage 1's (stream
+ * threads). `use` installs it and returns how many batches it decoded so far.
+ */
+const RECORDS_DECODERS = [
+  { name: "kafkajs' records decoder (main thread)", use: (): (() => number) => () => 0 },
+  {
+    name: "stage 1's records decoder (stream threads)",
+    use: (): (() => number) => {
+      let decoded = 0;
+      setRecordsDecoder((...args) => {
+        const records = decodeInputRecords(...args);
+        if (records !== undefined) decoded++;
+        return records;
+      });
+      return () => decoded;
+    },
+  },
+];
+
 const sha256 = (value: Buffer): string => createHash('sha256').update(value).digest('hex');
 
 describe('stage 1 against hostile and foreign input (real broker, kcat as producer)', () => {
@@ -170,7 +198,10 @@ describe('stage 1 against hostile and foreign input (real broker, kcat as produc
     pool = new ReducerPool({ inline: true });
   });
 
-  afterEach(() => registerKafkaCodecs());
+  afterEach(() => {
+    registerKafkaCodecs();
+    setRecordsDecoder(undefined);
+  });
 
   afterAll(async () => {
     await deleteTopics(admin, created);
@@ -228,60 +259,72 @@ describe('stage 1 against hostile and foreign input (real broker, kcat as produc
     return outputs;
   }
 
-  it('reads gzip, snappy, lz4 and zstd batches from kcat into the three topics, metrics equal to the oracle', async () => {
-    const t = track(testTopics('codecs'));
-    await createInputTopics(admin, t.topics, PARTITIONS);
-    const events = stream(480);
-    // A third of the events carry a zone offset: the watermark must order them as instants.
-    events.forEach((e, i) => {
-      if (i % 3 === 0) e.occurredAt = withOffset(e.occurredAt);
-    });
-    const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
-    const chunk = events.length / codecs.length;
-    for (const [i, codec] of codecs.entries()) {
-      produceEventsWithKcat(events.slice(i * chunk, (i + 1) * chunk), t, codec);
-    }
-    // One event 10 years ahead: dead-lettered with its own code, not applied.
-    const future = { ...event('product.updated', 'p-1', 1_000, 1), occurredAt: '2036-11-27T00:00:00Z' };
-    produceWithKcat(t.topics.updated, 'lz4', [{ key: future.productId, value: JSON.stringify(future) }], {
-      'event-type': 'product.updated',
-    });
+  it.each(RECORDS_DECODERS)(
+    'reads gzip, snappy, lz4 and zstd batches from kcat into the three topics, metrics equal to the oracle, with $name',
+    async ({ use }) => {
+      const decodedByStage1 = use();
+      const t = track(testTopics('codecs'));
+      await createInputTopics(admin, t.topics, PARTITIONS);
+      const events = stream(480);
+      // A third of the events carry a zone offset: the watermark must order them as instants.
+      events.forEach((e, i) => {
+        if (i % 3 === 0) e.occurredAt = withOffset(e.occurredAt);
+      });
+      const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
+      const chunk = events.length / codecs.length;
+      for (const [i, codec] of codecs.entries()) {
+        produceEventsWithKcat(events.slice(i * chunk, (i + 1) * chunk), t, codec);
+      }
+      // One event 10 years ahead: dead-lettered with its own code, not applied.
+      const future = { ...event('product.updated', 'p-1', 1_000, 1), occurredAt: '2036-11-27T00:00:00Z' };
+      produceWithKcat(t.topics.updated, 'lz4', [{ key: future.productId, value: JSON.stringify(future) }], {
+        'event-type': 'product.updated',
+      });
 
-    // The processor's own output is lz4 too, and read back through the same codecs.
-    const { batches } = await runUntilConsumed(t, { compression: 'lz4' });
+      // The processor's own output is lz4 too, and read back through the same codecs.
+      const { batches } = await runUntilConsumed(t, { compression: 'lz4' });
 
-    const outputs = await expectMetricsOf(t, events);
-    expect(outputs.deadLetters.map((r) => headerString(r.headers, H.errorCode))).toEqual([
-      'EVENT_TIME_IN_FUTURE',
-    ]);
-    expect(batches.reduce((n, b) => n + b.applied + b.duplicate + b.stale, 0)).toBe(events.length);
-    // The watermark (event time of metric changes) is canonical UTC text.
-    for (const record of outputs.metricChanges) {
-      expect(decodeMetricChange(record.value!).eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    }
-  });
+      const outputs = await expectMetricsOf(t, events);
+      expect(outputs.deadLetters.map((r) => headerString(r.headers, H.errorCode))).toEqual([
+        'EVENT_TIME_IN_FUTURE',
+      ]);
+      expect(batches.reduce((n, b) => n + b.applied + b.duplicate + b.stale, 0)).toBe(events.length);
+      // The watermark (event time of metric changes) is canonical UTC text.
+      for (const record of outputs.metricChanges) {
+        expect(decodeMetricChange(record.value!).eventTime).toMatch(
+          /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+        );
+      }
+      if (use !== RECORDS_DECODERS[0]!.use) expect(decodedByStage1()).toBeGreaterThanOrEqual(codecs.length);
+    },
+  );
 
-  it("reads gzip, snappy, lz4 and zstd batches from Kafka's own Java producer, metrics equal to the oracle", async () => {
-    const t = track(testTopics('java'));
-    await createInputTopics(admin, t.topics, PARTITIONS);
-    const events = stream(480);
-    const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
-    const chunk = events.length / codecs.length;
-    produceWithJava(
-      events.map((e, i) => ({
-        codec: codecs[Math.floor(i / chunk)]!,
-        topic: topicForEventType(e.type, t.topics),
-        key: e.productId,
-        value: JSON.stringify(e),
-        type: e.type,
-      })),
-    );
+  it.each(RECORDS_DECODERS)(
+    "reads gzip, snappy, lz4 and zstd batches from Kafka's own Java producer, metrics equal to the oracle, with $name",
+    async ({ use }) => {
+      const decodedByStage1 = use();
+      const t = track(testTopics('java'));
+      await createInputTopics(admin, t.topics, PARTITIONS);
+      const events = stream(480);
+      const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
+      const chunk = events.length / codecs.length;
+      produceWithJava(
+        events.map((e, i) => ({
+          codec: codecs[Math.floor(i / chunk)]!,
+          topic: topicForEventType(e.type, t.topics),
+          key: e.productId,
+          value: JSON.stringify(e),
+          type: e.type,
+        })),
+      );
 
-    await runUntilConsumed(t);
+      await runUntilConsumed(t);
 
-    const outputs = await expectMetricsOf(t, events);
-    expect(outputs.deadLetters).toEqual([]);
-  });
+      const outputs = await expectMetricsOf(t, events);
+      expect(outputs.deadLetters).toEqual([]);
+      if (use !== RECORDS_DECODERS[0]!.use) expect(decodedByStage1()).toBeGreaterThanOrEqual(codecs.length);
+    },
+  );
 
   it('dead-letters a compressed batch over maxDecompressedBytes by reference, and the partition moves on', async () => {
     const t = track(testTopics('bound'));
