@@ -88,9 +88,9 @@ try {
         });
       }
       const transaction = await producer.transaction();
-      // Stage 1 sends at most 250 records per request.
-      for (let i = 0; i < messages.length; i += 250) {
-        await transaction.send({ topic, acks: -1, messages: messages.slice(i, i + 250) });
+      // Requests of the size stage 1 sends (MAX_RECORDS_PER_SEND).
+      for (let i = 0; i < messages.length; i += 5_000) {
+        await transaction.send({ topic, acks: -1, messages: messages.slice(i, i + 5_000) });
       }
       await transaction.commit();
     }

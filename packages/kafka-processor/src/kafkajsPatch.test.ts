@@ -169,3 +169,36 @@ describe('the patched kafkajs send', () => {
     expect(answered(responses)).toEqual(['t/0', 't/1']);
   });
 });
+
+describe('the patched kafkajs grouping of a send by partition', () => {
+  const group = require('kafkajs/src/producer/groupMessagesPerPartition.js') as (args: {
+    topic: string;
+    partitionMetadata: object[];
+    messages: Array<{ partition: number; value: string }>;
+    partitioner: (args: { message: { partition: number } }) => number;
+  }) => Record<string, Array<{ partition: number; value: string }>>;
+
+  it('groups 200k messages of one send in order, in one pass (a copy per message took minutes)', () => {
+    const messages = Array.from({ length: 200_000 }, (_, i) => ({ partition: i % 3, value: String(i) }));
+    const grouped = group({
+      topic: 't',
+      partitionMetadata: [{}, {}, {}],
+      messages,
+      partitioner: ({ message }) => message.partition,
+    });
+    expect(Object.keys(grouped)).toEqual(['0', '1', '2']);
+    expect(grouped['2']).toHaveLength(66_666);
+    expect(grouped['1']!.slice(0, 2).map((m) => m.value)).toEqual(['1', '4']);
+    expect(grouped['0']!.at(-1)!.value).toBe('199998');
+  });
+
+  it('groups nothing when the topic has no partition metadata', () => {
+    const grouped = group({
+      topic: 't',
+      partitionMetadata: [],
+      messages: [{ partition: 0, value: 'x' }],
+      partitioner: () => 0,
+    });
+    expect(grouped).toEqual({});
+  });
+});
