@@ -7,6 +7,7 @@ import { AggregateProcessor } from './AggregateProcessor.js';
 import type { AggregateProcessorOptions } from './aggregateProcessorOptions.js';
 import { type KafkaCodecOptions, registerKafkaCodecs } from './codecs.js';
 import { installInputRecordsDecoder } from './inputRecords.js';
+import { installOutputBatchEncoder } from './outputRecords.js';
 import type { ProcessorMetricsHooks } from './types.js';
 
 /**
@@ -190,10 +191,13 @@ export async function runStreamThread(port: MessagePort, data: StreamThreadData)
       });
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   registerKafkaCodecs(data.codecs);
-  // This thread's kafkajs decodes fetched records with stage 1's own decoder (inputRecords.ts):
-  // the same records at about half kafkajs' cost per record.
+  // This thread's kafkajs decodes fetched records and encodes produced batches with stage 1's own
+  // codec (inputRecords.ts, outputRecords.ts): kafkajs' own objects and bytes at a fraction of
+  // its CPU (docs/architecture.md, D22 and D24).
   if (!installInputRecordsDecoder())
     logger.debug('kafkajs has no records decoder hook; fetched records are decoded by kafkajs');
+  if (!installOutputBatchEncoder())
+    logger.debug('kafkajs has no record batch encoder hook; produced batches are encoded by kafkajs');
   const kafka = new Kafka({
     ...data.kafka,
     logCreator:
