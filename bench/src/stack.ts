@@ -520,23 +520,28 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
     const produced = await produceStream(kafka, topics, options.events, 3);
     const ends = await endOffsets(admin, Object.values(topics));
 
-    // Reference: a raw kafkajs consumer group doing no work, same topics, same run.
-    progress('figure 3: raw kafkajs consumer (eachBatch, no work)');
-    const rawGroup = `${run}-raw`;
-    const raw = kafka.consumer({ groupId: rawGroup, readUncommitted: false });
-    let rawSeen = 0;
-    const rawStart = performance.now();
-    await raw.connect();
-    for (const topic of Object.values(topics)) await raw.subscribe({ topic, fromBeginning: true });
-    await raw.run({
-      partitionsConsumedConcurrently: options.partitions,
-      eachBatch: async ({ batch }) => {
-        rawSeen += batch.messages.length;
-      },
-    });
-    await waitFor('raw consumer', async () => rawSeen >= produced, 1_800_000, 50);
-    const rawMs = performance.now() - rawStart;
-    await raw.disconnect();
+    // Reference: a raw kafkajs consumer group doing no work, same topics, same run; run once
+    // before stage 1 and, with figure 3, once after it, and the faster run is the reference (the
+    // same consumer moved by a fifth between runs on this machine: the stricter reference).
+    const rawConsumerMs = async (label: string): Promise<number> => {
+      progress(`figure 3: raw kafkajs consumer (eachBatch, no work), ${label}`);
+      const raw = kafka.consumer({ groupId: `${run}-raw-${label}`, readUncommitted: false });
+      let rawSeen = 0;
+      const rawStart = performance.now();
+      await raw.connect();
+      for (const topic of Object.values(topics)) await raw.subscribe({ topic, fromBeginning: true });
+      await raw.run({
+        partitionsConsumedConcurrently: options.partitions,
+        eachBatch: async ({ batch }) => {
+          rawSeen += batch.messages.length;
+        },
+      });
+      await waitFor('raw consumer', async () => rawSeen >= produced, 1_800_000, 50);
+      const ms = performance.now() - rawStart;
+      await raw.disconnect();
+      return ms;
+    };
+    const rawBeforeMs = await rawConsumerMs('before stage 1');
 
     const threads = availableParallelism();
     progress(`figure 3: stage 1 on ${threads} stream threads (AggregateStreamThreads)`);
@@ -546,6 +551,9 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
     const { transactions } = normal;
     const oursMs = normal.ms;
     const oursRate = produced / (oursMs / 1000);
+    const rawAfterMs = options.only.has('3') ? await rawConsumerMs('after stage 1') : rawBeforeMs;
+    const rawMs = Math.min(rawBeforeMs, rawAfterMs);
+    const rawRates = [rawBeforeMs, rawAfterMs].map((ms) => Math.round(produced / (ms / 1000)));
     const rawRate = produced / (rawMs / 1000);
     if (options.only.has('3')) {
       figures.push({
@@ -557,7 +565,7 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
         ratio: oursRate / rawRate,
         target: '>= 50%',
         met: oursRate / rawRate >= 0.5,
-        note: `${threads} stream threads; ${transactions} transactions; broker and Node share the machine's cores`,
+        note: `${threads} stream threads; ${transactions} transactions; raw consumer ${rawRates[0]} events/s before stage 1 and ${rawRates[1]} after (the faster is the reference); broker and Node share the machine's cores`,
       });
       figures.push({
         id: '3e',
@@ -625,8 +633,8 @@ export async function benchStack(options: StackBenchOptions): Promise<Figure[]> 
         name: 'restore from analytics.product-state',
         value: restored!.states / (restored!.durationMs / 1000),
         unit: 'products/s',
-        target: 'reported',
-        met: null,
+        target: '>= 250000 products/s',
+        met: restored!.states / (restored!.durationMs / 1000) >= 250_000,
         note: `${restored!.states} products restored in ${(restored!.durationMs / 1000).toFixed(2)} s (all groups, one member, restore on the main thread; producers fenced and committed offsets read included; ${restored!.records} changelog records read)`,
       });
     }
