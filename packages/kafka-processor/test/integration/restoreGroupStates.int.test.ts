@@ -5,7 +5,7 @@ import {
   type ProductState,
 } from '@marketplace/analytics-aggregator';
 import { SILENT_LOGGER } from '@marketplace/options';
-import type { Admin, Kafka, Transaction } from 'kafkajs';
+import type { Admin, Kafka, Producer, Transaction } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient, testStack, uniqueName } from '../../../local-stack/test/clients.js';
 import { registerKafkaCodecs } from '../../src/codecs.js';
@@ -536,16 +536,10 @@ describe('readChangelogPartitions (the restore reader) against other writers and
 
   it('gives the same states over many small fetches as over one, with aborted transactions crossing fetch boundaries', async () => {
     const topic = await changelog(2);
-    const a = kafka.producer({
-      transactionalId: uniqueName('reader-a'),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    const b = kafka.producer({
-      transactionalId: uniqueName('reader-b'),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
+    const ids = [uniqueName('reader-a'), uniqueName('reader-b')];
+    const [a, b] = ids.map((transactionalId) =>
+      kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 }),
+    ) as [Producer, Producer];
     await Promise.all([a.connect(), b.connect()]);
     const expected = [new Map<string, ProductState>(), new Map<string, ProductState>()];
     const send = async (tx: Transaction, version: number, keep: boolean) => {
@@ -575,6 +569,17 @@ describe('readChangelogPartitions (the restore reader) against other writers and
     expected[0]!.delete('p-0');
     expected[1]!.delete('p-1');
     await Promise.all([a.disconnect(), b.disconnect()]);
+    // As the processor does before a restore: initialising each producer again waits for the
+    // markers of its last transaction, which the broker writes after commit() and abort() return
+    // (read right away, the last stable offset may still stop before the tombstones).
+    await Promise.all(
+      ids.map(async (transactionalId) => {
+        const fence = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+        await fence.connect();
+        await (await fence.transaction()).abort();
+        await fence.disconnect();
+      }),
+    );
 
     const once = await readAll(topic, [0, 1]);
     const many = await readAll(topic, [0, 1], tiny);
