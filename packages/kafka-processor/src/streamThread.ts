@@ -194,10 +194,11 @@ export async function runStreamThread(port: MessagePort, data: StreamThreadData)
   // This thread's kafkajs decodes fetched records and encodes produced batches with stage 1's own
   // codec (inputRecords.ts, outputRecords.ts): kafkajs' own objects and bytes at a fraction of
   // its CPU (docs/architecture.md, D22 and D24).
-  if (!installInputRecordsDecoder())
-    logger.debug('kafkajs has no records decoder hook; fetched records are decoded by kafkajs');
-  if (!installOutputBatchEncoder())
-    logger.debug('kafkajs has no record batch encoder hook; produced batches are encoded by kafkajs');
+  // Each is false when the loaded kafkajs lacks the patch's hook (kafkajs' own codec then).
+  logger.debug("stage 1's record codec in this thread's kafkajs", {
+    recordsDecoder: installInputRecordsDecoder(),
+    batchEncoder: installOutputBatchEncoder(),
+  });
   const kafka = new Kafka({
     ...data.kafka,
     logCreator:
