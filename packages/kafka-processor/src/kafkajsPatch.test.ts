@@ -178,7 +178,7 @@ describe('the patched kafkajs grouping of a send by partition', () => {
     partitioner: (args: { message: { partition: number } }) => number;
   }) => Record<string, Array<{ partition: number; value: string }>>;
 
-  it('groups 200k messages of one send in order, in one pass (a copy per message took minutes)', () => {
+  it('groups 200k messages of one send in order, in one pass (a copy per message took 1.1 s for 40k, past the time limit at 200k)', () => {
     const messages = Array.from({ length: 200_000 }, (_, i) => ({ partition: i % 3, value: String(i) }));
     const grouped = group({
       topic: 't',
