@@ -265,7 +265,7 @@ describe('decodeInputRecords on bytes kafkajs’ encoder cannot write', () => {
 });
 
 describe('installInputRecordsDecoder', () => {
-  it('makes kafkajs’ batch decoder use decodeInputRecords (the workspace’s kafkajs has the hook)', async () => {
+  it('finds the hook in the workspace’s kafkajs, whose batch decoder then gives the same records', async () => {
     const bytes = await batch([{ headers: { a: 'b' } }, { key: null }]);
     const expected = await decodeWith(bytes, undefined);
     expect(installInputRecordsDecoder()).toBe(true);

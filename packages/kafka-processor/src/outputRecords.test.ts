@@ -180,7 +180,7 @@ describe('encodeOutputBatch against kafkajs’ record batch encoder', () => {
 });
 
 describe('installOutputBatchEncoder', () => {
-  it('makes kafkajs’ produce request use encodeOutputBatch (the workspace’s kafkajs has the hook)', async () => {
+  it('finds the hook in the workspace’s kafkajs, whose produce request then writes the same bytes', async () => {
     const partitions = [{ partition: 2, messages: [{ key: 'k', value: 'v', headers: { a: 'b' } }] }];
     const expected = await encodeWith(partitions, undefined);
     expect(installOutputBatchEncoder()).toBe(true);

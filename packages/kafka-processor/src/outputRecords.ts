@@ -130,10 +130,15 @@ export function encodeOutputBatch(context: OutputBatchContext): Buffer | undefin
     return undefined;
   }
   if (!isInt64(firstTimestamp) || !isInt64(maxTimestamp) || !isInt64(producerId)) return undefined;
-  // First pass: every record's size, and whether it is plain.
+  // First pass: every record's size, and whether it is plain; the byte lengths it measures are
+  // kept for the second pass, which writes them.
   const bodies = new Array<number>(count);
   const deltas = new Array<number>(count);
+  const keyLengths = new Array<number>(count);
+  const valueLengths = new Array<number>(count);
   const pairsOf = new Array<[string, unknown][]>(count);
+  /** Per record, each header's name and value byte lengths, in turn. */
+  const headerLengthsOf = new Array<number[]>(count);
   let total = HEADER;
   for (let i = 0; i < count; i++) {
     const m = messages[i]!;
@@ -159,18 +164,23 @@ export function encodeOutputBatch(context: OutputBatchContext): Buffer | undefin
       varintSize(valueLength) +
       Math.max(0, valueLength) +
       varintSize(pairs.length);
+    const headerLengths: number[] = [];
     for (const [name, value] of pairs) {
       const nameLength = Buffer.byteLength(name);
       const headerLength = bytesLength(value, false);
       if (headerLength === -2 || nameLength >= MAX_SMALL_VARINT || headerLength >= MAX_SMALL_VARINT)
         return undefined;
       body += varintSize(nameLength) + nameLength + varintSize(headerLength) + headerLength;
+      headerLengths.push(nameLength, headerLength);
     }
     if (body >= MAX_SMALL_VARINT || keyLength >= MAX_SMALL_VARINT || valueLength >= MAX_SMALL_VARINT)
       return undefined;
     bodies[i] = body;
     deltas[i] = delta;
+    keyLengths[i] = keyLength;
+    valueLengths[i] = valueLength;
     pairsOf[i] = pairs;
+    headerLengthsOf[i] = headerLengths;
     total += varintSize(body) + body;
   }
   const b = Buffer.allocUnsafe(total);
@@ -193,13 +203,14 @@ export function encodeOutputBatch(context: OutputBatchContext): Buffer | undefin
     b[pos++] = 0; // attributes
     writeVarint(b, deltas[i]!);
     writeVarint(b, i);
-    writeBytes(b, m.key, bytesLength(m.key, true));
-    writeBytes(b, m.value, bytesLength(m.value, true));
+    writeBytes(b, m.key, keyLengths[i]!);
+    writeBytes(b, m.value, valueLengths[i]!);
     const pairs = pairsOf[i]!;
+    const headerLengths = headerLengthsOf[i]!;
     writeVarint(b, pairs.length);
-    for (const [name, value] of pairs) {
-      writeBytes(b, name, Buffer.byteLength(name));
-      writeBytes(b, value, bytesLength(value, false));
+    for (let h = 0; h < pairs.length; h++) {
+      writeBytes(b, pairs[h]![0], headerLengths[2 * h]!);
+      writeBytes(b, pairs[h]![1], headerLengths[2 * h + 1]!);
     }
   }
   b.writeUInt32BE(crc32C(b.subarray(CRC_START)), 17);
